@@ -1,0 +1,39 @@
+# mymem top-level Makefile: see README.md.
+#
+#   make            build the modules (for the VM kernel), tools and tests
+#   make run        boot the VM and run the experiments, write results/
+#   make test       every test: host-side, then the suite inside the VM
+#   make bench      the benchmarks alone
+#   make check      checkpatch --strict, sparse (C=2) and W=1, zero warnings
+#   make clean
+#
+# KERNEL=6.1 (default) selects the guest kernel; ACCEL=tcg|kvm|auto the
+# QEMU accelerator.
+
+KERNEL ?= 6.1
+ACCEL ?= tcg
+export KERNEL ACCEL
+
+BUILD := $(CURDIR)/build
+export BUILD
+
+.PHONY: all setup modules tools tests run test bench check clean
+
+all: modules tools tests
+
+# Installs what is missing (as root) or names the apt-get line.
+setup:
+	@vm/setup.sh
+
+modules: setup
+	@$(MAKE) -C kernel KVER="$$(vm/kernel.sh kver)"
+
+tools: setup
+	@$(MAKE) -C tools
+
+tests: setup
+	@$(MAKE) -C tests
+
+clean:
+	@$(MAKE) -C kernel clean
+	rm -rf $(BUILD)

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mymem - a region of kernel memory, offered to user space as /dev/mymem
+ * (a fixed-size file that can also be mmap()ed) and to other modules as
+ * the API in <linux/mymem.h>.
+ *
+ * Locking.  Writers (write(), the atomic ioctls and their API twins) hold
+ * mymem.lock and make mymem.seq odd while they change the region.  A
+ * reader copies with no lock at all and keeps the copy only if mymem.seq
+ * shows that no writer ran meanwhile; otherwise it copies again holding
+ * mymem.lock.  So readers never block each other nor dirty a shared cache
+ * line, a reader takes the lock only when it raced with a writer, and no
+ * read, write or atomic operation ever sees another one half done.
+ *
+ * Unlike a classic seqcount, the writer may sleep (copy_from_user() can
+ * fault) and so stays preemptible: readers never spin on an odd count but
+ * fall back to the mutex, which is what makes that safe.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/mymem.h>
+#include <linux/seqlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "mymem_compat.h"
+
+#define MYMEM_DEFAULT_SIZE	(512 * 1024)
+/* Far more than a teaching device needs, far less than a small VM has. */
+#define MYMEM_MAX_SIZE		(256 * 1024 * 1024)
+
+static unsigned long size = MYMEM_DEFAULT_SIZE;
+module_param(size, ulong, 0444);
+MODULE_PARM_DESC(size,
+		 "Region size in bytes, 1 to 268435456 (256 MiB) (default: 524288)");
+
+static struct {
+	u8 *data;		/* vmalloc_user(): zeroed, mmap()able */
+	size_t size;
+	struct mutex lock;	/* serialises writers */
+	seqcount_t seq;		/* odd while a writer changes data */
+} mymem;
+
+/*
+ * raw_write_seqcount_*() because the section may sleep: the lockdep and
+ * preemption checks of write_seqcount_begin() assume spinning readers,
+ * which mymem does not have.
+ */
+static int mymem_write_lock(void)
+{
+	if (mutex_lock_killable(&mymem.lock))
+		return -EINTR;
+	raw_write_seqcount_begin(&mymem.seq);
+	return 0;
+}
+
+static void mymem_write_unlock(void)
+{
+	raw_write_seqcount_end(&mymem.seq);
+	mutex_unlock(&mymem.lock);
+}
+
+/*
+ * The device and the API share one implementation: exactly one of the
+ * user and kernel buffers is given.  A kernel copy cannot fault.
+ */
+static size_t mymem_copy_out(char __user *ubuf, void *kbuf, loff_t pos,
+			     size_t len)
+{
+	if (ubuf)
+		return copy_to_user(ubuf, mymem.data + pos, len);
+	memcpy(kbuf, mymem.data + pos, len);
+	return 0;
+}
+
+/* Bytes copied, or -EFAULT when a user buffer took none of them. */
+static ssize_t mymem_copied(size_t len, size_t not_copied)
+{
+	return not_copied == len ? -EFAULT : len - not_copied;
+}
+
+static ssize_t mymem_do_read(char __user *ubuf, void *kbuf, size_t len,
+			     loff_t pos)
+{
+	size_t not_copied;
+	unsigned int seq;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= mymem.size || !len)
+		return 0;
+	len = min_t(size_t, len, mymem.size - pos);
+
+	seq = raw_read_seqcount(&mymem.seq);
+	if (!(seq & 1)) {
+		not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
+		if (!read_seqcount_retry(&mymem.seq, seq))
+			return mymem_copied(len, not_copied);
+	}
+
+	/* A writer ran meanwhile: copy again with writers held off. */
+	if (mutex_lock_killable(&mymem.lock))
+		return -EINTR;
+	not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
+	mutex_unlock(&mymem.lock);
+	return mymem_copied(len, not_copied);
+}
+
+static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
+			      size_t len, loff_t pos)
+{
+	size_t not_copied = 0;
+	int ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (pos >= mymem.size)
+		return -ENOSPC;
+	len = min_t(size_t, len, mymem.size - pos);
+
+	ret = mymem_write_lock();
+	if (ret)
+		return ret;
+	if (ubuf)
+		not_copied = copy_from_user(mymem.data + pos, ubuf, len);
+	else
+		memcpy(mymem.data + pos, kbuf, len);
+	mymem_write_unlock();
+	return mymem_copied(len, not_copied);
+}
+
+/* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
+static atomic64_t *mymem_word(u64 offset)
+{
+	if (!IS_ALIGNED(offset, sizeof(u64)) || offset >= mymem.size ||
+	    mymem.size - offset < sizeof(u64))
+		return NULL;
+	return (atomic64_t *)(mymem.data + offset);
+}
+
+size_t mymem_size(void)
+{
+	return mymem.size;
+}
+EXPORT_SYMBOL_NS_GPL(mymem_size, MYMEM_NS);
+
+ssize_t mymem_read(void *buf, size_t len, loff_t pos)
+{
+	return mymem_do_read(NULL, buf, len, pos);
+}
+EXPORT_SYMBOL_NS_GPL(mymem_read, MYMEM_NS);
+
+ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
+{
+	return mymem_do_write(NULL, buf, len, pos);
+}
+EXPORT_SYMBOL_NS_GPL(mymem_write, MYMEM_NS);
+
+/*
+ * The atomic operations also take the writer side: a read copying the
+ * word byte by byte must not see it half updated.  They still use atomic
+ * instructions because a shared mmap() may update the word concurrently.
+ */
+int mymem_fetch_add(u64 offset, u64 value, u64 *old)
+{
+	atomic64_t *word = mymem_word(offset);
+	int ret;
+
+	if (!word)
+		return -EINVAL;
+	ret = mymem_write_lock();
+	if (ret)
+		return ret;
+	*old = atomic64_fetch_add(value, word);
+	mymem_write_unlock();
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
+
+int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
+{
+	atomic64_t *word = mymem_word(offset);
+	int ret;
+
+	if (!word)
+		return -EINVAL;
+	ret = mymem_write_lock();
+	if (ret)
+		return ret;
+	*old = atomic64_cmpxchg(word, expected, desired);
+	mymem_write_unlock();
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
+
+/*
+ * .read/.write rather than .read_iter/.write_iter: the plain hooks skip
+ * building a kiocb and an iov_iter, which is most of the cost of a 1-byte
+ * transfer.
+ */
+static ssize_t mymem_fop_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	ssize_t ret = mymem_do_read(buf, NULL, len, *ppos);
+
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	ssize_t ret = mymem_do_write(buf, NULL, len, *ppos);
+
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+static loff_t mymem_fop_llseek(struct file *file, loff_t offset, int whence)
+{
+	return fixed_size_llseek(file, offset, whence, mymem.size);
+}
+
+/*
+ * Both atomic ioctls end with the __u64 old value.  That field is probed
+ * for writing first, so a caller whose result cannot be returned gets
+ * -EFAULT and the word is left unchanged.
+ */
+static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	union {
+		struct mymem_fetch_add fetch_add;
+		struct mymem_cmpxchg cmpxchg;
+	} req;
+	u64 __user *uold;
+	u64 old;
+	int ret;
+
+	switch (cmd) {
+	case MYMEM_IOC_GET_SIZE:
+		return put_user((u64)mymem.size, (u64 __user *)argp);
+	case MYMEM_IOC_FETCH_ADD:
+	case MYMEM_IOC_CMPXCHG:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	if (copy_from_user(&req, argp, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	uold = argp + _IOC_SIZE(cmd) - sizeof(*uold);
+	if (put_user(0, uold))
+		return -EFAULT;
+
+	if (cmd == MYMEM_IOC_FETCH_ADD)
+		ret = mymem_fetch_add(req.fetch_add.offset,
+				      req.fetch_add.value, &old);
+	else
+		ret = mymem_cmpxchg(req.cmpxchg.offset, req.cmpxchg.expected,
+				    req.cmpxchg.desired, &old);
+	if (ret)
+		return ret;
+	return put_user(old, uold);
+}
+
+/*
+ * A shared map is the region itself.  A private map may only read it:
+ * copy-on-write of vmalloc pages would silently detach the caller.
+ */
+static int mymem_fop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	return remap_vmalloc_range(vma, mymem.data, vma->vm_pgoff);
+}
+
+/* .owner pins the module while a file is open or mapped. */
+static const struct file_operations mymem_fops = {
+	.owner		= THIS_MODULE,
+	.llseek		= mymem_fop_llseek,
+	.read		= mymem_fop_read,
+	.write		= mymem_fop_write,
+	.unlocked_ioctl	= mymem_fop_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mymem_fop_mmap,
+};
+
+static struct miscdevice mymem_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= KBUILD_MODNAME,
+	.fops	= &mymem_fops,
+	.mode	= 0666,
+};
+
+static int __init mymem_init(void)
+{
+	int ret;
+
+	if (!size || size > MYMEM_MAX_SIZE) {
+		pr_err("size=%lu is out of range: use 1 to %u bytes\n",
+		       size, MYMEM_MAX_SIZE);
+		return -EINVAL;
+	}
+
+	mymem.data = vmalloc_user(size);
+	if (!mymem.data)
+		return -ENOMEM;
+	mymem.size = size;
+	mutex_init(&mymem.lock);
+	seqcount_init(&mymem.seq);
+
+	ret = misc_register(&mymem_misc);
+	if (ret) {
+		vfree(mymem.data);
+		return ret;
+	}
+	pr_info("%zu bytes at /dev/%s\n", mymem.size, mymem_misc.name);
+	return 0;
+}
+
+static void __exit mymem_exit(void)
+{
+	misc_deregister(&mymem_misc);
+	vfree(mymem.data);
+}
+
+module_init(mymem_init);
+module_exit(mymem_exit);
+
+MODULE_DESCRIPTION("Kernel memory region as a character device and an in-kernel API");
+MODULE_AUTHOR("The mymem developers");
+MODULE_LICENSE("GPL");
