@@ -23,6 +23,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/mymem.h>
+#include <linux/percpu.h>
 #include <linux/seqlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -44,6 +45,28 @@ static struct {
 	struct mutex lock;	/* serialises writers */
 	seqcount_t seq;		/* odd while a writer changes data */
 } mymem;
+
+/*
+ * Monitoring counters, shown in sysfs.  Per CPU so that counting costs
+ * the hot path one unlocked add and readers on different CPUs still share
+ * no written cache line.
+ */
+enum mymem_stat {
+	MYMEM_STAT_READS,
+	MYMEM_STAT_WRITES,
+	MYMEM_STAT_BYTES_READ,
+	MYMEM_STAT_BYTES_WRITTEN,
+	MYMEM_NR_STATS
+};
+
+static DEFINE_PER_CPU(u64 [MYMEM_NR_STATS], mymem_stats);
+
+static void mymem_count(enum mymem_stat calls, enum mymem_stat bytes,
+			size_t n)
+{
+	this_cpu_inc(mymem_stats[calls]);
+	this_cpu_add(mymem_stats[bytes], n);
+}
 
 /*
  * raw_write_seqcount_*() because the section may sleep: the lockdep and
@@ -83,6 +106,15 @@ static ssize_t mymem_copied(size_t len, size_t not_copied)
 	return not_copied == len ? -EFAULT : len - not_copied;
 }
 
+static ssize_t mymem_read_done(size_t len, size_t not_copied)
+{
+	ssize_t ret = mymem_copied(len, not_copied);
+
+	if (ret > 0)
+		mymem_count(MYMEM_STAT_READS, MYMEM_STAT_BYTES_READ, ret);
+	return ret;
+}
+
 static ssize_t mymem_do_read(char __user *ubuf, void *kbuf, size_t len,
 			     loff_t pos)
 {
@@ -99,7 +131,7 @@ static ssize_t mymem_do_read(char __user *ubuf, void *kbuf, size_t len,
 	if (!(seq & 1)) {
 		not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
 		if (!read_seqcount_retry(&mymem.seq, seq))
-			return mymem_copied(len, not_copied);
+			return mymem_read_done(len, not_copied);
 	}
 
 	/* A writer ran meanwhile: copy again with writers held off. */
@@ -107,14 +139,14 @@ static ssize_t mymem_do_read(char __user *ubuf, void *kbuf, size_t len,
 		return -EINTR;
 	not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
 	mutex_unlock(&mymem.lock);
-	return mymem_copied(len, not_copied);
+	return mymem_read_done(len, not_copied);
 }
 
 static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
 			      size_t len, loff_t pos)
 {
 	size_t not_copied = 0;
-	int ret;
+	ssize_t ret;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -132,7 +164,11 @@ static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
 	else
 		memcpy(mymem.data + pos, kbuf, len);
 	mymem_write_unlock();
-	return mymem_copied(len, not_copied);
+
+	ret = mymem_copied(len, not_copied);
+	if (ret > 0)
+		mymem_count(MYMEM_STAT_WRITES, MYMEM_STAT_BYTES_WRITTEN, ret);
+	return ret;
 }
 
 /* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
@@ -298,10 +334,51 @@ static const struct file_operations mymem_fops = {
 	.mmap		= mymem_fop_mmap,
 };
 
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", mymem.size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t mymem_stat_show(struct device *dev,
+			       struct device_attribute *attr, char *buf);
+
+/* Indexed by enum mymem_stat, which is how the show routine knows. */
+static struct device_attribute mymem_stat_attrs[MYMEM_NR_STATS] = {
+	[MYMEM_STAT_READS]		= __ATTR(reads, 0444, mymem_stat_show, NULL),
+	[MYMEM_STAT_WRITES]		= __ATTR(writes, 0444, mymem_stat_show, NULL),
+	[MYMEM_STAT_BYTES_READ]		= __ATTR(bytes_read, 0444, mymem_stat_show, NULL),
+	[MYMEM_STAT_BYTES_WRITTEN]	= __ATTR(bytes_written, 0444, mymem_stat_show, NULL),
+};
+
+static ssize_t mymem_stat_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	enum mymem_stat stat = attr - mymem_stat_attrs;
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(mymem_stats[stat], cpu);
+	return sysfs_emit(buf, "%llu\n", sum);
+}
+
+static struct attribute *mymem_attrs[] = {
+	&dev_attr_size.attr,
+	&mymem_stat_attrs[MYMEM_STAT_READS].attr,
+	&mymem_stat_attrs[MYMEM_STAT_WRITES].attr,
+	&mymem_stat_attrs[MYMEM_STAT_BYTES_READ].attr,
+	&mymem_stat_attrs[MYMEM_STAT_BYTES_WRITTEN].attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(mymem);
+
 static struct miscdevice mymem_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= KBUILD_MODNAME,
 	.fops	= &mymem_fops,
+	.groups	= mymem_groups,
 	.mode	= 0666,
 };
 

@@ -30,8 +30,9 @@ size_t mymem_size(void);
  * write and atomic operation: the bytes returned were all in the region
  * at one instant.  Concurrent readers do not block each other.  May sleep.
  *
- * Return: the number of bytes copied, 0 at or past the end, -EINVAL for
- * a negative @pos.
+ * Return: the number of bytes copied, 0 at or past the end or for a zero
+ * @len, -EINVAL for a negative @pos, -EINTR if a fatal signal arrived
+ * while waiting for a writer.
  */
 ssize_t mymem_read(void *buf, size_t len, loff_t pos);
 
@@ -44,8 +45,9 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos);
  * Writes min(@len, size - @pos) bytes, atomically with respect to every
  * other read, write and atomic operation.  May sleep.
  *
- * Return: the number of bytes written, -ENOSPC at or past the end,
- * -EINVAL for a negative @pos.
+ * Return: the number of bytes written (0 for a zero @len), -ENOSPC at or
+ * past the end, -EINVAL for a negative @pos, -EINTR if a fatal signal
+ * arrived while waiting for another writer.
  */
 ssize_t mymem_write(const void *buf, size_t len, loff_t pos);
 
@@ -59,7 +61,8 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos);
  * to reads, writes, other atomic operations and atomic instructions done
  * through a shared mmap() of the device.  May sleep.
  *
- * Return: 0, or -EINVAL if @offset is unaligned or the word does not fit.
+ * Return: 0, -EINVAL if @offset is unaligned or the word does not fit,
+ * -EINTR if a fatal signal arrived while waiting for a writer.
  */
 int mymem_fetch_add(u64 offset, u64 value, u64 *old);
 
@@ -73,7 +76,7 @@ int mymem_fetch_add(u64 offset, u64 value, u64 *old);
  * Same atomicity as mymem_fetch_add().  The exchange happened if and only
  * if *@old == @expected on return.  May sleep.
  *
- * Return: 0, or -EINVAL if @offset is unaligned or the word does not fit.
+ * Return: as mymem_fetch_add().
  */
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old);
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make check: the kernel code must be clean under checkpatch --strict,
+# kernel-doc, sparse (C=2) and W=1.  Any warning fails the check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+vm/setup.sh base check
+src=$(vm/linux-source.sh)
+kver=$(vm/kernel.sh kver)
+kernel_files=(kernel/*.c kernel/*.h include/linux/mymem.h include/uapi/linux/mymem.h)
+failed=0
+
+step() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1) && [ -z "$(filter_noise <<<"$out")" ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		filter_noise <<<"$out" | sed 's/^/#   /'
+		failed=1
+	fi
+}
+
+# Only the tools' own chatter may remain once warnings are gone.
+filter_noise() {
+	grep -Ev '^(make(\[[0-9]+\])?: |  (CC|CHECK|LD|MODPOST|BTF|CLEAN) |Skipping BTF|total: 0 errors, 0 warnings, 0 checks|.* has no obvious style problems|$)' || true
+}
+
+checkpatch() {
+	local f
+	for f in "${kernel_files[@]}"; do
+		"$src/scripts/checkpatch.pl" --strict --no-tree --quiet -f "$f"
+	done
+}
+
+step "checkpatch --strict" checkpatch
+step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h
+make -s -C kernel KVER="$kver" clean >/dev/null
+step "build with W=1 and sparse (C=2)" make -C kernel KVER="$kver" W=1 C=2
+exit "$failed"
