@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by mymem-bench and mymem-race; see common.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+const char *prog = "mymem-tool";
+
+static int progress_tty = -1;
+static bool progress_shown;
+
+void tools_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	prog = slash ? slash + 1 : argv0;
+}
+
+static void vmessage(const char *fmt, va_list ap, const char *suffix)
+{
+	progress_done();
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s\n", suffix);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap, "");
+	va_end(ap);
+	exit(code);
+}
+
+void die_errno(int code, const char *fmt, ...)
+{
+	char suffix[128];
+	va_list ap;
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(errno));
+	va_start(ap, fmt);
+	vmessage(fmt, ap, suffix);
+	va_end(ap);
+	exit(code);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap, " (see --help)");
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap, "");
+	va_end(ap);
+}
+
+/*
+ * The tools call getopt_long() with opterr = 0 and a leading ':' so that
+ * a bad option gives this one line instead of getopt's two.
+ */
+void bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (arg[0] != '-' || arg[1] != '-') {
+		/* a short option, possibly inside a cluster like -qx */
+		if (c == ':')
+			usage_error("option '-%c' requires an argument", optopt);
+		usage_error("unknown option '-%c'", optopt);
+	}
+	if (c == ':')
+		usage_error("option '%.*s' requires an argument", len, arg);
+	usage_error("unknown or ambiguous option '%.*s'", len, arg);
+}
+
+void print_version(void)
+{
+	printf("%s %s\n", prog, MYMEM_VERSION);
+}
+
+int open_device(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0) {
+		bool hint = !strncmp(path, "/dev/mymem", 10) &&
+			    (errno == ENOENT || errno == ENXIO ||
+			     errno == ENODEV);
+
+		die(EXIT_ENV, "%s: %s%s", path, strerror(errno),
+		    hint ? " (is mymem.ko loaded?)" : "");
+	}
+	return fd;
+}
+
+static uint64_t parse_num(const char *opt, const char *arg, uint64_t min,
+			  uint64_t max, bool suffix)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	/* strtoull accepts "-1" and wraps it: refuse signs up front */
+	if (!*arg || *arg == '-' || *arg == '+' || *arg == ' ')
+		goto bad;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg)
+		goto bad;
+	if (suffix && (*end == 'k' || *end == 'K')) {
+		if (v > UINT64_MAX >> 10)
+			goto bad;
+		v <<= 10;
+		end++;
+	} else if (suffix && (*end == 'm' || *end == 'M')) {
+		if (v > UINT64_MAX >> 20)
+			goto bad;
+		v <<= 20;
+		end++;
+	}
+	if (*end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	usage_error("%s: '%s' is not a number in [%llu, %llu]", opt, arg,
+		    (unsigned long long)min, (unsigned long long)max);
+}
+
+uint64_t parse_u64(const char *opt, const char *arg, uint64_t min,
+		   uint64_t max)
+{
+	return parse_num(opt, arg, min, max, false);
+}
+
+uint64_t parse_size(const char *opt, const char *arg, uint64_t min,
+		    uint64_t max)
+{
+	return parse_num(opt, arg, min, max, true);
+}
+
+unsigned int parse_names(const char *opt, const char *arg,
+			 const char *const *names, unsigned int n)
+{
+	const char *p = arg;
+	unsigned int mask = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned int i;
+
+		if (len == 3 && !strncmp(p, "all", 3)) {
+			mask |= (1u << n) - 1;
+		} else {
+			for (i = 0; i < n; i++)
+				if (strlen(names[i]) == len &&
+				    !strncmp(p, names[i], len))
+					break;
+			if (i == n)
+				usage_error("%s: unknown name '%.*s'", opt,
+					    (int)len, p);
+			mask |= 1u << i;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	return mask;
+}
+
+void progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (progress_tty < 0)
+		progress_tty = isatty(STDERR_FILENO);
+	if (!progress_tty)
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_shown = true;
+}
+
+void progress_done(void)
+{
+	if (!progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_shown = false;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t clock_overhead_ns(void)
+{
+	enum { PAIRS = 10001 };
+	static uint64_t d[PAIRS];
+	unsigned int i;
+
+	for (i = 0; i < PAIRS; i++) {
+		uint64_t t0 = now_ns();
+
+		d[i] = now_ns() - t0;
+	}
+	qsort(d, PAIRS, sizeof(d[0]), cmp_u64);
+	return d[PAIRS / 2];
+}
+
+void stats_compute(uint64_t *ns, size_t n, struct stats *s)
+{
+	long double sum = 0;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (!n)
+		return;
+	qsort(ns, n, sizeof(ns[0]), cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += ns[i];
+	s->mean = (double)(sum / n);
+	s->median = n & 1 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2;
+	/* nearest rank: the smallest sample >= 99% of all samples */
+	s->p99 = ns[(n * 99 + 99) / 100 - 1];
+}
+
+double mb_per_s(uint64_t bytes, double ns)
+{
+	return ns > 0 ? bytes * 1e3 / ns : 0;
+}
+
+void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
+	       unsigned int ncols)
+{
+	unsigned int i;
+
+	o->fmt = fmt;
+	o->cols = cols;
+	o->ncols = ncols;
+	o->col = 0;
+	o->rows = 0;
+
+	switch (fmt) {
+	case OUT_TABLE:
+		for (i = 0; i < ncols; i++)
+			printf("%s%*s", i ? " " : "",
+			       cols[i].text ? -cols[i].width : cols[i].width,
+			       cols[i].name);
+		putchar('\n');
+		break;
+	case OUT_CSV:
+		for (i = 0; i < ncols; i++)
+			printf("%s%s", i ? "," : "", cols[i].name);
+		putchar('\n');
+		break;
+	case OUT_JSON:
+		putchar('[');
+		break;
+	}
+}
+
+void out_field(struct out *o, const char *fmt, ...)
+{
+	const struct out_col *c = &o->cols[o->col];
+	char buf[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+
+	switch (o->fmt) {
+	case OUT_TABLE:
+		printf("%s%*s", o->col ? " " : "",
+		       c->text ? -c->width : c->width, buf);
+		break;
+	case OUT_CSV:
+		printf("%s%s", o->col ? "," : "", buf);
+		break;
+	case OUT_JSON:
+		/* names and numbers only: nothing to escape */
+		printf("%s\"%s\": %s%s%s", o->col ? ", " :
+		       o->rows ? ",\n  {" : "\n  {",
+		       c->name, c->text ? "\"" : "", buf, c->text ? "\"" : "");
+		break;
+	}
+
+	if (++o->col == o->ncols) {
+		if (o->fmt == OUT_JSON)
+			putchar('}');
+		else
+			putchar('\n');
+		o->col = 0;
+		o->rows++;
+		fflush(stdout);
+	}
+}
+
+void out_end(struct out *o)
+{
+	if (o->fmt == OUT_JSON)
+		puts(o->rows ? "\n]" : "]");
+	fflush(stdout);
+}

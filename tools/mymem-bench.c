@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mymem-bench: latency and throughput of /dev/mymem next to what a user
+ * would pick instead (/dev/zero, /dev/null, a tmpfs file, the brd RAM
+ * disk, plain memcpy), plus mymem through mmap and a 1-vs-2-thread read
+ * scaling run.
+ *
+ * Timing method: every operation is timed on its own with
+ * clock_gettime(CLOCK_MONOTONIC), so that median and p99 exist, and the
+ * clock's own cost -- the median of 10001 back-to-back clock pairs,
+ * measured once at start-up -- is subtracted from every sample (clamped
+ * at zero).  Batches are not timed: each trial writes fresh random data
+ * and verifies the read, and neither may be inside the timed interval.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <linux/mymem.h>
+
+#include "common.h"
+
+enum target_id {
+	T_MYMEM, T_MMAP, T_ZERO, T_NULL, T_TMPFS, T_BRD, T_MEMCPY, T_SCALE,
+	NR_TARGETS
+};
+
+/* --targets names; "scale" is the 1-vs-2-thread run (target mymem) */
+static const char *const target_names[NR_TARGETS] = {
+	"mymem", "mmap", "zero", "null", "tmpfs", "brd", "memcpy", "scale",
+};
+
+enum { OP_READ = 1, OP_WRITE = 2 };
+
+struct target {
+	const char *name;	/* the CSV target column */
+	const char *path;	/* for messages */
+	unsigned int ops;	/* OP_READ | OP_WRITE */
+	int fd;			/* file targets: lseek + read/write */
+	unsigned char *mem;	/* memory targets (mmap, memcpy): memcpy */
+	uint64_t cap;		/* largest transfer at offset 0 */
+};
+
+struct result {
+	enum target_id id;
+	unsigned int op;
+	uint64_t size;
+	unsigned int threads;
+	struct stats st;
+	double mb_s;
+};
+
+#define SCALE_SIZE	(512 * 1024)
+#define MAX_SIZES	32
+
+static const struct out_col bench_cols[] = {
+	{ "side", 4, true }, { "target", 6, true }, { "op", 5, true },
+	{ "size", 7, false }, { "threads", 7, false }, { "trials", 7, false },
+	{ "mean_ns", 11, false }, { "median_ns", 10, false },
+	{ "p99_ns", 10, false }, { "mb_s", 11, false },
+};
+
+static struct {
+	const char *device;
+	const char *tmpfs_dir;
+	const char *brd;
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes;
+	uint64_t max_size;
+	unsigned int trials;
+	unsigned int targets;
+	enum out_fmt fmt;
+} opt = {
+	.device = MYMEM_DEVICE_PATH,
+	.tmpfs_dir = "/tmp",
+	.brd = "/dev/ram0",
+	.sizes = { 1, 64, 1024, 65536, 524288 },
+	.nr_sizes = 5,
+	.trials = 1000,
+	.targets = (1u << NR_TARGETS) - 1,
+	.fmt = OUT_TABLE,
+};
+
+static uint64_t clock_ovh;
+static unsigned char *wbuf, *rbuf, *zbuf;
+static uint64_t *wsamples, *rsamples;
+static struct out out;
+static struct result *results;
+static unsigned int nr_results;
+
+static void usage(void)
+{
+	printf(
+"Usage: %s [OPTION]...\n"
+"Time reads and writes at offset 0 of /dev/mymem and of its peers.\n"
+"\n"
+"For each size, TRIALS times: fill a buffer with fresh random data (not\n"
+"timed), write it (timed), read it back (timed) and compare.  File targets\n"
+"use lseek + read/write, memory targets memcpy.  Reported per target, op\n"
+"and size: mean, median and p99 ns per operation and MB/s (size / mean).\n"
+"Timing: each operation is timed alone with clock_gettime(CLOCK_MONOTONIC)\n"
+"and the clock's own cost (median of 10001 back-to-back calls, printed\n"
+"above the table) is subtracted from every sample; no batch timing.\n"
+"\n"
+"Targets (--targets, comma-separated, default all):\n"
+"  mymem   the device (--device), read and write\n"
+"  mmap    the device mapped MAP_SHARED, memcpy to and from the mapping\n"
+"  zero    /dev/zero, read (checked to be zeros)\n"
+"  null    /dev/null, write\n"
+"  tmpfs   a file of the largest size in --tmpfs-dir, read and write\n"
+"  brd     the kernel RAM disk (--brd), buffered; skipped if absent\n"
+"  memcpy  memcpy between two user buffers\n"
+"  scale   512 KiB preads of the device by 1 and by 2 threads, each with\n"
+"          its own fd, pinned to different CPUs; rows target=mymem,\n"
+"          threads=1|2, mb_s = aggregate (total bytes / wall time);\n"
+"          only each thread's last read is verified\n"
+"\n"
+"Options:\n"
+"  -d, --device=PATH     the mymem device or any file (default %s)\n"
+"  -s, --sizes=LIST      sizes in bytes, K/M suffixes allowed\n"
+"                        (default 1,64,1024,65536,524288)\n"
+"  -n, --trials=N        trials per target and size (default 1000)\n"
+"  -t, --targets=LIST    targets to run (default all)\n"
+"      --tmpfs-dir=DIR   where the tmpfs file goes (default /tmp)\n"
+"      --brd=PATH        the RAM disk (default /dev/ram0)\n"
+"  -c, --csv             CSV: %s\n"
+"  -j, --json            JSON: an array of objects with those keys\n"
+"  -h, --help            this text\n"
+"  -V, --version         the version\n"
+"\n"
+"The default output is a table followed by the key ratios.  Progress goes\n"
+"to stderr when it is a terminal.\n"
+"\n"
+"Exit status: 0 ok; 1 verification failure (data read differs from data\n"
+"written, short transfer); 2 usage error; 3 environment error (device\n"
+"missing, system call failed, out of memory).\n",
+	       prog, MYMEM_DEVICE_PATH,
+	       "side,target,op,size,threads,trials,mean_ns,median_ns,p99_ns,mb_s");
+}
+
+static void parse_sizes(const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+
+	if (!copy)
+		die_errno(EXIT_ENV, "strdup");
+	opt.nr_sizes = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (opt.nr_sizes == MAX_SIZES)
+			usage_error("--sizes: more than %d sizes", MAX_SIZES);
+		opt.sizes[opt.nr_sizes++] =
+			parse_size("--sizes", tok, 1, 64 << 20);
+	}
+	if (!opt.nr_sizes)
+		usage_error("--sizes: empty list");
+	free(copy);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	enum { OPT_TMPFS_DIR = 256, OPT_BRD };
+	static const struct option longopts[] = {
+		{ "device",	required_argument, NULL, 'd' },
+		{ "sizes",	required_argument, NULL, 's' },
+		{ "trials",	required_argument, NULL, 'n' },
+		{ "targets",	required_argument, NULL, 't' },
+		{ "tmpfs-dir",	required_argument, NULL, OPT_TMPFS_DIR },
+		{ "brd",	required_argument, NULL, OPT_BRD },
+		{ "csv",	no_argument,	   NULL, 'c' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ "version",	no_argument,	   NULL, 'V' },
+		{}
+	};
+	unsigned int i;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:n:t:cjhV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			opt.device = optarg;
+			break;
+		case 's':
+			parse_sizes(optarg);
+			break;
+		case 'n':
+			opt.trials = parse_u64("--trials", optarg, 1, 10000000);
+			break;
+		case 't':
+			opt.targets = parse_names("--targets", optarg,
+						  target_names, NR_TARGETS);
+			break;
+		case OPT_TMPFS_DIR:
+			opt.tmpfs_dir = optarg;
+			break;
+		case OPT_BRD:
+			opt.brd = optarg;
+			break;
+		case 'c':
+			opt.fmt = OUT_CSV;
+			break;
+		case 'j':
+			opt.fmt = OUT_JSON;
+			break;
+		case 'h':
+			usage();
+			exit(EXIT_OK);
+		case 'V':
+			print_version();
+			exit(EXIT_OK);
+		default:
+			bad_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	for (i = 0; i < opt.nr_sizes; i++)
+		if (opt.sizes[i] > opt.max_size)
+			opt.max_size = opt.sizes[i];
+	if ((opt.targets & (1u << T_SCALE)) && opt.max_size < SCALE_SIZE)
+		opt.max_size = SCALE_SIZE;
+}
+
+static void *xalloc(size_t n)
+{
+	void *p;
+
+	/* page-aligned, as a user doing bulk I/O would allocate */
+	errno = posix_memalign(&p, 4096, n);
+	if (errno)
+		die_errno(EXIT_ENV, "allocating %zu bytes", n);
+	memset(p, 0, n);
+	return p;
+}
+
+/* xorshift64*: fast enough that filling 512 KiB costs little */
+static void fill_random(unsigned char *buf, size_t n)
+{
+	static uint64_t s = 0x9E3779B97F4A7C15ull;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		uint64_t v;
+
+		s ^= s >> 12;
+		s ^= s << 25;
+		s ^= s >> 27;
+		v = s * 0x2545F4914F6CDD1Dull;
+		memcpy(buf + i, &v, n - i < 8 ? n - i : 8);
+	}
+}
+
+/* The size of what is at @fd: the ioctl for mymem, else what fits. */
+static uint64_t file_size(int fd, const char *path)
+{
+	uint64_t size;
+	struct stat st;
+	off_t end;
+
+	if (!ioctl(fd, MYMEM_IOC_GET_SIZE, &size))
+		return size;
+	if (fstat(fd, &st))
+		die_errno(EXIT_ENV, "%s: fstat", path);
+	if (S_ISREG(st.st_mode))
+		return st.st_size;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size))
+			die_errno(EXIT_ENV, "%s: BLKGETSIZE64", path);
+		return size;
+	}
+	end = lseek(fd, 0, SEEK_END);
+	return end > 0 ? (uint64_t)end : 0;
+}
+
+static void xfer(const struct target *t, unsigned int op, unsigned char *buf,
+		 size_t n)
+{
+	ssize_t r;
+
+	if (t->mem) {
+		if (op == OP_READ)
+			memcpy(buf, t->mem, n);
+		else
+			memcpy(t->mem, buf, n);
+		return;
+	}
+	if (lseek(t->fd, 0, SEEK_SET))
+		die_errno(EXIT_ENV, "%s: lseek to 0", t->path);
+	r = op == OP_READ ? read(t->fd, buf, n) : write(t->fd, buf, n);
+	if (r < 0)
+		die_errno(EXIT_ENV, "%s: %s of %zu bytes", t->path,
+			  op == OP_READ ? "read" : "write", n);
+	if ((size_t)r != n)
+		die(EXIT_VERIFY, "%s: short %s: %zd of %zu bytes", t->path,
+		    op == OP_READ ? "read" : "write", r, n);
+}
+
+static void verify(const char *path, const unsigned char *got,
+		   const unsigned char *want, size_t n)
+{
+	size_t i;
+
+	if (!memcmp(got, want, n))
+		return;
+	for (i = 0; got[i] == want[i]; i++)
+		;
+	die(EXIT_VERIFY,
+	    "%s: read of %zu bytes at offset 0 differs from what was written (byte %zu: 0x%02x, expected 0x%02x)",
+	    path, n, i, got[i], want[i]);
+}
+
+static uint64_t since(uint64_t t0)
+{
+	uint64_t d = now_ns() - t0;
+
+	return d > clock_ovh ? d - clock_ovh : 0;
+}
+
+static void report(enum target_id id, unsigned int op, uint64_t size,
+		   unsigned int threads, uint64_t *samples, unsigned int n,
+		   double mb_s_override)
+{
+	struct result *r;
+
+	r = realloc(results, (nr_results + 1) * sizeof(*results));
+	if (!r)
+		die_errno(EXIT_ENV, "realloc");
+	results = r;
+	r = &results[nr_results++];
+	r->id = id;
+	r->op = op;
+	r->size = size;
+	r->threads = threads;
+	stats_compute(samples, n, &r->st);
+	r->mb_s = mb_s_override >= 0 ? mb_s_override :
+		  mb_per_s(size, r->st.mean);
+
+	out_field(&out, "user");
+	out_field(&out, "%s", id == T_SCALE ? "mymem" : target_names[id]);
+	out_field(&out, "%s", op == OP_READ ? "read" : "write");
+	out_field(&out, "%llu", (unsigned long long)size);
+	out_field(&out, "%u", threads);
+	out_field(&out, "%u", n);
+	out_field(&out, "%.1f", r->st.mean);
+	out_field(&out, "%llu", (unsigned long long)r->st.median);
+	out_field(&out, "%llu", (unsigned long long)r->st.p99);
+	out_field(&out, "%.1f", r->mb_s);
+}
+
+static void measure(enum target_id id, const struct target *t, uint64_t size)
+{
+	unsigned int i;
+
+	if (size > t->cap) {
+		note("%s: skipping size %llu: larger than %s (%llu bytes)",
+		     t->name, (unsigned long long)size, t->path,
+		     (unsigned long long)t->cap);
+		return;
+	}
+
+	/* one untimed round so first-touch faults are not trial 0 */
+	fill_random(wbuf, size);
+	if (t->ops & OP_WRITE)
+		xfer(t, OP_WRITE, wbuf, size);
+	if (t->ops & OP_READ)
+		xfer(t, OP_READ, rbuf, size);
+
+	for (i = 0; i < opt.trials; i++) {
+		uint64_t t0;
+
+		if (!(i % 100))
+			progress("%s %llu B: trial %u/%u", t->name,
+				 (unsigned long long)size, i, opt.trials);
+		fill_random(wbuf, size);
+		if (t->ops & OP_WRITE) {
+			t0 = now_ns();
+			xfer(t, OP_WRITE, wbuf, size);
+			wsamples[i] = since(t0);
+		}
+		if (!(t->ops & OP_READ))
+			continue;
+		/* a stale buffer must not pass the comparison */
+		if (t->ops & OP_WRITE) {
+			size_t j;
+
+			for (j = 0; j < size; j++)
+				rbuf[j] = ~wbuf[j];
+		} else {
+			memset(rbuf, 0xff, size);
+		}
+		t0 = now_ns();
+		xfer(t, OP_READ, rbuf, size);
+		rsamples[i] = since(t0);
+		verify(t->path, rbuf, t->ops & OP_WRITE ? wbuf : zbuf, size);
+	}
+	progress_done();
+
+	if (t->ops & OP_READ)
+		report(id, OP_READ, size, 1, rsamples, opt.trials, -1);
+	if (t->ops & OP_WRITE)
+		report(id, OP_WRITE, size, 1, wsamples, opt.trials, -1);
+}
+
+struct scaler {
+	pthread_t tid;
+	pthread_barrier_t *barrier;
+	int fd;
+	int cpu;		/* -1: not pinned */
+	size_t size;
+	unsigned char *buf;
+	uint64_t *samples;
+	uint64_t start, end;
+};
+
+static void *scale_thread(void *arg)
+{
+	struct scaler *s = arg;
+	unsigned int i;
+
+	if (s->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(s->cpu, &set);
+		errno = pthread_setaffinity_np(pthread_self(), sizeof(set),
+					       &set);
+		if (errno)
+			die_errno(EXIT_ENV, "pinning to CPU %d", s->cpu);
+	}
+	pthread_barrier_wait(s->barrier);
+	s->start = now_ns();
+	for (i = 0; i < opt.trials; i++) {
+		uint64_t t0 = now_ns();
+		ssize_t r = pread(s->fd, s->buf, s->size, 0);
+
+		s->samples[i] = since(t0);
+		if (r < 0)
+			die_errno(EXIT_ENV, "%s: pread of %zu bytes",
+				  opt.device, s->size);
+		if ((size_t)r != s->size)
+			die(EXIT_VERIFY, "%s: short pread: %zd of %zu bytes",
+			    opt.device, r, s->size);
+	}
+	s->end = now_ns();
+	return NULL;
+}
+
+/*
+ * Reads of the device by 1 and by 2 threads at once.  Each thread has
+ * its own fd (nothing shared in user space) and its own CPU, so any loss
+ * of scaling comes from the device.  The throughput is wall-clock: total
+ * bytes over first start to last end.  Verifying every read inside that
+ * window would measure memcmp too, so only the last read of each thread
+ * is compared; the per-size runs verify every read of the same path.
+ */
+static void scale(int fd, uint64_t cap)
+{
+	size_t size = cap < SCALE_SIZE ? cap : SCALE_SIZE;
+	struct scaler s[2];
+	int cpus[2] = { -1, -1 };
+	unsigned int nth, i, ncpu = 0;
+	cpu_set_t set;
+	uint64_t *all;
+	int cpu;
+
+	if (size != SCALE_SIZE)
+		note("scale: %s holds %zu bytes, reading that much", opt.device,
+		     size);
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		for (cpu = 0; cpu < CPU_SETSIZE && ncpu < 2; cpu++)
+			if (CPU_ISSET(cpu, &set))
+				cpus[ncpu++] = cpu;
+	if (ncpu < 2) {
+		note("scale: one CPU available: the 2 threads take turns");
+		cpus[0] = -1;
+	}
+
+	fill_random(wbuf, size);
+	if (pwrite(fd, wbuf, size, 0) != (ssize_t)size)
+		die_errno(EXIT_ENV, "%s: pwrite of %zu bytes", opt.device,
+			  size);
+
+	all = xalloc(2 * opt.trials * sizeof(*all));
+	for (nth = 1; nth <= 2; nth++) {
+		pthread_barrier_t barrier;
+		uint64_t start = UINT64_MAX, end = 0;
+
+		progress("scale: %u thread(s)", nth);
+		pthread_barrier_init(&barrier, NULL, nth);
+		for (i = 0; i < nth; i++) {
+			s[i].barrier = &barrier;
+			s[i].fd = open_device(opt.device, O_RDONLY);
+			s[i].cpu = ncpu < 2 ? -1 : cpus[i];
+			s[i].size = size;
+			s[i].buf = i ? wbuf + size : rbuf;
+			s[i].samples = all + i * opt.trials;
+			memset(s[i].buf, 0, size);
+			errno = pthread_create(&s[i].tid, NULL, scale_thread,
+					       &s[i]);
+			if (errno)
+				die_errno(EXIT_ENV, "pthread_create");
+		}
+		for (i = 0; i < nth; i++) {
+			pthread_join(s[i].tid, NULL);
+			close(s[i].fd);
+			verify(opt.device, s[i].buf, wbuf, size);
+			if (s[i].start < start)
+				start = s[i].start;
+			if (s[i].end > end)
+				end = s[i].end;
+		}
+		pthread_barrier_destroy(&barrier);
+		progress_done();
+		report(T_SCALE, OP_READ, size, nth, all, nth * opt.trials,
+		       mb_per_s((uint64_t)nth * opt.trials * size,
+				end - start));
+	}
+	free(all);
+}
+
+static int open_optional(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0 && errno != ENOENT && errno != ENXIO && errno != ENODEV)
+		die_errno(EXIT_ENV, "%s", path);
+	return fd;
+}
+
+static void setup_and_run(void)
+{
+	struct target t[NR_TARGETS] = {
+		[T_MYMEM] = { "mymem", opt.device, OP_READ | OP_WRITE },
+		[T_MMAP] = { "mmap", opt.device, OP_READ | OP_WRITE },
+		[T_ZERO] = { "zero", "/dev/zero", OP_READ },
+		[T_NULL] = { "null", "/dev/null", OP_WRITE },
+		[T_TMPFS] = { "tmpfs", opt.tmpfs_dir, OP_READ | OP_WRITE },
+		[T_BRD] = { "brd", opt.brd, OP_READ | OP_WRITE },
+		[T_MEMCPY] = { "memcpy", "memcpy", OP_READ | OP_WRITE },
+	};
+	uint64_t dev_size = 0;
+	unsigned int i, s;
+	char tmpl[4096];
+
+	/* fail on a missing device before anything is measured */
+	if (opt.targets & (1u << T_MYMEM | 1u << T_MMAP | 1u << T_SCALE)) {
+		int fd = open_device(opt.device, O_RDWR);
+
+		dev_size = file_size(fd, opt.device);
+		if (!dev_size)
+			die(EXIT_ENV, "%s: size is 0", opt.device);
+		t[T_MYMEM].fd = fd;
+		t[T_MYMEM].cap = dev_size;
+	}
+	if (opt.targets & (1u << T_MMAP)) {
+		t[T_MMAP].mem = mmap(NULL, dev_size, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, t[T_MYMEM].fd, 0);
+		if (t[T_MMAP].mem == MAP_FAILED)
+			die_errno(EXIT_ENV, "%s: mmap of %llu bytes",
+				  opt.device, (unsigned long long)dev_size);
+		t[T_MMAP].cap = dev_size;
+	}
+	if (opt.targets & (1u << T_ZERO)) {
+		t[T_ZERO].fd = open_device("/dev/zero", O_RDONLY);
+		t[T_ZERO].cap = opt.max_size;
+	}
+	if (opt.targets & (1u << T_NULL)) {
+		t[T_NULL].fd = open_device("/dev/null", O_WRONLY);
+		t[T_NULL].cap = opt.max_size;
+	}
+	if (opt.targets & (1u << T_TMPFS)) {
+		int fd;
+
+		snprintf(tmpl, sizeof(tmpl), "%s/mymem-bench.XXXXXX",
+			 opt.tmpfs_dir);
+		fd = mkstemp(tmpl);
+		if (fd < 0)
+			die_errno(EXIT_ENV, "%s: creating a file", opt.tmpfs_dir);
+		unlink(tmpl);
+		/* written, not truncated: a hole would read as the zero page */
+		if (pwrite(fd, zbuf, opt.max_size, 0) != (ssize_t)opt.max_size)
+			die_errno(EXIT_ENV, "%s: writing %llu bytes", tmpl,
+				  (unsigned long long)opt.max_size);
+		t[T_TMPFS].fd = fd;
+		t[T_TMPFS].path = tmpl;
+		t[T_TMPFS].cap = opt.max_size;
+	}
+	/*
+	 * brd is used buffered, like every other file target here: a user
+	 * replacing mymem by a RAM disk would read and write it through the
+	 * page cache.  O_DIRECT would also refuse the 1- and 64-byte sizes
+	 * (it needs logical-block-aligned lengths and buffers).
+	 */
+	if (opt.targets & (1u << T_BRD)) {
+		t[T_BRD].fd = open_optional(opt.brd, O_RDWR);
+		if (t[T_BRD].fd < 0) {
+			note("brd: %s: %s, skipped (modprobe brd rd_nr=1 rd_size=1024)",
+			     opt.brd, strerror(errno));
+			opt.targets &= ~(1u << T_BRD);
+		} else {
+			t[T_BRD].cap = file_size(t[T_BRD].fd, opt.brd);
+		}
+	}
+	if (opt.targets & (1u << T_MEMCPY)) {
+		t[T_MEMCPY].mem = xalloc(opt.max_size);
+		t[T_MEMCPY].cap = opt.max_size;
+	}
+
+	out_begin(&out, opt.fmt, bench_cols, ARRAY_SIZE(bench_cols));
+	for (i = 0; i < T_SCALE; i++) {
+		if (!(opt.targets & (1u << i)))
+			continue;
+		for (s = 0; s < opt.nr_sizes; s++)
+			measure(i, &t[i], opt.sizes[s]);
+	}
+	if (opt.targets & (1u << T_SCALE))
+		scale(t[T_MYMEM].fd, dev_size);
+	out_end(&out);
+}
+
+static const struct result *find(enum target_id id, unsigned int op,
+				 uint64_t size, unsigned int threads)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_results; i++)
+		if (results[i].id == id && results[i].op == op &&
+		    results[i].size == size && results[i].threads == threads)
+			return &results[i];
+	return NULL;
+}
+
+static void print_ratio(const char *what, const struct result *a,
+			const struct result *b, bool latency)
+{
+	printf("  %-36s ", what);
+	if (!a || !b) {
+		printf("n/a\n");
+		return;
+	}
+	if (latency)
+		printf("%8.2fx  (median %llu / %llu ns)\n",
+		       b->st.median ? (double)a->st.median / b->st.median : 0,
+		       (unsigned long long)a->st.median,
+		       (unsigned long long)b->st.median);
+	else
+		printf("%8.2fx  (%.1f / %.1f MB/s)\n",
+		       b->mb_s > 0 ? a->mb_s / b->mb_s : 0, a->mb_s, b->mb_s);
+}
+
+/* The comparisons the benchmark exists for, under the human table. */
+static void print_ratios(void)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	unsigned int i;
+	char what[64];
+
+	for (i = 0; i < opt.nr_sizes; i++) {
+		if (opt.sizes[i] < lo)
+			lo = opt.sizes[i];
+		if (opt.sizes[i] > hi)
+			hi = opt.sizes[i];
+	}
+	printf("\nkey ratios (latency: time ratio; throughput: MB/s ratio)\n");
+	snprintf(what, sizeof(what), "mymem read %llu B / zero read",
+		 (unsigned long long)lo);
+	print_ratio(what, find(T_MYMEM, OP_READ, lo, 1),
+		    find(T_ZERO, OP_READ, lo, 1), true);
+	snprintf(what, sizeof(what), "mymem write %llu B / null write",
+		 (unsigned long long)lo);
+	print_ratio(what, find(T_MYMEM, OP_WRITE, lo, 1),
+		    find(T_NULL, OP_WRITE, lo, 1), true);
+	snprintf(what, sizeof(what), "mymem read %llu B / tmpfs read",
+		 (unsigned long long)hi);
+	print_ratio(what, find(T_MYMEM, OP_READ, hi, 1),
+		    find(T_TMPFS, OP_READ, hi, 1), false);
+	snprintf(what, sizeof(what), "mymem read %llu B / brd read",
+		 (unsigned long long)hi);
+	print_ratio(what, find(T_MYMEM, OP_READ, hi, 1),
+		    find(T_BRD, OP_READ, hi, 1), false);
+	snprintf(what, sizeof(what), "mmap read %llu B / memcpy",
+		 (unsigned long long)hi);
+	print_ratio(what, find(T_MMAP, OP_READ, hi, 1),
+		    find(T_MEMCPY, OP_READ, hi, 1), false);
+	snprintf(what, sizeof(what), "mmap write %llu B / memcpy",
+		 (unsigned long long)hi);
+	print_ratio(what, find(T_MMAP, OP_WRITE, hi, 1),
+		    find(T_MEMCPY, OP_WRITE, hi, 1), false);
+	for (i = 0; i < nr_results; i++)
+		if (results[i].id == T_SCALE)
+			break;
+	snprintf(what, sizeof(what), "mymem read %llu B, 2 threads / 1",
+		 i < nr_results ? (unsigned long long)results[i].size :
+		 SCALE_SIZE);
+	print_ratio(what, i < nr_results ? find(T_SCALE, OP_READ,
+						 results[i].size, 2) : NULL,
+		    i < nr_results ? &results[i] : NULL, false);
+}
+
+int main(int argc, char **argv)
+{
+	tools_init(argv[0]);
+	parse_args(argc, argv);
+
+	/* two halves of wbuf serve the scale threads; zbuf stays zero */
+	wbuf = xalloc(2 * opt.max_size);
+	rbuf = xalloc(opt.max_size);
+	zbuf = xalloc(opt.max_size);
+	wsamples = xalloc(opt.trials * sizeof(*wsamples));
+	rsamples = xalloc(opt.trials * sizeof(*rsamples));
+
+	clock_ovh = clock_overhead_ns();
+	if (opt.fmt == OUT_TABLE)
+		printf("clock_gettime overhead %llu ns, subtracted from every sample\n\n",
+		       (unsigned long long)clock_ovh);
+
+	setup_and_run();
+	if (opt.fmt == OUT_TABLE)
+		print_ratios();
+	return EXIT_OK;
+}
