@@ -1,0 +1,91 @@
+#!/bin/bash
+# Name the guest kernel.
+#
+#   KERNEL=6.1|6.12|6.12-rt vm/kernel.sh kver|vmlinuz|kdir
+#
+# prints the kernel release, the path of its image, or its headers build
+# directory.  The image and headers packages are installed first when no
+# release of that flavour has both (root only; vm/setup.sh rules apply).
+# The newest installed release wins, so an upgrade needs no edit here.
+set -euo pipefail
+shopt -s extglob
+
+here=$(cd "$(dirname "$0")" && pwd)
+KERNEL=${KERNEL:-6.1}
+
+die() {
+	echo "kernel: $*" >&2
+	exit 1
+}
+
+# The newest release matching glob $pattern but not glob $exclude (set by
+# main) whose image and headers are both installed.
+newest_installed() {
+	local k
+	for k in /lib/modules/*; do
+		k=${k##*/}
+		# shellcheck disable=SC2053 # the patterns are globs on purpose
+		[[ $k == $pattern && $k != $exclude ]] || continue
+		if [ -f "/boot/vmlinuz-$k" ] && [ -e "/lib/modules/$k/build/Makefile" ]; then
+			echo "$k"
+		fi
+	done | sort -V | tail -n 1
+}
+
+# Install the image and headers of the newest 6.12 release of a flavour
+# ("" or "rt-") that apt knows.  Debian ships them unsigned for 6.12.
+install_612() {
+	local flavour=$1 re pkg kver
+	re="^linux-image-6\.12\.[0-9]+\+deb[0-9]+-${flavour}amd64-unsigned\$"
+	pkg=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{ print $1 }' |
+		sort -V | tail -n 1)
+	if [ -z "$pkg" ]; then
+		apt-get update -qq >&2
+		pkg=$(apt-cache search --names-only "$re" | awk '{ print $1 }' |
+			sort -V | tail -n 1)
+	fi
+	[ -n "$pkg" ] || die "no package matches $re"
+	kver=${pkg#linux-image-}
+	kver=${kver%-unsigned}
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "$pkg" "linux-headers-$kver" >&2
+}
+
+main() {
+	local what=${1:-} pattern exclude=- kver
+	case "$what" in
+	kver | vmlinuz | kdir) ;;
+	*)
+		echo "usage: KERNEL=6.1|6.12|6.12-rt vm/kernel.sh kver|vmlinuz|kdir" >&2
+		exit 64
+		;;
+	esac
+
+	case "$KERNEL" in
+	# Plain flavours must not pick rt or cloud ones, which match too.
+	6.1) pattern='6.1.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
+	6.12) pattern='6.12.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
+	6.12-rt) pattern='6.12.*-rt-amd64' ;;
+	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12 or 6.12-rt)" ;;
+	esac
+
+	kver=$(newest_installed)
+	if [ -z "$kver" ]; then
+		[ "$(id -u)" -eq 0 ] || die "no $KERNEL kernel installed; run as root to install it"
+		case "$KERNEL" in
+		6.1) "$here/setup.sh" base >&2 ;;
+		6.12) install_612 "" ;;
+		6.12-rt) install_612 "rt-" ;;
+		esac
+		kver=$(newest_installed)
+		[ -n "$kver" ] || die "installed $KERNEL but found no image with headers"
+	fi
+
+	case "$what" in
+	kver) echo "$kver" ;;
+	vmlinuz) echo "/boot/vmlinuz-$kver" ;;
+	kdir) echo "/lib/modules/$kver/build" ;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Install the Debian packages a part of mymem needs.
+#
+#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
+#
+# Fast when nothing is missing: one dpkg-query call and no apt at all.
+# Missing packages are installed when we are root (after one apt-get
+# update, because a fresh machine has no package lists); otherwise the
+# exact command is printed and we exit 1, so nothing half-works silently.
+set -euo pipefail
+
+usage() {
+	echo "usage: vm/setup.sh [base|check|run|stress]..." >&2
+	exit 64
+}
+
+# The packages of one group, one word each.
+group_packages() {
+	case "$1" in
+	base)
+		# Build the modules and static tools, boot the guest, pack its
+		# initramfs (busybox, cpio, kmod for depmod and the guest's
+		# modprobe), and unpack linux-source (xz-utils).
+		echo gcc make libc6-dev gcc-multilib \
+			qemu-system-x86 busybox-static cpio kmod xz-utils \
+			linux-image-amd64 linux-headers-amd64 linux-source-6.1
+		;;
+	check) echo sparse perl python3 codespell xz-utils linux-source-6.1 ;;
+	run) echo gnuplot-nox ;;
+	stress) echo fio stress-ng trinity ;;
+	*) usage ;;
+	esac
+}
+
+main() {
+	local groups=("$@") wanted=() missing=() g
+	[ ${#groups[@]} -gt 0 ] || groups=(base)
+	for g in "${groups[@]}"; do
+		# shellcheck disable=SC2207 # the lists are plain words
+		wanted+=($(group_packages "$g"))
+	done
+
+	# dpkg-query lists only packages dpkg knows; anything not shown as
+	# installed ("ii") is missing.  It exits 1 for unknown ones: ignore.
+	local installed
+	installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' \
+		"${wanted[@]}" 2>/dev/null | awk '$1 == "ii" { print $2 }' || true)
+	local p
+	for p in "${wanted[@]}"; do
+		if ! grep -qxF -- "$p" <<<"$installed" &&
+			[[ " ${missing[*]} " != *" $p "* ]]; then
+			missing+=("$p")
+		fi
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing packages; run:" >&2
+		echo "sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "setup: installing ${missing[*]}" >&2
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+main "$@"
