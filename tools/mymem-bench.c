@@ -648,7 +648,7 @@ static void print_ratio(const char *what, const struct result *a,
 {
 	printf("  %-36s ", what);
 	if (!a || !b) {
-		printf("n/a\n");
+		printf("%8s\n", "n/a");
 		return;
 	}
 	if (latency)
@@ -664,6 +664,7 @@ static void print_ratio(const char *what, const struct result *a,
 /* The comparisons the benchmark exists for, under the human table. */
 static void print_ratios(void)
 {
+	const struct result *scaled[2] = { NULL, NULL };
 	uint64_t lo = UINT64_MAX, hi = 0;
 	unsigned int i;
 	char what[64];
@@ -701,13 +702,10 @@ static void print_ratios(void)
 		    find(T_MEMCPY, OP_WRITE, hi, 1), false);
 	for (i = 0; i < nr_results; i++)
 		if (results[i].id == T_SCALE)
-			break;
+			scaled[results[i].threads - 1] = &results[i];
 	snprintf(what, sizeof(what), "mymem read %llu B, 2 threads / 1",
-		 i < nr_results ? (unsigned long long)results[i].size :
-		 SCALE_SIZE);
-	print_ratio(what, i < nr_results ? find(T_SCALE, OP_READ,
-						 results[i].size, 2) : NULL,
-		    i < nr_results ? &results[i] : NULL, false);
+		 scaled[0] ? (unsigned long long)scaled[0]->size : SCALE_SIZE);
+	print_ratio(what, scaled[1], scaled[0], false);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of mymem-bench and mymem-race: options, error paths,
+# exit codes, output formats.  /dev/mymem is not needed: the tools take
+# any file as --device.  Prints TAP.
+#
+# Usage: tools/test-tools.sh BINDIR
+#
+# check() evals its condition after the run, hence the single quotes.
+# shellcheck disable=SC2016,SC2034
+
+if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
+	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race)" >&2
+	exit 2
+fi
+BENCH=$1/mymem-bench
+RACE=$1/mymem-race
+
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+# a stand-in for the device: 512 KiB, like mymem's default
+dd if=/dev/zero of="$T/dev" bs=1024 count=512 2>/dev/null
+dd if=/dev/zero of="$T/small" bs=1024 count=4 2>/dev/null
+
+BENCH_HDR=side,target,op,size,threads,trials,mean_ns,median_ns,p99_ns,mb_s
+RACE_HDR=side,mode,workers,iters,run,final,expected,lost,error_pct,elapsed_ns,incr_per_s
+
+n=0
+failed=0
+
+# run CMD...: sets $rc, output in $T/out and $T/err
+run()
+{
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+result()
+{
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+		echo "# exit $rc; stderr:"
+		sed 's/^/#   /' "$T/err"
+		[ -z "$3" ] || echo "# $3"
+	fi
+}
+
+# one_line_error PROG: stderr is exactly one line starting "PROG: "
+one_line_error()
+{
+	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^$1: " "$T/err"
+}
+
+# expect CODE DESC CMD...: exit CODE; for 2 and 3 one line on stderr
+expect()
+{
+	code=$1 desc=$2
+	shift 2
+	run "$@"
+	prog=$(basename "$1")
+	if [ "$rc" -ne "$code" ]; then
+		result fail "$desc" "expected exit $code"
+	elif [ "$code" -ge 2 ] && ! one_line_error "$prog"; then
+		result fail "$desc" "expected one line starting '$prog: '"
+	else
+		result ok "$desc"
+	fi
+}
+
+# check DESC SHELL-CONDITION: about the last run
+check()
+{
+	if eval "$2"; then
+		result ok "$1"
+	else
+		result fail "$1" "failed: $2"
+	fi
+}
+
+for p in "$BENCH" "$RACE"; do
+	b=$(basename "$p")
+	expect 0 "$b --help exits 0" "$p" --help
+	check "$b --help shows usage and exit codes" \
+		'grep -q "^Usage: $b" "$T/out" && grep -q "^Exit status" "$T/out"'
+	expect 0 "$b -h exits 0" "$p" -h
+	expect 0 "$b --version exits 0" "$p" --version
+	check "$b --version prints name and version" \
+		'grep -qx "$b [0-9][0-9a-z.+-]*" "$T/out"'
+	expect 2 "$b: unknown long option" "$p" --bogus
+	check "$b: the message names the option" 'grep -q -- "--bogus" "$T/err"'
+	expect 2 "$b: unknown short option" "$p" -x
+	expect 2 "$b: stray argument" "$p" stray
+	expect 2 "$b: missing option argument" "$p" --device
+done
+
+expect 3 "mymem-bench: missing device" "$BENCH" --device "$T/nonexistent"
+check "mymem-bench: names the path and the errno text" \
+	'grep -q "$T/nonexistent: No such file or directory" "$T/err"'
+expect 3 "mymem-race: missing device" "$RACE" --device "$T/nonexistent" \
+	--mode mutex
+check "mymem-race: names the path and the errno text" \
+	'grep -q "$T/nonexistent: No such file or directory" "$T/err"'
+expect 2 "mymem-bench refuses race's --mode" "$BENCH" --mode mutex
+if [ -e /dev/mymem ]; then
+	n=$((n + 1))
+	echo "ok $n - # SKIP /dev/mymem exists here: no missing-device hint"
+else
+	expect 3 "mymem-bench: default /dev/mymem missing" "$BENCH"
+	check "the message hints at the module" \
+		'grep -q "(is mymem.ko loaded?)" "$T/err"'
+fi
+
+# bench option arguments
+expect 2 "bench --trials 0" "$BENCH" --trials 0
+expect 2 "bench --trials abc" "$BENCH" --trials abc
+expect 2 "bench --trials -1" "$BENCH" --trials -1
+expect 2 "bench --trials 5x" "$BENCH" --trials 5x
+expect 2 "bench --sizes 0" "$BENCH" --sizes 0
+expect 2 "bench --sizes 1,foo" "$BENCH" --sizes 1,foo
+expect 2 "bench --sizes ," "$BENCH" --sizes ,
+expect 2 "bench --targets bogus" "$BENCH" --targets mymem,bogus
+check "bench: the message names the bad target" 'grep -q "bogus" "$T/err"'
+expect 2 "bench -n without argument" "$BENCH" -n
+expect 3 "bench --tmpfs-dir missing" "$BENCH" --device "$T/dev" \
+	--targets tmpfs --tmpfs-dir "$T/nonexistent" --trials 1
+
+# bench on a plain file
+ALL=mymem,mmap,zero,null,tmpfs,memcpy,scale
+expect 0 "bench --csv on a file" "$BENCH" --device "$T/dev" --trials 5 \
+	--targets $ALL --tmpfs-dir "$T" --csv
+check "bench --csv header" '[ "$(head -1 "$T/out")" = "$BENCH_HDR" ]'
+# 5 sizes: 10 rows each for mymem, mmap, tmpfs, memcpy, 5 for zero and
+# null, 2 for scale
+check "bench --csv: 52 rows" '[ "$(wc -l <"$T/out")" -eq 53 ]'
+check "bench --csv: every row well-formed" \
+	'tail -n +2 "$T/out" | awk -F, '\''NF != 10 || $1 != "user" ||
+	 $3 !~ /^(read|write)$/ || $4 !~ /^[0-9]+$/ ||
+	 $9 !~ /^[0-9]+$/ || $10 !~ /^[0-9.]+$/ { bad = 1 }
+	 END { exit bad }'\'''
+check "bench --csv: targets as named" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f2 | sort -u | tr "\n" " ")" = \
+	   "memcpy mmap mymem null tmpfs zero " ]'
+check "bench --csv: scale rows have threads 1 and 2" \
+	'[ "$(tail -2 "$T/out" | cut -d, -f2,5 | tr "\n" " ")" = \
+	   "mymem,1 mymem,2 " ]'
+check "bench: nothing on stderr when it is not a terminal" '[ ! -s "$T/err" ]'
+
+expect 0 "bench --json" "$BENCH" --device "$T/dev" --trials 3 \
+	--targets mymem,null --sizes 1,4K --json
+if command -v python3 >/dev/null; then
+	check "bench --json is valid JSON with 6 rows" \
+		'python3 -c "import json,sys; r = json.load(open(sys.argv[1]));
+sys.exit(len(r) != 6 or r[0][\"target\"] != \"mymem\")" "$T/out"'
+else
+	n=$((n + 1))
+	echo "ok $n - # SKIP python3 missing: JSON not parsed"
+fi
+
+expect 0 "bench table" "$BENCH" --device "$T/dev" --trials 3 \
+	--targets mymem,zero,null --sizes 1,64
+check "bench table: header, rows and ratios" \
+	'grep -q "^side target" "$T/out" && grep -q "^key ratios" "$T/out" &&
+	 grep -q "mymem read 1 B / zero read .*x" "$T/out"'
+
+expect 0 "bench: brd missing is skipped" "$BENCH" --targets brd \
+	--brd "$T/nonexistent" --trials 1 --csv
+check "bench: brd skip note on stderr, header only on stdout" \
+	'grep -q "skipped" "$T/err" && [ "$(wc -l <"$T/out")" -eq 1 ]'
+expect 0 "bench: sizes beyond the device are skipped" "$BENCH" \
+	--device "$T/small" --targets mymem --sizes 1,8K --trials 2 --csv
+check "bench: the skip is noted, the rest measured" \
+	'grep -q "skipping size 8192" "$T/err" && [ "$(wc -l <"$T/out")" -eq 3 ]'
+
+# race option arguments
+expect 2 "race without --mode" "$RACE" --device "$T/dev"
+expect 2 "race --mode bogus" "$RACE" --mode bogus
+expect 2 "race -w 0" "$RACE" -w 0 --mode none
+expect 2 "race -w 5000" "$RACE" -w 5000 --mode none
+expect 2 "race -n x" "$RACE" -n x --mode none
+expect 2 "race --runs 0" "$RACE" --runs 0 --mode none
+expect 2 "race -w without argument" "$RACE" --mode none -w
+
+# race on a plain file
+expect 0 "race exact modes on a file" "$RACE" --device "$T/dev" -w 4 \
+	-n 2000 --mode mutex,pread,mmap --csv
+check "race --csv header" '[ "$(head -1 "$T/out")" = "$RACE_HDR" ]'
+check "race: exact modes exact" \
+	'[ "$(tail -n +2 "$T/out" | awk -F, '\''$6 == $7 && $6 == 3735928559 + 8000 &&
+	 $8 == 0 && NF == 11 { k++ } END { print k }'\'')" = 3 ]'
+expect 3 "race --mode ioctl on a plain file" "$RACE" --device "$T/dev" \
+	--mode ioctl -w 1 -n 1
+check "race: the ioctl error says why" \
+	'grep -q "Inappropriate ioctl for device" "$T/err"'
+expect 0 "race --mode all on a plain file skips ioctl" "$RACE" \
+	--device "$T/dev" -w 2 -n 100 --mode all --csv
+check "race --mode all: 4 modes, ioctl noted" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f2 | tr "\n" " ")" = \
+	   "none mutex pread mmap " ] && grep -q "ioctl skipped" "$T/err"'
+expect 0 "race --sweep" "$RACE" --device "$T/dev" -n 50 --mode mmap \
+	--sweep --csv
+check "race --sweep: W = 1 2 4 8 16 32 50 100" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f3 | tr "\n" " ")" = \
+	   "1 2 4 8 16 32 50 100 " ]'
+expect 0 "race --runs 3" "$RACE" --device "$T/dev" -w 2 -n 10 \
+	--mode pread --runs 3 --csv
+check "race --runs 3: runs numbered 1..3" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f5 | tr "\n" " ")" = "1 2 3 " ]'
+check "race: nothing on stderr when it is not a terminal" '[ ! -s "$T/err" ]'
+
+# /dev/zero keeps nothing: every update is lost
+expect 1 "race: an inexact exact mode exits 1" "$RACE" --device /dev/zero \
+	-w 2 -n 10 --mode mutex
+expect 0 "race: mode none never fails the exit status" "$RACE" \
+	--device /dev/zero -w 2 -n 10 --mode none
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
