@@ -203,6 +203,11 @@ void progress(const char *fmt, ...)
 	progress_shown = true;
 }
 
+void progress_quiet(void)
+{
+	progress_tty = 0;
+}
+
 void progress_done(void)
 {
 	if (!progress_shown)

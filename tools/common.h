@@ -66,6 +66,8 @@ unsigned int parse_names(const char *opt, const char *arg,
 __attribute__((format(printf, 1, 2)))
 void progress(const char *fmt, ...);
 void progress_done(void);
+/* --quiet: no progress even on a terminal */
+void progress_quiet(void);
 
 uint64_t now_ns(void);
 /*

@@ -96,6 +96,7 @@ static void usage(void)
 "  -d, --device=PATH the mymem device or any file (default %s)\n"
 "  -c, --csv         CSV: %s\n"
 "  -j, --json        JSON: an array of objects with those keys\n"
+"  -q, --quiet       no progress, even on a terminal\n"
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -138,6 +139,7 @@ static void parse_args(int argc, char **argv)
 		{ "device",	required_argument, NULL, 'd' },
 		{ "csv",	no_argument,	   NULL, 'c' },
 		{ "json",	no_argument,	   NULL, 'j' },
+		{ "quiet",	no_argument,	   NULL, 'q' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{}
@@ -145,7 +147,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:n:m:r:sd:cjhV", longopts,
+	while ((c = getopt_long(argc, argv, ":w:n:m:r:sd:cjqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -175,6 +177,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'j':
 			opt.fmt = OUT_JSON;
+			break;
+		case 'q':
+			progress_quiet();
 			break;
 		case 'h':
 			usage();

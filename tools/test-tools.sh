@@ -126,6 +126,9 @@ expect 2 "bench --sizes ," "$BENCH" --sizes ,
 expect 2 "bench --targets bogus" "$BENCH" --targets mymem,bogus
 check "bench: the message names the bad target" 'grep -q "bogus" "$T/err"'
 expect 2 "bench -n without argument" "$BENCH" -n
+expect 2 "bench --batch 0" "$BENCH" --batch 0
+expect 2 "bench --batch not dividing --trials" "$BENCH" --trials 10 --batch 3
+expect 2 "bench --batch too big for memory" "$BENCH" --batch 1000
 expect 3 "bench --tmpfs-dir missing" "$BENCH" --device "$T/dev" \
 	--targets tmpfs --tmpfs-dir "$T/nonexistent" --trials 1
 
@@ -161,6 +164,11 @@ else
 	echo "ok $n - # SKIP python3 missing: JSON not parsed"
 fi
 
+expect 0 "bench --batch 4 --quiet" "$BENCH" --device "$T/dev" --trials 8 \
+	--batch 4 --quiet --targets mymem,mmap,zero --sizes 1,4K --csv
+check "bench --batch: trials column counts operations, not groups" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f6 | sort -u)" = 8 ] &&
+	 [ "$(wc -l <"$T/out")" -eq 7 ]'
 expect 0 "bench table" "$BENCH" --device "$T/dev" --trials 3 \
 	--targets mymem,zero,null --sizes 1,64
 check "bench table: header, rows and ratios" \
