@@ -168,7 +168,7 @@ expect 0 "bench --batch 4 --quiet" "$BENCH" --device "$T/dev" --trials 8 \
 	--batch 4 --quiet --targets mymem,mmap,zero --sizes 1,4K --csv
 check "bench --batch: trials column counts operations, not groups" \
 	'[ "$(tail -n +2 "$T/out" | cut -d, -f6 | sort -u)" = 8 ] &&
-	 [ "$(wc -l <"$T/out")" -eq 7 ]'
+	 [ "$(wc -l <"$T/out")" -eq 11 ]'
 expect 0 "bench table" "$BENCH" --device "$T/dev" --trials 3 \
 	--targets mymem,zero,null --sizes 1,64
 check "bench table: header, rows and ratios" \
