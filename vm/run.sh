@@ -1,0 +1,351 @@
+#!/bin/bash
+# Boot the guest kernel in QEMU and run one job in it.
+#
+#   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
+#             [--module NAME]... [--mem MB] [--smp N] [--cmdline ARGS]
+#             -- SCRIPT [ARGS...]
+#
+# Environment: KERNEL (6.1, 6.12, 6.12-rt; see kernel.sh), ACCEL (tcg
+# default, kvm, auto), BUILD (default build/).  Each run keeps its logs
+# (console.log, job.log, control.log, qemu.log) in its own directory
+# $BUILD/vm/run-TIME-PID, since runs may overlap; $BUILD/vm/last points to
+# the newest and only the newest 20 are kept.
+#
+# The guest is a busybox initramfs built afresh for each run.  Its /init
+# runs SCRIPT ARGS as root in /, sends the job's output over ttyS1, the
+# guest's /results as a tar over ttyS2, then the exit status, and powers
+# off.  The kernel console goes to ttyS0 alone, so the job's output never
+# mixes with kernel messages and the console log can be scanned for
+# kernel reports.  See docs/vm.md.
+#
+# Exit status: the job's own, unless the harness failed:
+#   64 usage, 70 the harness could not set up the guest,
+#   124 the time limit ran out, 125 the guest died without an exit status,
+#   126 the kernel reported a problem (oops, BUG, WARNING, ...).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+ACCEL=${ACCEL:-tcg}
+vmdir=${BUILD:-$repo/build}/vm
+
+# Kernel log lines that mean something went wrong, even if the job passed.
+# Only report lines: boot banners of the debug options (kasan, kmemleak,
+# lockdep) do not match.
+readonly KERNEL_PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP'
+
+usage() {
+	sed -n '3,5s/^# \{0,1\}//p' "$0" >&2
+	exit 64
+}
+
+die() {
+	echo "vm: $*" >&2
+	exit 70
+}
+
+out="" cmdline_extra="" timeout=300 mem=1024 smp=2
+adds=() modules=(brd)
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--add) adds+=("${2:?}"); shift 2 ;;
+	--module) modules+=("${2:?}"); shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
+	--cmdline) cmdline_extra=${2:?}; shift 2 ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -ge 1 ] || usage
+script=$1
+shift
+[ -f "$script" ] || die "no such script: $script"
+for n in "$timeout" "$mem" "$smp"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || usage
+done
+case "$ACCEL" in
+tcg | kvm | auto) ;;
+*) die "unknown ACCEL=$ACCEL (want tcg, kvm or auto)" ;;
+esac
+
+"$here/setup.sh" base >&2 || die "setup failed"
+kver=$("$here/kernel.sh" kver) || die "no guest kernel"
+vmlinuz=$("$here/kernel.sh" vmlinuz)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm.XXXXXX")
+root=$tmp/root
+qemu_pid="" tail_pid=""
+# shellcheck disable=SC2317 # run by the trap
+cleanup() {
+	local p
+	for p in $tail_pid $qemu_pid; do
+		kill "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the initramfs -----------------------------------------------------
+
+is_elf() {
+	[ "$(od -An -tx1 -N4 "$1" 2>/dev/null)" = " 7f 45 4c 46" ]
+}
+
+# Copy the shared libraries and the dynamic loader of an ELF file to the
+# same paths in the guest (ldd lists them all, loader included).
+pack_libs() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# Copy a host file or directory to a guest path, with the libraries of
+# every dynamic binary in it.
+add() {
+	local host=$1 guest=$2 f
+	[ -e "$host" ] || die "--add: no such file: $host"
+	mkdir -p "$root$(dirname "$guest")"
+	if [ -d "$host" ]; then
+		mkdir -p "$root$guest"
+		cp -RL "$host/." "$root$guest/"
+	else
+		cp -L "$host" "$root$guest"
+	fi
+	while IFS= read -r -d '' f; do
+		if is_elf "$f"; then pack_libs "$f"; fi
+	done < <(find "$root$guest" -type f -print0)
+}
+
+# A script whose interpreter busybox lacks (#!/bin/bash,
+# #!/usr/bin/env python3) gets the host's interpreter.
+add_interpreter() {
+	local line interp
+	IFS= read -r line <"$1" || true
+	[[ $line == '#!'* ]] || return 0
+	read -r interp line <<<"${line#\#!}"
+	if [ "$interp" = /usr/bin/env ]; then
+		interp=$(command -v "${line%% *}") || die "no interpreter ${line%% *} for $1"
+	fi
+	[ -e "$root$interp" ] || add "$interp" "$interp"
+}
+
+# Busybox provides most tools; every applet is a symlink.
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,results}
+mkdir -p "$root/mymem/bin" "$root/mymem/job"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+
+drop_applet() {
+	rm -f "$root"/{bin,sbin,usr/bin,usr/sbin}/"$1"
+}
+
+# The real kmod, not busybox's applets: tests rely on modprobe and depmod
+# behaving as on a distro (symbol namespaces, modules.dep, softdeps).
+add /bin/kmod /bin/kmod
+for tool in insmod rmmod modprobe depmod modinfo lsmod; do
+	drop_applet "$tool"
+	ln -s /bin/kmod "$root/sbin/$tool"
+done
+
+# Debian's busybox runs its own applet for any command named like one,
+# even when its shell, env, xargs or timeout starts it, and so would
+# shadow kmod.  Hence the shell (dash) and the tools that start other
+# commands come from the host too.
+drop_applet sh
+add /bin/dash /bin/sh
+for tool in env timeout nice nohup chroot xargs find flock setsid taskset \
+	chrt ionice unshare nsenter; do
+	host_tool=$(command -v "$tool") || die "no $tool on the host"
+	drop_applet "$tool"
+	add "$host_tool" "$host_tool"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+
+# Distro modules with their dependencies, then the guest's own depmod
+# indexes so that "modprobe brd" works there.
+moddir=/lib/modules/$kver
+mkdir -p "$root$moddir"
+for m in "${modules[@]}"; do
+	deps=$(modprobe -S "$kver" --show-depends "$m" 2>/dev/null) ||
+		die "--module: no module $m in $kver"
+	while read -r cmd ko _; do
+		[ "$cmd" = insmod ] || continue
+		mkdir -p "$root$(dirname "$ko")"
+		cp "$ko" "$root$ko"
+	done <<<"$deps"
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ ! -e "$moddir/$f" ] || cp "$moddir/$f" "$root$moddir/"
+done
+depmod -b "$root" "$kver" || die "depmod failed"
+
+for a in "${adds[@]}"; do
+	if [[ $a == *=* ]]; then
+		add "${a%%=*}" "${a#*=}"
+	else
+		add "$a" "/mymem/$(basename "$a")"
+	fi
+done
+
+job=/mymem/job/$(basename "$script")
+add "$script" "$job"
+chmod +x "$root$job"
+add_interpreter "$script"
+
+# The job's command line, quoted for the guest's shell.
+{
+	printf 'job=%q\nset --' "$job"
+	for a in "$@"; do
+		printf " '%s'" "${a//\'/\'\\\'\'}"
+	done
+	echo
+} >"$root/etc/mymem-job"
+
+cat >"$root/init" <<'EOF'
+#!/bin/sh
+# PID 1 of the mymem guest: written by vm/run.sh.  It must never exit
+# (that panics the kernel), so errors are reported, not fatal.
+export PATH=/mymem/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+# Raw ports: no \n -> \r\n, no echo, 8-bit clean.
+stty -F /dev/ttyS1 115200 raw -echo
+stty -F /dev/ttyS2 115200 raw -echo
+
+status=0
+if ! grep -qw mymem.probe /proc/cmdline; then
+	. /etc/mymem-job
+	echo "mymem-vm: job $job starts" >/dev/kmsg
+	# Closing the port (last user) waits until the UART has sent
+	# everything, so no output is lost to the power-off below.
+	(cd / && exec "$job" "$@") </dev/null >/dev/ttyS1 2>&1
+	status=$?
+	echo "mymem-vm: job exited with status $status" >/dev/kmsg
+fi
+{
+	if [ -n "$(ls -A /results)" ]; then
+		echo @@mymem-results-begin
+		tar -C /results -cf - . | base64
+		echo @@mymem-results-end
+	fi
+	echo "@@mymem-exit $status"
+} >/dev/ttyS2
+poweroff -f
+EOF
+chmod +x "$root/init"
+
+initrd=$tmp/initramfs.cpio
+(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$initrd" ||
+	die "cpio failed"
+
+# --- boot ----------------------------------------------------------------
+
+cmdline="console=ttyS0,115200 loglevel=6 printk.devkmsg=on panic=-1 $cmdline_extra"
+
+# Start QEMU under a time limit in the background; sets qemu_pid.  Its
+# serial ports are the console, the job's output and the control channel.
+start_qemu() {
+	local accel=$1 secs=$2 logs=$3 append=$4 cpu
+	case "$accel" in
+	tcg) cpu=(-accel "tcg,thread=multi" -cpu max) ;;
+	kvm) cpu=(-accel kvm -cpu host) ;;
+	esac
+	# Empty files first, so that "tail -f" can follow from the start.
+	: >"$logs/console.log"
+	: >"$logs/job.log"
+	: >"$logs/control.log"
+	timeout -k 5 "$secs" qemu-system-x86_64 -nodefaults -no-user-config \
+		-machine q35 "${cpu[@]}" -smp "$smp" -m "$mem" \
+		-display none -no-reboot \
+		-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline $append" \
+		-serial "file:$logs/console.log" -serial "file:$logs/job.log" \
+		-serial "file:$logs/control.log" \
+		</dev/null >"$logs/qemu.log" 2>&1 &
+	qemu_pid=$!
+}
+
+# KVM may hang on some hosts: boot the guest once with no job and at most
+# 20 s.  The answer holds until the host reboots, so it is cached.
+kvm_works() {
+	local cache=$vmdir/kvm-probe boot_id answer
+	[ -w /dev/kvm ] || return 1
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	answer=$(sed -n "s/^$boot_id //p" "$cache" 2>/dev/null)
+	if [ -z "$answer" ]; then
+		mkdir -p "$tmp/probe"
+		start_qemu kvm 20 "$tmp/probe" mymem.probe
+		wait "$qemu_pid" || true
+		qemu_pid=""
+		answer=no
+		if grep -q '^@@mymem-exit 0' "$tmp/probe/control.log"; then
+			answer=yes
+		fi
+		echo "$boot_id $answer" >"$cache"
+	fi
+	[ "$answer" = yes ]
+}
+
+logdir=$vmdir/run-$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$logdir"
+ln -sfn "${logdir##*/}" "$vmdir/last"
+# shellcheck disable=SC2012 # the names are ours: no odd characters
+ls -1d "$vmdir"/run-* | sort | head -n -20 | xargs -r rm -rf
+accel=$ACCEL
+if [ "$accel" = auto ]; then
+	if kvm_works; then accel=kvm; else accel=tcg; fi
+fi
+echo "vm: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
+
+start_qemu "$accel" "$timeout" "$logdir" ""
+# Stream the job's output as it comes; tail ends shortly after QEMU.
+tail -s 0.2 -n +1 -f --pid="$qemu_pid" "$logdir/job.log" &
+tail_pid=$!
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=""
+wait "$tail_pid" || true
+tail_pid=""
+
+# --- verdict -------------------------------------------------------------
+
+# The control channel: an optional base64 tar of /results, then the status.
+control=$(tr -d '\r' <"$logdir/control.log")
+status=$(sed -n 's/^@@mymem-exit \([0-9]\{1,3\}\)$/\1/p' <<<"$control")
+if [ -n "$out" ] && grep -qx '@@mymem-results-end' <<<"$control"; then
+	mkdir -p "$out"
+	sed -n '/^@@mymem-results-begin$/,/^@@mymem-results-end$/{//!p}' \
+		<<<"$control" | base64 -d | tar -x -C "$out" ||
+		echo "vm: could not unpack the guest's /results" >&2
+fi
+
+fail() {
+	local code=$1
+	shift
+	echo "vm: FAIL: $*" >&2
+	echo "vm: last lines of $logdir/console.log:" >&2
+	tail -n 40 "$logdir/console.log" >&2
+	exit "$code"
+}
+
+problem=$(grep -m 1 -E "$KERNEL_PROBLEMS" "$logdir/console.log" | tr -d '\r' || true)
+[ -z "$problem" ] || fail 126 "kernel reported: $problem"
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	fail 124 "time limit of ${timeout}s ran out (guest hung?)"
+fi
+if [ -z "$status" ]; then
+	fail 125 "the guest stopped without an exit status (qemu status $qemu_rc: $(tail -n 1 "$logdir/qemu.log"))"
+fi
+exit "$status"
