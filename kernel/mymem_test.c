@@ -62,9 +62,15 @@ static const char *const race_mode_names[NR_RACE_MODES] = {
 	[RACE_ATOMIC]	= "atomic",
 };
 
+/*
+ * Upper bounds that keep a typo from exhausting a small VM: the samples
+ * take 16 bytes per trial, the results 768 bytes per race run, and each
+ * worker is a thread.  Larger values would show nothing new.
+ */
 #define BENCH_MAX_SIZES		16
-/* More threads than this only exhausts the VM, it shows nothing new. */
+#define BENCH_MAX_TRIALS	1000000
 #define RACE_MAX_WORKERS	1024
+#define RACE_MAX_RUNS		1000
 
 static char *run = "all";
 module_param(run, charp, 0444);
@@ -80,7 +86,7 @@ MODULE_PARM_DESC(sizes,
 static unsigned int trials = 1000;
 module_param(trials, uint, 0444);
 MODULE_PARM_DESC(trials,
-		 "Bench: timed writes and reads per size, at least 1 (default: 1000)");
+		 "Bench: timed writes and reads per size, 1 to 1000000 (default: 1000)");
 
 static unsigned int workers = 50;
 module_param(workers, uint, 0444);
@@ -95,7 +101,7 @@ MODULE_PARM_DESC(iters,
 static unsigned int runs = 3;
 module_param(runs, uint, 0444);
 MODULE_PARM_DESC(runs,
-		 "Race: runs of each mode, at least 1 (default: 3)");
+		 "Race: runs of each mode, 1 to 1000 (default: 3)");
 
 static char *mode = "all";
 module_param(mode, charp, 0444);
@@ -424,11 +430,15 @@ struct bench_stats {
  * The one timing routine: @n transfers of @len bytes at offset 0 between
  * one pair of clock reads.  n = 1 times a single call; n = 0 times the
  * clock reads and this routine themselves, which is what gets subtracted.
- * cond_resched() costs a flag test unless the scheduler wants the CPU,
- * and a batch of large transfers under emulation must let it have it.
+ * A batch of large transfers under emulation takes minutes, so it lets
+ * the scheduler in and stops when insmod is killed; both checks cost a
+ * flag test.
+ *
+ * Return: 0 if every transfer did all of @len, 1 (a failed check) if
+ * one did not, -EINTR if insmod was killed (here or in the call).
  */
-static ssize_t bench_time(enum bench_op op, u8 *buf, size_t len,
-			  unsigned int n, u64 *ns)
+static int bench_time(enum bench_op op, u8 *buf, size_t len, unsigned int n,
+		      u64 *ns)
 {
 	ssize_t ret = len;
 	u64 t0;
@@ -440,9 +450,18 @@ static ssize_t bench_time(enum bench_op op, u8 *buf, size_t len,
 		else
 			ret = mymem_read(buf, len, 0);
 		cond_resched();
+		if (fatal_signal_pending(current))
+			ret = -EINTR;
 	}
 	*ns = ktime_get_ns() - t0;
-	return ret;
+
+	if (ret == len)
+		return 0;
+	if (ret == -EINTR)
+		return -EINTR;
+	pr_info(KTAP_SUB "# size %zu: %s returned %zd\n",
+		len, bench_op_names[op], ret);
+	return 1;
 }
 
 static int bench_cmp_u64(const void *a, const void *b)
@@ -493,15 +512,6 @@ static bool bench_verify(const struct bench *b, size_t len)
 	return false;
 }
 
-static bool bench_done(enum bench_op op, size_t len, ssize_t ret)
-{
-	if (ret == len)
-		return true;
-	pr_info(KTAP_SUB "# size %zu: %s returned %zd\n",
-		len, bench_op_names[op], ret);
-	return false;
-}
-
 /*
  * Timed trials at one size.  Per call: fresh random data (untimed), one
  * timed write, one timed read, the read checked.  Then a batch of trials
@@ -511,31 +521,29 @@ static bool bench_done(enum bench_op op, size_t len, ssize_t ret)
 static int bench_measure(struct bench *b, size_t len)
 {
 	unsigned int t;
-	ssize_t ret;
-	int op;
+	int op, ret;
 
 	for (t = 0; t < trials; t++) {
 		get_random_bytes(b->wbuf, len);
 		ret = bench_time(BENCH_WRITE, b->wbuf, len, 1,
 				 &b->ns[BENCH_WRITE][t]);
-		if (!bench_done(BENCH_WRITE, len, ret))
-			return 1;
+		if (ret)
+			return ret;
 		poison(b->rbuf, b->wbuf, len);
 		ret = bench_time(BENCH_READ, b->rbuf, len, 1,
 				 &b->ns[BENCH_READ][t]);
-		if (!bench_done(BENCH_READ, len, ret) ||
-		    !bench_verify(b, len))
+		if (ret)
+			return ret;
+		if (!bench_verify(b, len))
 			return 1;
-		if (fatal_signal_pending(current))
-			return -EINTR;
 	}
 
 	poison(b->rbuf, b->wbuf, len);
 	for (op = 0; op < NR_BENCH_OPS; op++) {
 		ret = bench_time(op, op == BENCH_WRITE ? b->wbuf : b->rbuf,
 				 len, trials, &b->batch_ns[op]);
-		if (!bench_done(op, len, ret))
-			return 1;
+		if (ret)
+			return ret;
 	}
 	return !bench_verify(b, len);
 }
@@ -869,10 +877,11 @@ static int check_params(unsigned long *phase_mask)
 			 &race_modes);
 	if (ret)
 		return ret;
-	if (!nr_sizes || !trials || !iters || !runs || !workers ||
-	    workers > RACE_MAX_WORKERS) {
-		pr_err("sizes, trials, workers, iters and runs must be at least 1, workers at most %u\n",
-		       RACE_MAX_WORKERS);
+	if (!nr_sizes || !trials || !workers || !iters || !runs ||
+	    trials > BENCH_MAX_TRIALS || workers > RACE_MAX_WORKERS ||
+	    runs > RACE_MAX_RUNS) {
+		pr_err("sizes, trials, workers, iters, runs: at least 1; trials at most %u, workers %u, runs %u\n",
+		       BENCH_MAX_TRIALS, RACE_MAX_WORKERS, RACE_MAX_RUNS);
 		return -EINVAL;
 	}
 	return 0;
