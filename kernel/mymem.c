@@ -88,6 +88,36 @@ static void mymem_write_unlock(void)
 }
 
 /*
+ * User copies are first tried with page faults disabled and fall back to
+ * the faulting copy only when a user page is not present.  A vmalloc
+ * source or destination makes the faulting copy's hardened-usercopy check
+ * look the area up under a global spinlock, on every call: the no-fault
+ * copy skips it (the bounds are already checked here), which keeps small
+ * transfers cheap and readers on different CPUs from contending.
+ */
+static size_t mymem_copy_to_user(char __user *ubuf, const void *src,
+				 size_t len)
+{
+	size_t not_copied;
+
+	pagefault_disable();
+	not_copied = __copy_to_user_inatomic(ubuf, src, len);
+	pagefault_enable();
+	return not_copied ? copy_to_user(ubuf, src, len) : 0;
+}
+
+static size_t mymem_copy_from_user(void *dst, const char __user *ubuf,
+				   size_t len)
+{
+	size_t not_copied;
+
+	pagefault_disable();
+	not_copied = __copy_from_user_inatomic(dst, ubuf, len);
+	pagefault_enable();
+	return not_copied ? copy_from_user(dst, ubuf, len) : 0;
+}
+
+/*
  * The device and the API share one implementation: exactly one of the
  * user and kernel buffers is given.  A kernel copy cannot fault.
  */
@@ -95,7 +125,7 @@ static size_t mymem_copy_out(char __user *ubuf, void *kbuf, loff_t pos,
 			     size_t len)
 {
 	if (ubuf)
-		return copy_to_user(ubuf, mymem.data + pos, len);
+		return mymem_copy_to_user(ubuf, mymem.data + pos, len);
 	memcpy(kbuf, mymem.data + pos, len);
 	return 0;
 }
@@ -160,7 +190,7 @@ static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
 	if (ret)
 		return ret;
 	if (ubuf)
-		not_copied = copy_from_user(mymem.data + pos, ubuf, len);
+		not_copied = mymem_copy_from_user(mymem.data + pos, ubuf, len);
 	else
 		memcpy(mymem.data + pos, kbuf, len);
 	mymem_write_unlock();
