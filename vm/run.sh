@@ -238,7 +238,7 @@ fi
 {
 	if [ -n "$(ls -A /results)" ]; then
 		echo @@mymem-results-begin
-		tar -C /results -cf - . | base64
+		tar -C /results -czf - . | base64
 		echo @@mymem-results-end
 	fi
 	echo "@@mymem-exit $status"
@@ -253,7 +253,14 @@ initrd=$tmp/initramfs.cpio
 
 # --- boot ----------------------------------------------------------------
 
-cmdline="console=ttyS0,115200 loglevel=6 printk.devkmsg=on panic=-1 $cmdline_extra"
+# loglevel=6 shows warnings and errors but not the chatter of a boot;
+# panic=-1 with -no-reboot ends QEMU at once on a panic, and an oops
+# (no oops=panic) kills only the faulting task, so the job can still
+# finish, send its results and the log shows the whole story; devkmsg=on
+# lets jobs mark their steps in the kernel log without rate limit;
+# cryptomgr.notests skips 2 s of crypto self-tests under TCG.
+cmdline="console=ttyS0,115200 loglevel=6 printk.devkmsg=on panic=-1"
+cmdline+=" cryptomgr.notests $cmdline_extra"
 
 # Start QEMU under a time limit in the background; sets qemu_pid.  Its
 # serial ports are the console, the job's output and the control channel.
@@ -278,19 +285,23 @@ start_qemu() {
 }
 
 # KVM may hang on some hosts: boot the guest once with no job and at most
-# 20 s.  The answer holds until the host reboots, so it is cached.
+# 20 s.  The answer holds until the host reboots, so it is cached.  Sets
+# probe_note to say where the evidence is.
 kvm_works() {
 	local cache=$vmdir/kvm-probe boot_id answer
 	[ -w /dev/kvm ] || return 1
 	boot_id=$(cat /proc/sys/kernel/random/boot_id)
 	answer=$(sed -n "s/^$boot_id //p" "$cache" 2>/dev/null)
+	probe_note="cached in $cache"
 	if [ -z "$answer" ]; then
-		mkdir -p "$tmp/probe"
-		start_qemu kvm 20 "$tmp/probe" mymem.probe
-		wait "$qemu_pid" || true
+		probe_note="probe in $logdir/kvm-probe"
+		mkdir -p "$logdir/kvm-probe"
+		start_qemu kvm 20 "$logdir/kvm-probe" mymem.probe
+		# (2>/dev/null: no "Aborted" from bash if QEMU dies of a signal.)
+		wait "$qemu_pid" 2>/dev/null || true
 		qemu_pid=""
 		answer=no
-		if grep -q '^@@mymem-exit 0' "$tmp/probe/control.log"; then
+		if grep -q '^@@mymem-exit 0' "$logdir/kvm-probe/control.log"; then
 			answer=yes
 		fi
 		echo "$boot_id $answer" >"$cache"
@@ -301,20 +312,24 @@ kvm_works() {
 logdir=$vmdir/run-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$logdir"
 ln -sfn "${logdir##*/}" "$vmdir/last"
-# shellcheck disable=SC2012 # the names are ours: no odd characters
-ls -1d "$vmdir"/run-* | sort | head -n -20 | xargs -r rm -rf
+# Keep the newest 20 runs (the glob sorts them by time).
+runs=("$vmdir"/run-*)
+if [ ${#runs[@]} -gt 20 ]; then
+	rm -rf "${runs[@]:0:${#runs[@]}-20}"
+fi
 accel=$ACCEL
 if [ "$accel" = auto ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
+	accel="$accel (auto, KVM $probe_note)"
 fi
 echo "vm: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
 
-start_qemu "$accel" "$timeout" "$logdir" ""
+start_qemu "${accel%% *}" "$timeout" "$logdir" ""
 # Stream the job's output as it comes; tail ends shortly after QEMU.
 tail -s 0.2 -n +1 -f --pid="$qemu_pid" "$logdir/job.log" &
 tail_pid=$!
 qemu_rc=0
-wait "$qemu_pid" || qemu_rc=$?
+wait "$qemu_pid" 2>/dev/null || qemu_rc=$?
 qemu_pid=""
 wait "$tail_pid" || true
 tail_pid=""
@@ -327,17 +342,17 @@ status=$(sed -n 's/^@@mymem-exit \([0-9]\{1,3\}\)$/\1/p' <<<"$control")
 if [ -n "$out" ] && grep -qx '@@mymem-results-end' <<<"$control"; then
 	mkdir -p "$out"
 	sed -n '/^@@mymem-results-begin$/,/^@@mymem-results-end$/{//!p}' \
-		<<<"$control" | base64 -d | tar -x -C "$out" ||
+		<<<"$control" | base64 -d | tar -xz -C "$out" ||
 		echo "vm: could not unpack the guest's /results" >&2
 fi
 
+# fail CODE REASON [DETAILS]
 fail() {
-	local code=$1
-	shift
-	echo "vm: FAIL: $*" >&2
+	echo "vm: FAIL: $2" >&2
+	[ -z "${3:-}" ] || echo "$3" >&2
 	echo "vm: last lines of $logdir/console.log:" >&2
 	tail -n 40 "$logdir/console.log" >&2
-	exit "$code"
+	exit "$1"
 }
 
 problem=$(grep -m 1 -E "$KERNEL_PROBLEMS" "$logdir/console.log" | tr -d '\r' || true)
@@ -346,6 +361,7 @@ if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 	fail 124 "time limit of ${timeout}s ran out (guest hung?)"
 fi
 if [ -z "$status" ]; then
-	fail 125 "the guest stopped without an exit status (qemu status $qemu_rc: $(tail -n 1 "$logdir/qemu.log"))"
+	fail 125 "the guest stopped without an exit status (qemu status $qemu_rc)" \
+		"$(tail -n 3 "$logdir/qemu.log")"
 fi
 exit "$status"
