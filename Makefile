@@ -34,6 +34,18 @@ tools: setup
 tests: setup
 	@$(MAKE) -C tests
 
+run: all
+	@scripts/run.sh all
+
+bench: all
+	@scripts/run.sh bench
+
+test: all
+	@tests/run.sh
+
+check: setup
+	@scripts/check.sh
+
 clean:
 	@$(MAKE) -C kernel clean
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) results

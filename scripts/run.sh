@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# make run / make bench: boot the VM, run the experiments on both sides of
+# the system-call boundary, and write results/ (raw CSV, plots, REPORT.md).
+#
+#   scripts/run.sh [all|bench]
+#
+# QUICK=1 runs a small version (about 2 minutes under TCG) to try things.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+case "$what" in
+all | bench) ;;
+*) echo "run.sh: unknown experiment set '$what' (want all or bench)" >&2; exit 2 ;;
+esac
+
+# The seed experiment's parameters; QUICK trades them for speed.
+if [ "${QUICK:-0}" = 1 ]; then
+	trials=200 workers=16 iters=5000 runs=1 sweep_iters=2000 limit=300
+else
+	trials=1000 workers=50 iters=150000 runs=3 sweep_iters=20000 limit=1500
+fi
+
+results=${RESULTS:-results}
+raw=$results/raw
+rm -rf "$raw"
+mkdir -p "$raw"
+
+vm/setup.sh base run
+status=0
+vm/run.sh --out "$raw" --timeout "$limit" \
+	--add kernel/mymem.ko=/mymem/mymem.ko \
+	--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+	--add "${BUILD:-build}/bin=/mymem/bin" \
+	-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
+	"$sweep_iters" || status=$?
+
+# What only the host knows about the run.
+{
+	echo "accel=$(cat "${BUILD:-build}/vm/last/accel" 2>/dev/null || echo "${ACCEL:-tcg}")"
+	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "quick=${QUICK:-0}"
+} >>"$raw/env.txt"
+
+if [ ! -s "$raw/bench-user.csv" ]; then
+	echo "run: the VM produced no results (status $status); see ${BUILD:-build}/vm/last/" >&2
+	exit 1
+fi
+python3 scripts/report.py "$results"
+echo "run: report in $results/REPORT.md"
+exit "$status"
