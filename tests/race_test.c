@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mymem under concurrency.
+ *
+ * counter: many threads increment one 64-bit word, with FETCH_ADD, with
+ * atomic instructions on a shared map and with CMPXCHG retry loops.  The
+ * final value must be exact, and since every increment returns the old
+ * value, each value from the start to the end must be returned exactly
+ * once: a lost or doubled update is caught even where the sum hides it.
+ *
+ * torn: writers fill the whole region with one repeated byte per write
+ * while readers read it whole; a read that is not uniform saw a write
+ * half done.  Threads and processes, for a fixed time.
+ *
+ * Workers count what went wrong; only the main thread ASSERTs.
+ */
+#include <pthread.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "testlib.h"
+
+#define COUNTER_OFF	0	/* the word the increments go to */
+
+struct counter {
+	int fd;
+	uint64_t *word;		/* the counter, through a shared map */
+	uint64_t start, total;
+	uint8_t *seen;		/* bit n: old value start + n came back */
+	pthread_barrier_t go;
+	unsigned long failed_calls;
+	unsigned long bad_olds;	/* out of range, or returned twice */
+	unsigned long retries;	/* CMPXCHG calls that lost a race */
+};
+
+enum how { BY_FETCH_ADD, BY_MAP, BY_CMPXCHG };
+
+struct worker {
+	struct counter *c;
+	enum how how;
+	unsigned int iters;
+	pthread_t tid;
+};
+
+static void count(unsigned long *n)
+{
+	__atomic_fetch_add(n, 1, __ATOMIC_RELAXED);
+}
+
+static void record(struct counter *c, uint64_t old)
+{
+	uint64_t n = old - c->start;
+	uint8_t bit = 1 << (n % 8);
+
+	if (n >= c->total ||
+	    __atomic_fetch_or(&c->seen[n / 8], bit, __ATOMIC_RELAXED) & bit)
+		count(&c->bad_olds);
+}
+
+/* One increment by CMPXCHG: retry with the value the last try found. */
+static void cmpxchg_increment(struct counter *c, uint64_t *guess)
+{
+	struct mymem_cmpxchg cx = { .offset = COUNTER_OFF };
+
+	for (;;) {
+		cx.expected = *guess;
+		cx.desired = *guess + 1;
+		if (ioctl(c->fd, MYMEM_IOC_CMPXCHG, &cx)) {
+			count(&c->failed_calls);
+			return;
+		}
+		if (cx.old == cx.expected)
+			break;
+		*guess = cx.old;
+		count(&c->retries);
+	}
+	record(c, cx.old);
+	*guess = cx.desired;
+}
+
+static void *counter_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct counter *c = w->c;
+	struct mymem_fetch_add fa = { .offset = COUNTER_OFF, .value = 1 };
+	uint64_t guess = c->start;
+	unsigned int i;
+
+	pthread_barrier_wait(&c->go);
+	for (i = 0; i < w->iters; i++) {
+		switch (w->how) {
+		case BY_FETCH_ADD:
+			if (ioctl(c->fd, MYMEM_IOC_FETCH_ADD, &fa))
+				count(&c->failed_calls);
+			else
+				record(c, fa.old);
+			break;
+		case BY_MAP:
+			record(c, __atomic_fetch_add(c->word, 1,
+						     __ATOMIC_SEQ_CST));
+			break;
+		case BY_CMPXCHG:
+			cmpxchg_increment(c, &guess);
+			break;
+		}
+	}
+	return NULL;
+}
+
+FIXTURE(counter) {
+	struct counter c;
+	size_t size;
+};
+
+FIXTURE_VARIANT(counter) {
+	unsigned int threads[3];	/* indexed by enum how */
+	unsigned int iters;		/* increments per thread */
+};
+
+FIXTURE_VARIANT_ADD(counter, fetch_add) { { 50, 0, 0 }, 10000 };
+FIXTURE_VARIANT_ADD(counter, mixed) { { 20, 20, 10 }, 10000 };
+
+FIXTURE_SETUP(counter)
+{
+	struct counter *c = &self->c;
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(variant->threads); i++)
+		n += variant->threads[i];
+	c->total = (uint64_t)n * variant->iters;
+	/* Across 2^32: an update atomic only per 32-bit half shows up. */
+	c->start = (1ull << 32) - c->total / 2;
+
+	c->fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, c->fd);
+	self->size = region_size(c->fd);
+	ASSERT_LE(COUNTER_OFF + 8, (long long)self->size);
+	c->word = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       c->fd, 0);
+	ASSERT_NE(MAP_FAILED, c->word);
+	c->word += COUNTER_OFF / 8;
+	c->seen = calloc(c->total / 8 + 1, 1);
+	ASSERT_NE(NULL, c->seen);
+	ASSERT_EQ(0, pthread_barrier_init(&c->go, NULL, n));
+}
+
+FIXTURE_TEARDOWN(counter)
+{
+	munmap(self->c.word - COUNTER_OFF / 8, self->size);
+	close(self->c.fd);
+	free(self->c.seen);
+}
+
+/* Generous: 500,000 ioctls take seconds even under emulation. */
+TEST_F_TIMEOUT(counter, increments, 300)
+{
+	struct counter *c = &self->c;
+	struct worker workers[64];
+	unsigned int n = 0, i, k;
+	uint64_t final;
+
+	ASSERT_EQ(8, sysret(pwrite(c->fd, &c->start, 8, COUNTER_OFF)));
+	for (k = 0; k < ARRAY_SIZE(variant->threads); k++) {
+		for (i = 0; i < variant->threads[k]; i++, n++) {
+			ASSERT_LT(n, ARRAY_SIZE(workers));
+			workers[n] = (struct worker){
+				.c = c, .how = k, .iters = variant->iters,
+			};
+			ASSERT_EQ(0, pthread_create(&workers[n].tid, NULL,
+						    counter_worker,
+						    &workers[n]));
+		}
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(workers[i].tid, NULL);
+
+	ASSERT_EQ(8, sysret(pread(c->fd, &final, 8, COUNTER_OFF)));
+	TH_LOG("%u threads x %u: final %#llx, expected %#llx, %lu CMPXCHG retries",
+	       n, variant->iters, (unsigned long long)final,
+	       (unsigned long long)(c->start + c->total), c->retries);
+	ASSERT_EQ(0, c->failed_calls);
+	ASSERT_EQ(0, c->bad_olds);
+	ASSERT_EQ(c->start + c->total, final);
+}
+
+/*
+ * Torn reads.  Writers and readers each open the device themselves and
+ * run until told to stop; their tallies live in shared memory so that
+ * processes can report too.
+ */
+#define TORN_WRITERS	2
+#define TORN_READERS	4
+#define TORN_SECONDS	3
+
+struct torn {
+	size_t size;
+	pthread_barrier_t go;	/* process-shared: workers and main */
+	int stop;
+	unsigned long reads, writes, torn, failed_calls;
+	uint8_t seen[256 / 8];	/* bit b: a read found the region all b */
+	/* The first torn read: where its first byte's run ends. */
+	size_t tear_off;
+	uint8_t tear_before, tear_after;
+};
+
+struct torn_worker {
+	struct torn *t;
+	unsigned int id;	/* writers first, then readers */
+	pthread_t tid;
+};
+
+static bool torn_stopped(struct torn *t)
+{
+	return __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+}
+
+/* Writer @id fills the region with 1 + (n * writers + id) % 255. */
+static void torn_write(struct torn *t, int fd, uint8_t *buf, unsigned int id)
+{
+	unsigned long n;
+
+	for (n = 0; !torn_stopped(t); n++) {
+		memset(buf, 1 + (n * TORN_WRITERS + id) % 255, t->size);
+		if (pwrite(fd, buf, t->size, 0) != (ssize_t)t->size)
+			count(&t->failed_calls);
+		count(&t->writes);
+	}
+}
+
+static void torn_read(struct torn *t, int fd, uint8_t *buf)
+{
+	while (!torn_stopped(t)) {
+		if (pread(fd, buf, t->size, 0) != (ssize_t)t->size) {
+			count(&t->failed_calls);
+			continue;
+		}
+		if (!all_bytes(buf, buf[0], t->size) &&
+		    __atomic_fetch_add(&t->torn, 1, __ATOMIC_RELAXED) == 0) {
+			t->tear_off = byte_mismatch(buf, buf[0], t->size);
+			t->tear_before = buf[0];
+			t->tear_after = buf[t->tear_off];
+		}
+		__atomic_fetch_or(&t->seen[buf[0] / 8], 1 << (buf[0] % 8),
+				  __ATOMIC_RELAXED);
+		count(&t->reads);
+	}
+}
+
+static void *torn_worker(void *arg)
+{
+	struct torn_worker *w = arg;
+	struct torn *t = w->t;
+	uint8_t *buf = malloc(t->size);
+	int fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+
+	pthread_barrier_wait(&t->go);
+	if (fd < 0 || !buf)
+		count(&t->failed_calls);
+	else if (w->id < TORN_WRITERS)
+		torn_write(t, fd, buf, w->id);
+	else
+		torn_read(t, fd, buf);
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+FIXTURE(torn) {
+	struct torn *t;
+	struct torn_worker workers[TORN_WRITERS + TORN_READERS];
+	pid_t pids[TORN_WRITERS + TORN_READERS];
+};
+
+FIXTURE_VARIANT(torn) {
+	bool processes;
+};
+
+FIXTURE_VARIANT_ADD(torn, threads) { false };
+FIXTURE_VARIANT_ADD(torn, processes) { true };
+
+FIXTURE_SETUP(torn)
+{
+	pthread_barrierattr_t attr;
+	uint8_t *zeros;
+	int fd;
+
+	self->t = mmap(NULL, sizeof(*self->t), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->t);
+	fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	self->t->size = region_size(fd);
+	ASSERT_LT(1, (long long)self->t->size);
+	/* Readers may run before the first write: start uniform. */
+	zeros = calloc(self->t->size, 1);
+	ASSERT_NE(NULL, zeros);
+	ASSERT_EQ((long long)self->t->size,
+		  sysret(pwrite(fd, zeros, self->t->size, 0)));
+	free(zeros);
+	close(fd);
+
+	ASSERT_EQ(0, pthread_barrierattr_init(&attr));
+	ASSERT_EQ(0, pthread_barrierattr_setpshared(&attr,
+						    PTHREAD_PROCESS_SHARED));
+	ASSERT_EQ(0, pthread_barrier_init(&self->t->go, &attr,
+					  ARRAY_SIZE(self->workers) + 1));
+}
+
+FIXTURE_TEARDOWN(torn)
+{
+	munmap(self->t, sizeof(*self->t));
+}
+
+TEST_F_TIMEOUT(torn, full_reads, 120)
+{
+	struct torn *t = self->t;
+	unsigned int i, patterns = 0;
+	uint8_t *buf;
+	int fd, status;
+
+	for (i = 0; i < ARRAY_SIZE(self->workers); i++) {
+		self->workers[i] = (struct torn_worker){ .t = t, .id = i };
+		if (!variant->processes) {
+			ASSERT_EQ(0, pthread_create(&self->workers[i].tid,
+						    NULL, torn_worker,
+						    &self->workers[i]));
+			continue;
+		}
+		self->pids[i] = fork();
+		ASSERT_LE(0, self->pids[i]);
+		if (self->pids[i] == 0) {
+			torn_worker(&self->workers[i]);
+			_exit(0);
+		}
+	}
+
+	pthread_barrier_wait(&t->go);
+	sleep(TORN_SECONDS);
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < ARRAY_SIZE(self->workers); i++) {
+		if (!variant->processes) {
+			pthread_join(self->workers[i].tid, NULL);
+			continue;
+		}
+		ASSERT_EQ(self->pids[i], waitpid(self->pids[i], &status, 0));
+		ASSERT_EQ(0, status);
+	}
+
+	for (i = 0; i < 256; i++)
+		patterns += t->seen[i / 8] >> (i % 8) & 1;
+	TH_LOG("%d writers, %d readers, %d s: %lu writes, %lu reads, %lu torn, %u patterns seen",
+	       TORN_WRITERS, TORN_READERS, TORN_SECONDS, t->writes, t->reads,
+	       t->torn, patterns);
+	ASSERT_EQ(0, t->failed_calls);
+	ASSERT_EQ(0, t->torn)
+		TH_LOG("first torn read: %#x up to offset %zu, then %#x",
+		       t->tear_before, t->tear_off, t->tear_after);
+
+	/* Nor may two writes have interleaved: the last one is all there. */
+	buf = malloc(t->size);
+	ASSERT_NE(NULL, buf);
+	fd = open(MYMEM_DEVICE_PATH, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((long long)t->size, sysret(pread(fd, buf, t->size, 0)));
+	ASSERT_TRUE(all_bytes(buf, buf[0], t->size));
+	close(fd);
+	free(buf);
+}
+
+TEST_HARNESS_MAIN

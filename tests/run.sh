@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test, for `make test`: the host-side ones, then tests/vm-suite.sh
+# in the guest.  All TAP goes to the terminal and $BUILD/test.log, and the
+# last line is tests/summary.sh's "N passed, N failed".  Exits non-zero
+# if anything failed, the VM run included.
+#
+# Needs what `make` builds: kernel/*.ko, $BUILD/tests, $BUILD/bin.
+# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+BUILD=${BUILD:-$repo/build}
+export BUILD
+cd "$repo" || exit 1
+. "$here/tap.sh"
+
+# The ABI header is self-contained C and C++, warning-free, for -m64 and
+# -m32 alike.
+abi_compiles() {
+	local lang=$1 bits=$2 compiler=gcc
+
+	[ "$lang" = c ] || compiler=g++
+	echo '#include <linux/mymem.h>' |
+		$compiler "$bits" -x "$lang" -fsyntax-only -Wall -Wextra -Werror \
+			-pedantic -I include/uapi -
+}
+
+# The same ioctl numbers and struct layouts for 32- and 64-bit callers.
+abi_same_layout() {
+	diff <("$BUILD/tests/abi_layout") <("$BUILD/tests/abi_layout_32")
+}
+
+vm_suite() {
+	vm/run.sh --out "$BUILD/test-results" \
+		--add kernel/mymem.ko=/mymem/mymem.ko \
+		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "$BUILD/tests=/mymem/tests" \
+		-- tests/vm-suite.sh
+}
+
+main() {
+	local lang bits
+
+	tap_begin
+	for lang in c c++; do
+		for bits in -m64 -m32; do
+			tap_check "ABI header compiles as $lang $bits" \
+				abi_compiles "$lang" "$bits"
+		done
+	done
+	tap_check "ABI layout: -m32 = -m64" abi_same_layout
+	if [ -x vm/selftest.sh ]; then
+		tap_nest vm/selftest.sh vm/selftest.sh
+	fi
+	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
+	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite
+	tap_done
+}
+
+mkdir -p "$BUILD"
+main 2>&1 | tee "$BUILD/test.log"
+tests/summary.sh "$BUILD/test.log"

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The mymem test suite, run as root in the guest by tests/run.sh (through
+# vm/run.sh).  Prints TAP; exits non-zero if anything failed.
+#
+# The modules are in /mymem, the test programs and tap.sh in
+# $MYMEM_TESTS (default /mymem/tests); /results is copied back.
+#
+# Order: the tests of the device with mymem loaded once at the default
+# size, then the in-kernel selftest, then lifecycle_test, which loads
+# and unloads mymem itself and so must disturb nothing after it.
+T=${MYMEM_TESTS:-/mymem/tests}
+. "$T/tap.sh"
+
+SIZE=524288	# the default region size
+W=$tap_tmp	# scratch files
+
+# Bytes the device holds: cat reads until read() returns 0.
+device_size() {
+	[ "$(wc -c </dev/mymem)" -eq $SIZE ]
+}
+
+# A random region's worth in with dd, out with cat: the same bytes.
+roundtrip_whole() {
+	dd if=/dev/urandom of="$W/model" bs=4096 count=$((SIZE / 4096)) &&
+		dd if="$W/model" of=/dev/mymem bs=4096 &&
+		cat /dev/mymem >"$W/out" &&
+		cmp "$W/model" "$W/out"
+}
+
+# Pieces written with dd bs/seek/count land where the same dd puts them
+# in a regular file, the last one at the very end; dd skip reads back.
+roundtrip_pieces() {
+	dd if=/dev/urandom of="$W/piece" bs=1000 count=3 || return
+	for args in "bs=1000 seek=7 count=3" "bs=1 seek=3 count=5" \
+		"bs=512 seek=$((SIZE / 512 - 1)) count=1"; do
+		# shellcheck disable=SC2086 # args are words
+		dd if="$W/piece" of=/dev/mymem $args conv=notrunc &&
+			dd if="$W/piece" of="$W/model" $args conv=notrunc ||
+			return
+	done
+	cmp "$W/model" /dev/mymem &&
+		dd if=/dev/mymem bs=1000 skip=7 count=3 | cmp - "$W/piece"
+}
+
+# A read that starts before the end returns what is left, no more.
+read_at_end() {
+	[ "$(dd if=/dev/mymem bs=1000 skip=$((SIZE / 1000)) | wc -c)" -eq \
+		$((SIZE % 1000)) ] &&
+		[ "$(dd if=/dev/mymem bs=4096 skip=$((SIZE / 4096)) | wc -c)" -eq 0 ]
+}
+
+# expect_enospc CMD...: CMD fails and says why.
+expect_enospc() {
+	! "$@" 2>"$W/err" && grep "No space left on device" "$W/err"
+}
+
+# Past the end nothing goes in; more than fits fills the region first.
+write_past_end() {
+	expect_enospc dd if=/dev/zero of=/dev/mymem bs=4096 \
+		seek=$((SIZE / 4096)) count=1 &&
+		tr '\0' z </dev/zero | head -c $((SIZE + 1)) >"$W/big" &&
+		expect_enospc sh -c 'cat "$1" >/dev/mymem' sh "$W/big" &&
+		head -c $SIZE "$W/big" | cmp - /dev/mymem
+}
+
+# The in-kernel API checks of mymem_test, their KTAP relayed from the
+# kernel log: timestamps and the "mymem_test: " prefix stripped.
+selftest() {
+	before=$(dmesg | wc -l)
+	insmod /mymem/mymem_test.ko run=selftest
+	status=$?
+	dmesg | tail -n +$((before + 1)) |
+		sed -n 's/^\[[^]]*\] mymem_test: //p'
+	return $status
+}
+
+tap_begin
+tap_check "load mymem.ko" insmod /mymem/mymem.ko
+tap_nest device_test "$T/device_test"
+tap_nest "device_test (-m32)" "$T/device_test_32"
+tap_nest race_test "$T/race_test"
+tap_check "shell: cat reads $SIZE bytes" device_size
+tap_check "shell: dd in, cat out, cmp" roundtrip_whole
+tap_check "shell: dd pieces with bs/seek/count/skip" roundtrip_pieces
+tap_check "shell: dd reads stop at the end" read_at_end
+tap_check "shell: writing past the end: No space left on device" write_past_end
+tap_nest "mymem_test run=selftest" selftest
+tap_check "unload mymem_test" rmmod mymem_test
+tap_check "unload mymem" rmmod mymem
+tap_nest lifecycle_test "$T/lifecycle_test"
+dmesg >/results/dmesg.txt
+tap_done
