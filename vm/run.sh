@@ -74,6 +74,8 @@ esac
 "$here/setup.sh" base >&2 || die "setup failed"
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
 vmlinuz=$("$here/kernel.sh" vmlinuz)
+# Debian installs the image readable by root only.
+[ -r "$vmlinuz" ] || die "cannot read $vmlinuz (run as root)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm.XXXXXX")
 root=$tmp/root
@@ -111,6 +113,7 @@ pack_libs() {
 add() {
 	local host=$1 guest=$2 f
 	[ -e "$host" ] || die "--add: no such file: $host"
+	[[ $guest == /* ]] || die "--add: the guest path must be absolute: $guest"
 	mkdir -p "$root$(dirname "$guest")"
 	if [ -d "$host" ]; then
 		mkdir -p "$root$guest"
@@ -123,8 +126,9 @@ add() {
 	done < <(find "$root$guest" -type f -print0)
 }
 
-# A script whose interpreter busybox lacks (#!/bin/bash,
-# #!/usr/bin/env python3) gets the host's interpreter.
+# A script whose interpreter the guest lacks (#!/bin/bash, #!/usr/bin/env
+# bash) gets the host's binary and libraries; interpreters that need more
+# files (python3's library) must be added with --add.
 add_interpreter() {
 	local line interp
 	IFS= read -r line <"$1" || true
@@ -229,8 +233,10 @@ status=0
 if ! grep -qw mymem.probe /proc/cmdline; then
 	. /etc/mymem-job
 	echo "mymem-vm: job $job starts" >/dev/kmsg
-	# Closing the port (last user) waits until the UART has sent
-	# everything, so no output is lost to the power-off below.
+	# The job's stdout is the raw tty, so its stdio is line-buffered
+	# and its output shows as it goes.  Closing the port (last user)
+	# waits until the UART has sent everything, so no output is lost
+	# to the power-off below.
 	(cd / && exec "$job" "$@") </dev/null >/dev/ttyS1 2>&1
 	status=$?
 	echo "mymem-vm: job exited with status $status" >/dev/kmsg
