@@ -26,6 +26,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
+# depmod, modprobe and chroot live in sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 ACCEL=${ACCEL:-tcg}
 vmdir=${BUILD:-$repo/build}/vm
 
