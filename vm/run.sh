@@ -70,7 +70,10 @@ for n in "$timeout" "$mem" "$smp"; do
 done
 case "$ACCEL" in
 tcg | kvm | auto) ;;
-*) die "unknown ACCEL=$ACCEL (want tcg, kvm or auto)" ;;
+*)
+	echo "vm: unknown ACCEL=$ACCEL (want tcg, kvm or auto)" >&2
+	exit 64
+	;;
 esac
 
 "$here/setup.sh" base >&2 || die "setup failed"
