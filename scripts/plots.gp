@@ -1,0 +1,91 @@
+# The plots of REPORT.md.  scripts/report.py writes the data into DIR and
+# runs this once per output format:
+#
+#   gnuplot -e "dir='DIR'; out='OUT'; ext='png'; nbench=N;
+#               colours='#rrggbb ...'; dashes='1 2 ...';
+#               sizetics='("1 B" 1, ...)'; nsweep=M" scripts/plots.gp
+#
+# ext is png (pngcairo if this gnuplot has it, else png) or svg.
+#
+# DIR/bench.dat  one block per series (side target op), first line its
+#                title: size, median ns, MB/s (size / median)
+# DIR/sweep.dat  one block per race mode: W, mean, min and max error %
+# DIR/rate.dat   a header line, then per mode group: label, then mean,
+#                min and max increments/s of user and of kernel ('-' if
+#                that side has no such mode)
+#
+# colours and dashes hold one word per bench series, so that a target
+# keeps its colour and reads and writes differ by dash in both plots;
+# sizetics labels the measured sizes, which are powers of two.
+
+if (ext eq 'svg') {
+	set terminal svg size 960,600 enhanced dynamic
+} else {
+	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
+		set terminal pngcairo size 960,600 enhanced
+	} else {
+		set terminal png size 960,600 enhanced
+	}
+}
+set grid
+set key outside right top
+set style data linespoints
+set datafile missing '-'
+
+bench = dir.'/bench.dat'
+colour(i) = word(colours, i + 1)
+dash(i) = int(word(dashes, i + 1))
+
+# (a) latency and (b) throughput against transfer size.
+set logscale xy
+set xtics @sizetics
+set xlabel 'transfer size (bytes)'
+
+set output out.'/latency.'.ext
+set title 'Latency per operation (median)'
+set ylabel 'ns per operation'
+plot for [i=0:nbench-1] bench index i using 1:2 title columnheader(1) \
+	lw 2 lc rgb colour(i) dt dash(i) pt 7 ps 0.6
+
+set output out.'/throughput.'.ext
+set title 'Throughput (size / median time)'
+set ylabel 'MB/s'
+plot for [i=0:nbench-1] bench index i using 1:3 title columnheader(1) \
+	lw 2 lc rgb colour(i) dt dash(i) pt 7 ps 0.6
+
+# (c) race error against the number of threads; bars span the runs.
+set xtics autofreq
+set logscale x
+unset logscale y
+set xrange [0.8:*]
+set yrange [0:100]
+set xlabel 'W (threads)'
+set ylabel 'updates lost (% of W*N)'
+set output out.'/race-error.'.ext
+set title 'Unlocked increments: error against W (mean, min-max over runs)'
+if (nsweep > 0) {
+	plot for [i=0:nsweep-1] dir.'/sweep.dat' index i \
+		using 1:2:3:4 with yerrorlines lw 2 pt 7 title columnheader(2)
+} else {
+	set label 1 'no sweep was run' at graph 0.5, 0.5 center
+	plot NaN notitle
+	unset label 1
+}
+
+# (d) increments per second by mode, user and kernel side by side.
+unset logscale
+set xrange [*:*]
+set yrange [*:*]
+set logscale y
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.9
+set xtics nomirror
+set grid ytics
+set xlabel 'mode'
+set ylabel 'increments/s (mean, min-max over runs)'
+set output out.'/race-rate.'.ext
+set title 'Increments per second by mode'
+plot dir.'/rate.dat' using 2:3:4:xtic(1) title columnheader(2) lc rgb '#d62728', \
+	'' using 5:6:7 title columnheader(5) lc rgb '#1f77b4'

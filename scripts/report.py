@@ -1,0 +1,1041 @@
+#!/usr/bin/env python3
+"""Turn the raw results of one `make run` into tables, plots and a report.
+
+    scripts/report.py RESULTS_DIR
+
+Reads RESULTS_DIR/raw/ (the layout scripts/experiments.sh writes):
+
+    bench-user.csv   mymem-bench --csv (required); may hold the scale rows
+    scale-user.csv   mymem-bench -t scale --csv (optional, wins over the
+                     scale rows of bench-user.csv)
+    scale-control.csv  mymem-bench -t scale -d FILE --csv (optional): the
+                     same two readers on a plain file, to tell the
+                     device's scaling from the machine's
+    bench-kernel.csv mymem_test bench rows (optional)
+    race-user.csv    mymem-race -m all --csv (required)
+    race-sweep.csv   mymem-race --sweep --csv (optional)
+    race-kernel.csv  mymem_test race rows (optional)
+    env.txt          key=value lines (optional)
+    modorder.txt     the module-order transcript (optional)
+    selftest.txt     KTAP of mymem_test run=selftest (optional)
+
+and writes into RESULTS_DIR: bench.csv and race.csv (the merged rows, in
+the formats of docs/CONTRIBUTING.md; in bench.csv the scale rows come
+last, as mymem-bench writes them), plot/*.dat, latency, throughput,
+race-error and race-rate as .png and .svg (gnuplot, scripts/plots.gp),
+and REPORT.md.  The key ratios go to stdout.
+
+Every number in the report is computed from those files; every sentence
+that depends on a result is chosen by the result.  Exit status: 0 ok,
+1 unreadable or malformed input (one line on stderr), 2 usage.
+"""
+
+import csv
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+PROG = "report.py"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+BENCH_HEADER = ("side,target,op,size,threads,trials,"
+                "mean_ns,median_ns,p99_ns,mb_s")
+RACE_HEADER = ("side,mode,workers,iters,run,final,expected,lost,"
+               "error_pct,elapsed_ns,incr_per_s")
+BENCH_TYPES = (str, str, str, int, int, int, float, float, float, float)
+RACE_TYPES = (str, str, int, int, int, int, int, int, float, int, float)
+
+SIDES = ("user", "kernel")
+OPS = ("read", "write")
+SMALL = 1              # the size of the per-call ratios
+LARGE = 524288         # the size of the bandwidth ratios
+SLOPE_FROM = 65536     # per-byte cost: slope from here to LARGE
+
+# Series of the latency and throughput plots and rows of the bench
+# tables, in this order: the device, its in-kernel twin, then its peers.
+SERIES = (("user", "mymem"), ("kernel", "api"), ("user", "mmap"),
+          ("user", "zero"), ("user", "null"), ("user", "tmpfs"),
+          ("user", "brd"), ("user", "memcpy"))
+# One colour per target; reads solid (dash type 1), writes dashed (2).
+COLOURS = {"mymem": "#d62728", "api": "#1f77b4", "mmap": "#ff7f0e",
+           "zero": "#7f7f7f", "null": "#bcbd22", "tmpfs": "#2ca02c",
+           "brd": "#9467bd", "memcpy": "#17becf"}
+
+USER_MODES = ("none", "mutex", "pread", "ioctl", "mmap")
+KERNEL_MODES = ("unlocked", "mutex", "atomic")
+# Bar groups of the race-rate plot: a user mode next to its kernel twin.
+RATE_GROUPS = (("no lock", "none", "unlocked"), ("mutex", "mutex", "mutex"),
+               ("pread", "pread", None), ("ioctl / atomic", "ioctl", "atomic"),
+               ("mmap", "mmap", None))
+# System calls per increment: a property of each mode's code, not a
+# measurement (lseek, read, lseek, write; pread, pwrite; one ioctl).
+SYSCALLS = {"none": 4, "mutex": 4, "pread": 2, "ioctl": 1, "mmap": 0}
+
+ENV_ORDER = ("kernel", "cpu_model", "nproc", "accel", "qemu",
+             "clocksource", "date", "params", "quick")
+
+# A miss by less than this fraction of the goal is within what noise on
+# a shared host can move a median between runs.
+CLOSE_MISS = 0.10
+
+
+class DataError(Exception):
+    """Input that cannot be used; the message is the one-line error."""
+
+
+# --------------------------------------------------------------- input
+
+def read_csv(path, header, types):
+    """Rows of a results CSV as dicts, with every field checked."""
+    names = header.split(",")
+    try:
+        with open(path, newline="") as f:
+            lines = list(csv.reader(f))
+    except OSError as e:
+        raise DataError(f"{path}: {e.strerror}") from e
+    except csv.Error as e:
+        raise DataError(f"{path}: {e}") from e
+    if not lines or ",".join(lines[0]) != header:
+        raise DataError(f"{path}:1: header is not '{header}'")
+    rows = []
+    for lineno, fields in enumerate(lines[1:], start=2):
+        if not fields:
+            continue
+        if len(fields) != len(names):
+            raise DataError(f"{path}:{lineno}: {len(fields)} fields, "
+                            f"expected {len(names)}")
+        rows.append(convert_row(path, lineno, names, types, fields))
+    return rows
+
+
+def convert_row(path, lineno, names, types, fields):
+    row = {}
+    for name, typ, text in zip(names, types, fields):
+        try:
+            value = typ(text)
+        except ValueError:
+            raise DataError(f"{path}:{lineno}: {name} '{text}' is not "
+                            f"{'an integer' if typ is int else 'a number'}"
+                            ) from None
+        if typ is float and not math.isfinite(value):
+            raise DataError(f"{path}:{lineno}: {name} '{text}' is not finite")
+        row[name] = value
+    if row["side"] not in SIDES:
+        raise DataError(f"{path}:{lineno}: side '{row['side']}' is not "
+                        "user or kernel")
+    if "op" in row and row["op"] not in OPS:
+        raise DataError(f"{path}:{lineno}: op '{row['op']}' is not "
+                        "read or write")
+    return row
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            key, sep, value = line.strip().partition("=")
+            if sep:
+                env[key] = value
+    return env
+
+
+def read_text(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def split_scale(rows):
+    """Per-size rows and scale rows of one mymem-bench CSV.
+
+    The scale target's threads=1 row has the key of the per-size
+    512 KiB read and comes after it, so a repeated key is a scale row,
+    as is every row with more than one thread."""
+    per_size, scale, seen = [], [], set()
+    for row in rows:
+        key = (row["target"], row["op"], row["size"], row["threads"])
+        if row["threads"] > 1 or key in seen:
+            scale.append(row)
+        else:
+            seen.add(key)
+            per_size.append(row)
+    return per_size, scale
+
+
+@dataclass
+class Data:
+    bench: dict = field(default_factory=dict)  # (side,target,op,size)->row
+    bench_rows: list = field(default_factory=list)
+    scale: dict = field(default_factory=dict)  # threads -> row
+    scale_rows: list = field(default_factory=list)
+    control: dict = field(default_factory=dict)  # threads -> row
+    race: list = field(default_factory=list)
+    sweep: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    modorder: str = ""
+    selftest: str = ""
+    notes: list = field(default_factory=list)
+
+
+def load(results):
+    raw = os.path.join(results, "raw")
+    if not os.path.isdir(raw):
+        raise DataError(f"{raw}: no such directory")
+    data = Data()
+
+    def path_of(name, note=None):
+        path = os.path.join(raw, name)
+        if os.path.exists(path):
+            return path
+        if note is None:
+            raise DataError(f"{path}: missing")
+        data.notes.append(f"`{name}` is missing: {note}")
+        return None
+
+    user, scale = split_scale(read_csv(path_of("bench-user.csv"),
+                                       BENCH_HEADER, BENCH_TYPES))
+    scale_path = path_of("scale-user.csv", "the scale rows come from "
+                         "bench-user.csv" if scale else
+                         "no read-scaling figures")
+    if scale_path:
+        scale = read_csv(scale_path, BENCH_HEADER, BENCH_TYPES)
+    control_path = path_of("scale-control.csv", "no control for the "
+                           "read-scaling figure")
+    if control_path:
+        rows = read_csv(control_path, BENCH_HEADER, BENCH_TYPES)
+        data.control = {r["threads"]: r for r in rows}
+    kernel_path = path_of("bench-kernel.csv", "no in-kernel benchmark")
+    kernel = (read_csv(kernel_path, BENCH_HEADER, BENCH_TYPES)
+              if kernel_path else [])
+    data.bench_rows = user + kernel
+    data.bench = {(r["side"], r["target"], r["op"], r["size"]): r
+                  for r in data.bench_rows}
+    data.scale_rows = scale
+    data.scale = {r["threads"]: r for r in scale}
+
+    data.race = read_csv(path_of("race-user.csv"), RACE_HEADER, RACE_TYPES)
+    race_kernel = path_of("race-kernel.csv", "no in-kernel race")
+    if race_kernel:
+        data.race += read_csv(race_kernel, RACE_HEADER, RACE_TYPES)
+    sweep = path_of("race-sweep.csv", "no sweep over W")
+    if sweep:
+        data.sweep = read_csv(sweep, RACE_HEADER, RACE_TYPES)
+
+    env = path_of("env.txt", "the environment is unknown")
+    data.env = read_env(env) if env else {}
+    modorder = path_of("modorder.txt", "no module-order transcript")
+    data.modorder = read_text(modorder) if modorder else ""
+    selftest = path_of("selftest.txt", "no self-test log")
+    data.selftest = read_text(selftest) if selftest else ""
+    if not any(r["target"] == "brd" for r in user):
+        data.notes.append("bench-user.csv has no brd rows (no RAM disk in "
+                          "the guest): the brd comparisons are n/a")
+    return data
+
+
+# ------------------------------------------------------------ analysis
+
+def median(data, side, target, op, size):
+    row = data.bench.get((side, target, op, size))
+    return row["median_ns"] if row else None
+
+
+def mb_s(size, ns):
+    """MB/s (10^6 bytes) of moving size bytes in ns."""
+    return size / ns * 1e3
+
+
+def ratio(a, b):
+    return a / b if a is not None and b and b > 0 else None
+
+
+def tcg(data):
+    return data.env.get("accel", "").lower() != "kvm"
+
+
+def race_runs(rows, side, mode, workers=None):
+    return [r for r in rows if r["side"] == side and r["mode"] == mode
+            and (workers is None or r["workers"] == workers)]
+
+
+def mean_of(rows, key):
+    return statistics.fmean(r[key] for r in rows) if rows else None
+
+
+def main_workers(data, side):
+    """W of the main race of a side (the most common one)."""
+    ws = [r["workers"] for r in data.race if r["side"] == side]
+    return statistics.mode(ws) if ws else None
+
+
+def incr_rate(data, side, mode):
+    """Mean increments/s of a mode at the side's main W."""
+    return mean_of(race_runs(data.race, side, mode,
+                             main_workers(data, side)), "incr_per_s")
+
+
+@dataclass
+class Check:
+    """One target of the design: measured ratio against its goal."""
+    label: str
+    value: float
+    goal: float
+    at_least: bool          # goal is a minimum (else a maximum)
+    why: str = ""           # why it missed (or is n/a)
+
+    @property
+    def status(self):
+        if self.value is None:
+            return "n/a"
+        ok = self.value >= self.goal if self.at_least \
+            else self.value <= self.goal
+        return "met" if ok else "missed"
+
+    def close_miss(self):
+        return self.status == "missed" and \
+            abs(self.value - self.goal) < CLOSE_MISS * self.goal
+
+
+def checks(data):
+    """The key ratios, each with its reason when it misses."""
+    rd = lambda t, s: median(data, "user", t, "read", s)  # noqa: E731
+    wr = lambda t, s: median(data, "user", t, "write", s)  # noqa: E731
+    found = [
+        Check("1-byte read(): mymem / /dev/zero (time)",
+              ratio(rd("mymem", SMALL), rd("zero", SMALL)), 1.0, False),
+        Check("1-byte write(): mymem / /dev/null (time)",
+              ratio(wr("mymem", SMALL), wr("null", SMALL)), 1.3, False),
+        Check("512 KiB read: mymem / tmpfs (throughput)",
+              ratio(rd("tmpfs", LARGE), rd("mymem", LARGE)), 1.0, True),
+        Check("512 KiB read: mymem / brd (throughput)",
+              ratio(rd("brd", LARGE), rd("mymem", LARGE)), 1.0, True),
+        Check("512 KiB mmap read / memcpy (time)",
+              ratio(rd("mmap", LARGE), rd("memcpy", LARGE)), 1.5, False),
+        Check("512 KiB mmap write / memcpy (time)",
+              ratio(wr("mmap", LARGE), wr("memcpy", LARGE)), 1.5, False),
+        Check("1-byte read: syscall / in-kernel API (time)",
+              ratio(rd("mymem", SMALL),
+                    median(data, "kernel", "api", "read", SMALL)),
+              10.0, True),
+        Check("race: ioctl / mutex (incr/s)",
+              ratio(incr_rate(data, "user", "ioctl"),
+                    incr_rate(data, "user", "mutex")), 3.0, True),
+        Check("race: mmap / ioctl (incr/s)",
+              ratio(incr_rate(data, "user", "mmap"),
+                    incr_rate(data, "user", "ioctl")), 10.0, True),
+        Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
+              scaling(data.scale), 1.7, True),
+    ]
+    for check, explain in zip(found, EXPLAIN):
+        if check.status != "met":
+            check.why = explain(data, check)
+    return found
+
+
+def scaling(scale):
+    return ratio(scale[2]["mb_s"], scale[1]["mb_s"]) \
+        if 1 in scale and 2 in scale else None
+
+
+# Reasons for a miss, one per check, in the order of checks().  Each
+# states what was measured and gives the likely cause as a hypothesis.
+
+NOT_MEASURED = "Not measured: the rows this ratio needs are not in the data."
+
+
+def noise_clause(check):
+    if not check.close_miss():
+        return ""
+    return (f" The miss is by less than {CLOSE_MISS:.0%} of the goal, "
+            "within what a busy host can move a median between runs; "
+            "repeat the run before concluding.")
+
+
+def why_read_zero(data, check):
+    m = median(data, "user", "mymem", "read", SMALL)
+    z = median(data, "user", "zero", "read", SMALL)
+    return (f"mymem's 1-byte read() took {ns(m)} against /dev/zero's "
+            f"{ns(z)} (+{ns(m - z)}). Both pay the same system call and "
+            "VFS dispatch, so the difference is mymem's own read path: the "
+            "bounds and position checks, the seqcount read and retry check, "
+            "the no-fault copy and the per-CPU counter, none of which "
+            "/dev/zero's clear_user() has." + noise_clause(check))
+
+
+def why_write_null(data, check):
+    m = median(data, "user", "mymem", "write", SMALL)
+    n = median(data, "user", "null", "write", SMALL)
+    return (f"mymem's 1-byte write() took {ns(m)} against /dev/null's "
+            f"{ns(n)} (+{ns(m - n)}). /dev/null returns at once; mymem "
+            "takes its mutex, makes the seqcount odd and even again and "
+            "copies the byte." + noise_clause(check))
+
+
+def why_large_read(peer):
+    def why(data, check):
+        m = median(data, "user", "mymem", "read", LARGE)
+        p = median(data, "user", peer, "read", LARGE)
+        return (f"At 512 KiB mymem took {ns(m)} per read and {peer} "
+                f"{ns(p)}. Both copy with copy_to_user(), so at this size "
+                "the source memory decides: mymem's region is vmalloc()ed, "
+                "mapped page by page, while the page cache of tmpfs and "
+                "brd lives in the kernel's direct map; that is the likely "
+                "cause." + noise_clause(check))
+    return why
+
+
+def why_mmap(op):
+    def why(data, check):
+        small = ratio(median(data, "user", "mmap", op, SMALL),
+                      median(data, "user", "memcpy", op, SMALL))
+        where = ("a per-byte or per-page cost, not a fixed one: at 1 byte "
+                 f"the two are within 10% ({ratio_text(small)})"
+                 if small is not None and abs(small - 1) < 0.1 else
+                 f"partly a fixed cost: at 1 byte the ratio is already "
+                 f"{ratio_text(small)}" if small is not None else
+                 "of unknown origin (no 1-byte rows)")
+        return ("Both are memcpy() in user space; the mapping is the "
+                "device's vmalloc pages, inserted 4 KiB at a time, while "
+                "memcpy's buffers are ordinary anonymous memory. The "
+                f"difference is {where}." + noise_clause(check))
+    return why
+
+
+def why_kernel(data, check):
+    u = median(data, "user", "mymem", "read", SMALL)
+    k = median(data, "kernel", "api", "read", SMALL)
+    return (f"read() took {ns(u)} and mymem_read() {ns(k)}, so the system "
+            f"call entry, exit and VFS dispatch cost {ns(u - k)} here. "
+            + ("Under emulation the in-kernel copy path is emulated too, "
+               "which narrows the gap compared with hardware. "
+               if tcg(data) else "")
+            + noise_clause(check))
+
+
+def per_incr(data, mode):
+    rate = incr_rate(data, "user", mode)
+    return 1e9 / rate if rate else None
+
+
+def why_ioctl(data, check):
+    syscall = median(data, "user", "mymem", "read", SMALL)
+    w = main_workers(data, "user")
+    parts = []
+    for mode in ("mutex", "ioctl"):
+        cost = per_incr(data, mode)
+        rel = (f", {cost / syscall:.1f}x a 1-byte read()" if syscall
+               else "")
+        parts.append(f"{mode} {ns(cost)} per increment{rel}")
+    nproc = data.env.get("nproc", "?")
+    return (f"Measured (wall time per increment, all {w} threads together):"
+            f" {'; '.join(parts)}. From the system calls alone (4 against 1)"
+            " the ratio would be about 4. With more threads than the "
+            f"{nproc} CPUs, every increment in both modes queues on one lock "
+            "(the pthread mutex, or mymem's kernel mutex), and a contended "
+            "lock costs sleeps and wake-ups that the syscall count does not "
+            "show; that is the likely cause." + noise_clause(check))
+
+
+def why_mmap_ioctl(data, check):
+    runs = race_runs(data.race, "user", "mmap", main_workers(data, "user"))
+    shortest = min(r["elapsed_ns"] for r in runs)
+    text = (f"mmap took {ns(per_incr(data, 'mmap'))} per increment and "
+            f"ioctl {ns(per_incr(data, 'ioctl'))}. mmap mode makes no "
+            "system call: its cost is the locked add and the cache line "
+            "moving between CPUs.")
+    if shortest < 50e6:
+        text += (f" Its shortest run lasted {ns(shortest)}, short enough "
+                 "for thread start-up and scheduling to dominate; more "
+                 "iterations would measure it better.")
+    if tcg(data):
+        text += (" Under TCG a guest's atomic instruction is emulated, "
+                 "which can cost far more than on hardware.")
+    return text + noise_clause(check)
+
+
+def why_scaling(data, check):
+    one, two = data.scale[1], data.scale[2]
+    per_read = two["median_ns"] / one["median_ns"]
+    text = (f"One reader moved {one['mb_s']:.0f} MB/s and two "
+            f"{two['mb_s']:.0f} MB/s together; the median 512 KiB read took "
+            f"{ns(one['median_ns'])} alone and {ns(two['median_ns'])} with "
+            "two readers. ")
+    if per_read < 1.3:
+        text += ("Each read was about as fast with two readers, so they did"
+                 " not slow each other down (mymem's read path takes no lock"
+                 " without a writer), yet the wall time did not halve: the "
+                 "two readers mostly did not run at the same time. ")
+    else:
+        text += (f"Each read took {per_read:.1f}x as long with two readers:"
+                 " they shared something, either the device or the CPUs "
+                 "they ran on. mymem's read path takes no lock without a "
+                 "writer, and the scale test has none. ")
+    text += scaling_control(data)
+    if tcg(data) and check.value < 1.2:
+        text += (" The likely reason is that the emulator did not run the "
+                 "two vCPUs in parallel (single-threaded TCG, or host CPUs "
+                 "busy with other work), not the device.")
+    return text
+
+
+def scaling_control(data):
+    """What the plain-file control says, if it was measured."""
+    control = scaling(data.control)
+    if control is None:
+        return ("No control was measured (scale-control.csv: the same two "
+                "readers on a plain file) to tell the device from the "
+                "machine.")
+    mine = scaling(data.scale)
+    if control < 1.2:
+        return (f"The plain-file control scaled only {ratio_text(control)}"
+                " too, so the machine, not the device, limited the scaling.")
+    if mine < control * 0.8:
+        return (f"The plain-file control scaled {ratio_text(control)}, "
+                "better than mymem, which points at the device.")
+    return (f"The plain-file control scaled {ratio_text(control)}, about "
+            "as much: the machine sets the limit.")
+
+
+def when_measured(explain):
+    """A reason maker that only runs if the ratio was measured."""
+    def why(data, check):
+        return NOT_MEASURED if check.value is None \
+            else explain(data, check)
+    return why
+
+
+EXPLAIN = tuple(map(when_measured, (
+    why_read_zero, why_write_null, why_large_read("tmpfs"),
+    why_large_read("brd"), why_mmap("read"), why_mmap("write"),
+    why_kernel, why_ioctl, why_mmap_ioctl, why_scaling)))
+
+
+# ---------------------------------------------------------- formatting
+
+def ns(value):
+    """A duration in the unit that keeps it readable."""
+    if value is None:
+        return "n/a"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if abs(value) >= 10 * scale:
+            return f"{value / scale:,.1f} {unit}"
+    return f"{value:,.0f} ns"
+
+
+def ratio_text(value):
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def size_text(size):
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"
+
+
+def num(value, digits=0):
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def spread(rows, key, digits=0):
+    """mean (min-max) of one field over runs."""
+    values = [r[key] for r in rows]
+    text = num(statistics.fmean(values), digits)
+    if len(values) > 1 and min(values) != max(values):
+        text += f" ({num(min(values), digits)}-{num(max(values), digits)})"
+    return text
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def goal_text(check):
+    return f"{'>=' if check.at_least else '<='} {check.goal:g}x"
+
+
+def ratios_table(found):
+    return table(("target", "measured", "goal", "result"),
+                 [(c.label, ratio_text(c.value), goal_text(c), c.status)
+                  for c in found])
+
+
+# --------------------------------------------------------------- output
+
+def write_csv(path, header, rows):
+    names = header.split(",")
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(names)
+        out.writerows([row[n] for n in names] for row in rows)
+
+
+def write_merged(results, data):
+    write_csv(os.path.join(results, "bench.csv"), BENCH_HEADER,
+              data.bench_rows + data.scale_rows)
+    write_csv(os.path.join(results, "race.csv"), RACE_HEADER,
+              data.race + data.sweep)
+
+
+def bench_series(data):
+    """(title, colour, dash, [(size, median_ns)]) of each measured series."""
+    found = []
+    for side, target in SERIES:
+        for op in OPS:
+            points = sorted((size, r["median_ns"]) for (s, t, o, size), r
+                            in data.bench.items()
+                            if (s, t, o) == (side, target, op))
+            if points:
+                found.append((f"{side} {target} {op}", COLOURS[target],
+                              1 if op == "read" else 2, points))
+    return found
+
+
+def write_plot_data(plotdir, data):
+    """The .dat files of plots.gp; returns its -e variables."""
+    series = bench_series(data)
+    with open(os.path.join(plotdir, "bench.dat"), "w") as f:
+        for title, _, _, points in series:
+            f.write(f'"{title}" median_ns mb_s\n')
+            f.writelines(f"{size} {t:g} {mb_s(size, t):g}\n"
+                         for size, t in points if t > 0)
+            f.write("\n\n")
+    sweep_modes = write_sweep_data(plotdir, data)
+    write_rate_data(plotdir, data)
+    sizes = sorted({size for _, _, _, points in series for size, _ in points})
+    return {"nbench": len(series),
+            "sizetics": "(" + ", ".join(f'"{size_text(s)}" {s}'
+                                        for s in sizes) + ")",
+            "colours": " ".join(c for _, c, _, _ in series),
+            "dashes": " ".join(str(d) for _, _, d, _ in series),
+            "nsweep": len(sweep_modes)}
+
+
+def write_sweep_data(plotdir, data):
+    modes = list(dict.fromkeys(r["mode"] for r in data.sweep))
+    with open(os.path.join(plotdir, "sweep.dat"), "w") as f:
+        for mode in modes:
+            f.write(f'W "{mode}" min max\n')
+            for w in sorted({r["workers"] for r in data.sweep
+                             if r["mode"] == mode}):
+                errs = [r["error_pct"] for r in race_runs(data.sweep,
+                                                          "user", mode, w)]
+                f.write(f"{w} {statistics.fmean(errs):g} {min(errs):g} "
+                        f"{max(errs):g}\n")
+            f.write("\n\n")
+    return modes
+
+
+def write_rate_data(plotdir, data):
+    """Mean, min and max increments/s per mode group; '-' if not run."""
+    titles = [f"{side} (W={main_workers(data, side)})" for side in SIDES]
+    with open(os.path.join(plotdir, "rate.dat"), "w") as f:
+        f.write(f'group "{titles[0]}" min max "{titles[1]}" min max\n')
+        for label, user_mode, kernel_mode in RATE_GROUPS:
+            cells = []
+            for side, mode in zip(SIDES, (user_mode, kernel_mode)):
+                rates = [r["incr_per_s"] for r in race_runs(
+                    data.race, side, mode, main_workers(data, side))]
+                cells += ([f"{statistics.fmean(rates):g}",
+                           f"{min(rates):g}", f"{max(rates):g}"]
+                          if rates else ["-"] * 3)
+            f.write(f'"{label}" ' + " ".join(cells) + "\n")
+
+
+def run_gnuplot(results, variables):
+    """PNG and SVG of every plot; returns a note if gnuplot is missing."""
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        return "gnuplot is not installed: no plots."
+    for ext in ("png", "svg"):
+        settings = dict(variables, ext=ext, out=results,
+                        dir=os.path.join(results, "plot"))
+        assigns = "; ".join(f"{k}='{v}'" if isinstance(v, str) else
+                            f"{k}={v}" for k, v in settings.items())
+        done = subprocess.run([gnuplot, "-e", assigns,
+                               os.path.join(HERE, "plots.gp")],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise DataError("gnuplot failed: " +
+                            (done.stderr.strip().splitlines() or ["?"])[-1])
+    return None
+
+
+# --------------------------------------------------------------- report
+
+def section_env(data):
+    env = data.env
+    keys = [k for k in ENV_ORDER if k in env] + \
+        sorted(k for k in env if k not in ENV_ORDER)
+    out = ["## Environment", ""]
+    out += [table(("key", "value"), [(k, env[k]) for k in keys])
+            if keys else "The environment was not recorded."]
+    if tcg(data):
+        accel = env.get("accel", "unknown")
+        out += ["", f"> **Warning:** accel is {accel}. Under TCG the guest "
+                "CPU is emulated, so absolute times are emulated times, "
+                "not those of hardware. This report therefore leads with "
+                "ratios of two things measured side by side in the same "
+                "run."]
+    if env.get("quick") == "1":
+        out += ["", "> This was a QUICK run with reduced parameters."]
+    if data.notes:
+        out += ["", "Missing data:", ""] + [f"- {n}" for n in data.notes]
+    return out
+
+
+def section_ratios(found):
+    out = ["## Key ratios", "",
+           "Times are medians per operation; the throughput ratios are "
+           "inverse ratios of those medians, except the scaling figure, "
+           "an aggregate over wall time; race rates are means over runs.",
+           "", ratios_table(found)]
+    reasons = [c for c in found if c.status != "met"]
+    if reasons:
+        out += ["", "Where a figure is missed or n/a:", ""]
+        out += [f"- **{c.label}** ({c.status}): {c.why}" for c in reasons]
+    else:
+        out += ["", "Every target is met."]
+    return out
+
+
+def bench_table(data, size):
+    rows = []
+    for side, target in SERIES:
+        for op in OPS:
+            r = data.bench.get((side, target, op, size))
+            if not r:
+                continue
+            base = median(data, "user", "mymem", op, size)
+            rows.append((side, target, op, num(r["mean_ns"]),
+                         num(r["median_ns"]), num(r["p99_ns"]),
+                         num(r["mb_s"], 1),
+                         num(mb_s(size, r["median_ns"]), 1)
+                         if r["median_ns"] > 0 else "n/a",
+                         ratio_text(ratio(r["median_ns"], base))))
+    return table(("side", "target", "op", "mean ns", "median ns", "p99 ns",
+                  "MB/s (mean)", "MB/s (median)", "median / user mymem"),
+                 rows)
+
+
+def section_bench(data, plots):
+    out = ["## Benchmark", "",
+           "Per operation at offset 0; MB/s (mean) is the tools' own "
+           "size / mean, MB/s (median) is size / median, the steadier "
+           "figure under emulation. The last column compares each median "
+           "with user-space mymem's for the same operation."]
+    if plots:
+        out += ["", "![latency](latency.png)", "",
+                "![throughput](throughput.png)"]
+    for size in sorted({k[3] for k in data.bench}):
+        out += ["", f"### {size_text(size)}", "", bench_table(data, size)]
+    if data.scale:
+        out += ["", "### Read scaling (512 KiB pread, own fd per thread)", "",
+                table(("threads", "median ns per read", "aggregate MB/s"),
+                      [(t, num(r["median_ns"]), num(r["mb_s"], 1))
+                       for t, r in sorted(data.scale.items())])]
+    return out
+
+
+def race_table(rows):
+    groups = list(dict.fromkeys((r["side"], r["mode"], r["workers"],
+                                 r["iters"]) for r in rows))
+    body = []
+    for side, mode, w, n in groups:
+        runs = [r for r in rows if (r["side"], r["mode"], r["workers"],
+                                    r["iters"]) == (side, mode, w, n)]
+        body.append((side, mode, w, n, len(runs), spread(runs, "final"),
+                     num(runs[0]["expected"]), spread(runs, "lost"),
+                     spread(runs, "error_pct", 2),
+                     ns(mean_of(runs, "elapsed_ns")),
+                     spread(runs, "incr_per_s")))
+    return table(("side", "mode", "W", "N", "runs", "final", "expected",
+                  "lost", "error %", "elapsed (mean)", "incr/s"), body)
+
+
+def section_race(data, plots):
+    out = ["## Race", "",
+           "Mean over runs, with (min-max) where the runs differ. The "
+           "counter starts at 0xDEADBEEF; expected = start + W * N."]
+    if plots:
+        out += ["", "![race error](race-error.png)", "",
+                "![race rate](race-rate.png)"]
+    out += ["", race_table(data.race)]
+    if data.sweep:
+        out += ["", "### Sweep over W", "", race_table(data.sweep)]
+    return out
+
+
+def q1_throughput(data):
+    out = ["### 1. Reads and writes across sizes: where the cost is", ""]
+    fits = [fit(data, "user", "mymem", op) for op in OPS]
+    if None in fits:
+        return out + ["Not enough user-space mymem rows to tell."]
+    for op, (fixed, slope) in zip(OPS, fits):
+        top = mb_s(LARGE, median(data, "user", "mymem", op, LARGE))
+        out.append(f"- **{op}**: {ns(fixed)} for 1 byte, the fixed cost "
+                   "of a call; " + slope_text(fixed, slope) +
+                   f" At 512 KiB that gives {top:,.0f} MB/s, against "
+                   f"{mb_s(SMALL, fixed):,.2f} MB/s at 1 byte.")
+    out += ["", compare_ops(data, "user", "mymem", "read() and write()"),
+            "", compare_ops(data, "kernel", "api",
+                            "mymem_read() and mymem_write(), without the "
+                            "system call,"),
+            "", "Small transfers are dominated by the fixed cost of the "
+            "system call and VFS (entry, fd lookup, the file position), "
+            "large ones by copying bandwidth. A read takes no lock: it "
+            "copies and checks the seqcount. A write takes mymem's mutex "
+            "and makes the seqcount odd while it copies, so it costs more "
+            "per call and serialises with other writers."]
+    return out
+
+
+def fit(data, side, target, op):
+    """(fixed ns, per-byte ns) of one series, or None if rows are missing."""
+    points = [median(data, side, target, op, s)
+              for s in (SMALL, SLOPE_FROM, LARGE)]
+    if None in points:
+        return None
+    return points[0], (points[2] - points[1]) / (LARGE - SLOPE_FROM)
+
+
+def slope_text(fixed, slope):
+    if slope <= 0:
+        return ("the 64 KiB and 512 KiB medians do not grow with size "
+                "(noise), so no per-byte cost can be estimated.")
+    return (f"from 64 KiB to 512 KiB each byte adds {slope:.3f} ns "
+            f"({1e3 / slope:,.0f} MB/s of copying), so copying outweighs "
+            f"the fixed cost from about {size_text(round(fixed / slope))} "
+            "on.")
+
+
+def compare_ops(data, side, target, what):
+    """A sentence on how much slower writes are than reads, per size."""
+    pairs = [(s, ratio(median(data, side, target, "write", s),
+                       median(data, side, target, "read", s)))
+             for s in sorted({k[3] for k in data.bench
+                              if k[:2] == (side, target)})]
+    pairs = [(s, r) for s, r in pairs if r is not None]
+    if not pairs:
+        return f"No rows to compare {what}."
+    listing = ", ".join(f"{ratio_text(r)} at {size_text(s)}"
+                        for s, r in pairs)
+    slower = sum(r > 1.05 for _, r in pairs)
+    verdict = ("writes were slower at every size" if slower == len(pairs)
+               else "writes were not slower at any size (within 5%)"
+               if slower == 0 else
+               f"writes were slower at {slower} of {len(pairs)} sizes")
+    return (f"Write time / read time for {what}: {listing}; {verdict}.")
+
+
+def q2_race(data):
+    out = ["### 2. When the unlocked increment goes wrong, and the fixes", ""]
+    out.append(race_onset(data))
+    out += ["", "Each increment is lseek, read, lseek, write: a "
+            "read-modify-write that is not atomic. Two threads can read the "
+            "same value, both add one and both write it back, so one "
+            "increment overwrites the other. Lost updates = expected - "
+            "final.", "", fixes_table(data), ""]
+    out += fix_notes(data)
+    out += ["", "How the driver itself can guarantee correct results: "
+            "offer the read-modify-write as one operation, as mymem does "
+            "with the `MYMEM_IOC_FETCH_ADD`/`CMPXCHG` ioctls and "
+            "`mymem_fetch_add()`/`mymem_cmpxchg()` in the kernel API, and "
+            "keep mmap for users who use atomic instructions. Making each "
+            "read() and each write() atomic, as mymem already does, is not "
+            "enough: the increment is two calls, and another thread's "
+            "write can land between them; no lock inside one call can "
+            "span the gap."]
+    return out
+
+
+def race_onset(data):
+    rows = [r for r in data.sweep if r["mode"] == "none"] or \
+        race_runs(data.race, "user", "none")
+    if not rows:
+        return "No unlocked race was run."
+    source = "sweep" if data.sweep else "main race"
+    lossy = sorted({r["workers"] for r in rows if r["lost"] > 0})
+    solo = [r for r in rows if r["workers"] == 1]
+    text = (f"In the {source}, the smallest W that lost updates was "
+            f"**W={lossy[0]}**" if lossy else
+            f"In the {source}, no W lost an update: the threads never "
+            "interleaved inside an increment in this run (a short run or "
+            "vCPUs that did not run in parallel can hide the race)")
+    worst = max(rows, key=lambda r: r["error_pct"])
+    text += (f"; the worst run lost {worst['lost']:,} of "
+             f"{worst['workers'] * worst['iters']:,} increments "
+             f"({worst['error_pct']:.1f}%, W={worst['workers']}).")
+    if solo:
+        lost = sum(r["lost"] for r in solo)
+        text += (" At W=1 nothing was lost, as expected: one thread cannot "
+                 "race itself." if lost == 0 else
+                 f" At W=1 {lost:,} updates were lost, which no race "
+                 "explains: something else wrote the counter.")
+    return text
+
+
+def fixes_table(data):
+    rows = []
+    base = incr_rate(data, "user", "none")
+    mutex = incr_rate(data, "user", "mutex")
+    for mode in USER_MODES:
+        rate = incr_rate(data, "user", mode)
+        if rate is None:
+            continue
+        runs = race_runs(data.race, "user", mode, main_workers(data, "user"))
+        rows.append((mode, SYSCALLS[mode], num(rate), ns(1e9 / rate),
+                     spread(runs, "lost"), ratio_text(ratio(rate, base)),
+                     ratio_text(ratio(rate, mutex))))
+    return table(("mode", "syscalls per increment", "incr/s (mean)",
+                  "wall time per increment", "lost", "vs none",
+                  "vs mutex"), rows)
+
+
+def fix_notes(data):
+    rate = lambda mode: num(incr_rate(data, "user", mode))  # noqa: E731
+    notes = [
+        f"- **mutex** ({rate('mutex')} incr/s): correct only if every "
+        "user of the device takes the same lock, which other processes "
+        "cannot; 4 system calls per increment, all under the lock.",
+        f"- **pread** ({rate('pread')} incr/s): pread/pwrite need no "
+        "lseek, so 2 system calls, but still a user-space lock with the "
+        "same limits.",
+        f"- **ioctl** ({rate('ioctl')} incr/s): one system call, and "
+        "the lock is the kernel's, so it holds across processes and "
+        "against plain write()s; the price is a device-specific "
+        "interface.",
+        f"- **mmap** ({rate('mmap')} incr/s): no system call at all, "
+        "the CPU's lock prefix makes the add atomic; but it bypasses the "
+        "driver: its mutex and seqcount do not see these stores, so a "
+        "concurrent read() may return a value torn against them, and it "
+        "only works for sizes the CPU can do atomically."]
+    kernel = [f"{m} {num(incr_rate(data, 'kernel', m))} incr/s"
+              for m in KERNEL_MODES if incr_rate(data, "kernel", m)]
+    if kernel:
+        notes.append("- In the kernel (mymem_test, W="
+                     f"{main_workers(data, 'kernel')} kthreads): "
+                     + ", ".join(kernel) + ".")
+    return notes
+
+
+def q3_kernel(data):
+    out = ["### 3. In-kernel API against the system-call path", ""]
+    sizes = sorted({k[3] for k in data.bench if k[0] == "kernel"})
+    if not sizes:
+        return out + ["No in-kernel benchmark was run."]
+    rows, reads = [], []
+    for size in sizes:
+        cells = [size_text(size)]
+        for op in OPS:
+            u = median(data, "user", "mymem", op, size)
+            k = median(data, "kernel", "api", op, size)
+            cells += [num(u), num(k), ratio_text(ratio(u, k))]
+            if op == "read" and ratio(u, k):
+                reads.append(ratio(u, k))
+        rows.append(cells)
+    out += [table(("size", "read() ns", "mymem_read() ns", "ratio",
+                   "write() ns", "mymem_write() ns", "ratio"), rows), ""]
+    if len(reads) > 1:
+        trend = ("falls toward 1" if reads[-1] < reads[0] / 2 and
+                 reads[-1] < 1.5 else "falls" if reads[-1] < reads[0]
+                 else "does not fall")
+        out.append(f"The read ratio goes from {ratio_text(reads[0])} at "
+                   f"{size_text(sizes[0])} to {ratio_text(reads[-1])} at "
+                   f"{size_text(sizes[-1])}: it {trend} as size grows.")
+    out.append("The API skips the mode switch (syscall entry and exit), "
+               "the VFS (fd lookup, file position, access checks) and the "
+               "user copy with its checks; what is left is the seqcount and "
+               "a memcpy(). At large sizes both paths spend their time "
+               "copying the same bytes, so the ratio tends to 1.")
+    return out
+
+
+def q4_modorder(data):
+    out = ["### 4. Why the order of loading matters", ""]
+    text = data.modorder
+    if not text:
+        return out + ["No transcript was recorded."]
+    unknown = [ln.strip() for ln in text.splitlines()
+               if "Unknown symbol" in ln]
+    used = [ln.strip() for ln in text.splitlines()
+            if ln.split()[:1] == ["mymem"]]
+    out += ["```", text.rstrip(), "```", ""]
+    if unknown:
+        out.append(f"Loaded first, mymem_test fails: `{unknown[-1]}`. "
+                   "Its calls to mymem_read() and friends are relocations "
+                   "the module loader must resolve against symbols that "
+                   "are exported (EXPORT_SYMBOL_NS_GPL, in the MYMEM "
+                   "namespace, which mymem_test imports) by a module "
+                   "already in the kernel; with mymem absent they stay "
+                   "unresolved and the load is refused.")
+    else:
+        out.append("The transcript shows no 'Unknown symbol' failure; the "
+                   "module may have been loaded with mymem already "
+                   "present.")
+    out.append("depmod records the dependency in modules.dep (mymem_test "
+               "needs mymem); modprobe reads it and loads mymem first.")
+    if used:
+        out.append(f"lsmod then shows `{used[0]}`: mymem_test holds a "
+                   "reference on mymem, so `rmmod mymem` is refused until "
+                   "mymem_test is removed.")
+    return out
+
+
+def section_selftest(data):
+    if not data.selftest:
+        return []
+    lines = [ln.strip() for ln in data.selftest.splitlines()]
+    ok = sum(ln.startswith("ok ") for ln in lines)
+    bad = [ln for ln in lines if ln.startswith("not ok ")]
+    out = ["## Self-test", "",
+           f"mymem_test run=selftest: {ok} ok, {len(bad)} not ok "
+           "(KTAP lines at all levels)."]
+    return out + [""] + [f"- `{ln}`" for ln in bad] if bad else out
+
+
+def report(data, found, plot_note):
+    out = ["# mymem: results", ""]
+    out += section_env(data) + [""] + section_ratios(found) + [""]
+    out += section_bench(data, plot_note is None) + [""]
+    out += section_race(data, plot_note is None) + [""]
+    if plot_note:
+        out += [f"> {plot_note}", ""]
+    out += ["## Questions", ""]
+    for part in (q1_throughput, q2_race, q3_kernel, q4_modorder):
+        out += part(data) + [""]
+    out += section_selftest(data)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1].startswith("-"):
+        print(f"usage: {PROG} RESULTS_DIR", file=sys.stderr)
+        return 2
+    results = argv[1]
+    try:
+        data = load(results)
+        found = checks(data)
+        write_merged(results, data)
+        plotdir = os.path.join(results, "plot")
+        os.makedirs(plotdir, exist_ok=True)
+        plot_note = run_gnuplot(results, write_plot_data(plotdir, data))
+        with open(os.path.join(results, "REPORT.md"), "w") as f:
+            f.write(report(data, found, plot_note))
+    except (DataError, OSError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    if plot_note:
+        print(f"{PROG}: warning: {plot_note}", file=sys.stderr)
+    print(ratios_table(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
