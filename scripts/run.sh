@@ -28,7 +28,7 @@ mkdir -p "$raw"
 
 vm/setup.sh base run
 status=0
-vm/run.sh --out "$raw" --timeout "$limit" \
+vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
 	--add kernel/mymem.ko=/mymem/mymem.ko \
 	--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
 	--add "${BUILD:-build}/bin=/mymem/bin" \

@@ -116,11 +116,13 @@ static void usage(void)
 "\n"
 "Timing: clock_gettime(CLOCK_MONOTONIC); its own cost (the median of\n"
 "10001 back-to-back calls, printed above the table) is subtracted from\n"
-"every timed interval.  By default every operation is timed alone.  With\n"
-"--batch N, N trials (N buffers of fresh data) are written in one timed\n"
-"interval and read back in another; each sample is the interval / N, so\n"
-"median and p99 are of N-operation means, and every read is compared with\n"
-"the group's last write.  Use it where the clock is slow (QEMU TCG).\n"
+"every timed interval.  By default every operation is timed alone, the\n"
+"lseek() before it untimed, so a figure is that of the read() or write()\n"
+"call.  With --batch N, N trials (N buffers of fresh data, each with its\n"
+"lseek) are written in one timed interval and read back in another; each\n"
+"sample is the interval / N, so median and p99 are of N-operation means,\n"
+"and every read is compared with the group's last write.  Use it where\n"
+"the clock is slow (QEMU TCG with an HPET clocksource).\n"
 "\n"
 "Targets (--targets, comma-separated, default all):\n"
 "  mymem   the device (--device), read and write\n"
@@ -325,8 +327,6 @@ static void xfer(const struct target *t, unsigned int op, unsigned char *buf,
 			memcpy(t->mem, buf, n);
 		return;
 	}
-	if (lseek(t->fd, 0, SEEK_SET))
-		die_errno(EXIT_ENV, "%s: lseek to 0", t->path);
 	r = op == OP_READ ? read(t->fd, buf, n) : write(t->fd, buf, n);
 	if (r < 0)
 		die_errno(EXIT_ENV, "%s: %s of %zu bytes", t->path,
@@ -334,6 +334,42 @@ static void xfer(const struct target *t, unsigned int op, unsigned char *buf,
 	if ((size_t)r != n)
 		die(EXIT_VERIFY, "%s: short %s: %zd of %zu bytes", t->path,
 		    op == OP_READ ? "read" : "write", r, n);
+}
+
+static uint64_t since(uint64_t t0)
+{
+	uint64_t d = now_ns() - t0;
+
+	return d > clock_ovh ? d - clock_ovh : 0;
+}
+
+static void rewind_target(const struct target *t)
+{
+	if (!t->mem && lseek(t->fd, 0, SEEK_SET))
+		die_errno(EXIT_ENV, "%s: lseek to 0", t->path);
+}
+
+/*
+ * nb transfers at offset 0 as one timed interval; the time per transfer.
+ * A single transfer is timed alone, its lseek() before the clock starts:
+ * the figure is that of the read() or write() call.  In a batch each
+ * transfer needs its lseek() inside the interval.
+ */
+static uint64_t timed_xfers(const struct target *t, unsigned int op,
+			    unsigned char *buf, size_t size, unsigned int nb)
+{
+	unsigned int j;
+	uint64_t t0;
+
+	if (nb == 1)
+		rewind_target(t);
+	t0 = now_ns();
+	for (j = 0; j < nb; j++) {
+		if (nb > 1)
+			rewind_target(t);
+		xfer(t, op, buf + j * size, size);
+	}
+	return since(t0) / nb;
 }
 
 static void verify(const char *path, const unsigned char *got,
@@ -350,12 +386,6 @@ static void verify(const char *path, const unsigned char *got,
 	    path, n, i, got[i], want[i]);
 }
 
-static uint64_t since(uint64_t t0)
-{
-	uint64_t d = now_ns() - t0;
-
-	return d > clock_ovh ? d - clock_ovh : 0;
-}
 
 static void report(enum target_id id, unsigned int op, uint64_t size,
 		   unsigned int threads, uint64_t *samples, unsigned int n,
@@ -398,7 +428,6 @@ static void measure(enum target_id id, const struct target *t, uint64_t size)
 {
 	unsigned int nb = opt.batch, groups = opt.trials / nb, g, j;
 	const unsigned char *want;
-	uint64_t t0;
 	size_t k;
 
 	if (size > t->cap) {
@@ -411,9 +440,9 @@ static void measure(enum target_id id, const struct target *t, uint64_t size)
 	/* one untimed round so first-touch faults are not trial 0 */
 	fill_random(wbuf, size);
 	if (t->ops & OP_WRITE)
-		xfer(t, OP_WRITE, wbuf, size);
+		timed_xfers(t, OP_WRITE, wbuf, size, 1);
 	if (t->ops & OP_READ)
-		xfer(t, OP_READ, rbuf, size);
+		timed_xfers(t, OP_READ, rbuf, size, 1);
 
 	want = t->ops & OP_WRITE ? wbuf + (nb - 1) * size : zbuf;
 	for (g = 0; g < groups; g++) {
@@ -421,22 +450,15 @@ static void measure(enum target_id id, const struct target *t, uint64_t size)
 			progress("%s %llu B: trial %u/%u", t->name,
 				 (unsigned long long)size, g * nb, opt.trials);
 		fill_random(wbuf, nb * size);
-		if (t->ops & OP_WRITE) {
-			t0 = now_ns();
-			for (j = 0; j < nb; j++)
-				xfer(t, OP_WRITE, wbuf + j * size, size);
-			wsamples[g] = since(t0) / nb;
-		}
+		if (t->ops & OP_WRITE)
+			wsamples[g] = timed_xfers(t, OP_WRITE, wbuf, size, nb);
 		if (!(t->ops & OP_READ))
 			continue;
 		/* a stale buffer must not pass the comparison */
 		for (j = 0; j < nb; j++)
 			for (k = 0; k < size; k++)
 				rbuf[j * size + k] = ~want[k];
-		t0 = now_ns();
-		for (j = 0; j < nb; j++)
-			xfer(t, OP_READ, rbuf + j * size, size);
-		rsamples[g] = since(t0) / nb;
+		rsamples[g] = timed_xfers(t, OP_READ, rbuf, size, nb);
 		for (j = 0; j < nb; j++)
 			verify(t->path, rbuf + j * size, want, size);
 	}
