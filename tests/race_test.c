@@ -10,7 +10,9 @@
  *
  * torn: writers fill the whole region with one repeated byte per write
  * while readers read it whole; a read that is not uniform saw a write
- * half done.  Threads and processes, for a fixed time.
+ * half done.  Threads and processes, for a fixed time.  The same with
+ * CMPXCHG stepping the first word from one uniform value to the next
+ * and readers reading that word: a read never sees half an atomic op.
  *
  * Workers count what went wrong; only the main thread ASSERTs.
  */
@@ -195,10 +197,13 @@ TEST_F_TIMEOUT(counter, increments, 300)
 
 struct torn {
 	size_t size;
+	off_t off;		/* what readers read: all the region, */
+	size_t span;		/* or bytes 1 to 7 of the first word */
+	bool atomic;		/* writers CMPXCHG the first word */
 	pthread_barrier_t go;	/* process-shared: workers and main */
 	int stop;
 	unsigned long reads, writes, torn, failed_calls;
-	uint8_t seen[256 / 8];	/* bit b: a read found the region all b */
+	uint8_t seen[256 / 8];	/* bit b: a read found the span all b */
 	/* The first torn read: where its first byte's run ends. */
 	size_t tear_off;
 	uint8_t tear_before, tear_after;
@@ -228,16 +233,31 @@ static void torn_write(struct torn *t, int fd, uint8_t *buf, unsigned int id)
 	}
 }
 
+/* Steps the first word from all bytes k to all bytes k + 1. */
+static void torn_cmpxchg(struct torn *t, int fd)
+{
+	struct mymem_cmpxchg cx = { .offset = 0, .expected = 0 };
+
+	while (!torn_stopped(t)) {
+		cx.desired = 0x0101010101010101ull * (uint8_t)(cx.expected + 1);
+		if (ioctl(fd, MYMEM_IOC_CMPXCHG, &cx))
+			count(&t->failed_calls);
+		else
+			cx.expected = cx.old == cx.expected ? cx.desired : cx.old;
+		count(&t->writes);
+	}
+}
+
 static void torn_read(struct torn *t, int fd, uint8_t *buf)
 {
 	while (!torn_stopped(t)) {
-		if (pread(fd, buf, t->size, 0) != (ssize_t)t->size) {
+		if (pread(fd, buf, t->span, t->off) != (ssize_t)t->span) {
 			count(&t->failed_calls);
 			continue;
 		}
-		if (!all_bytes(buf, buf[0], t->size) &&
+		if (!all_bytes(buf, buf[0], t->span) &&
 		    __atomic_fetch_add(&t->torn, 1, __ATOMIC_RELAXED) == 0) {
-			t->tear_off = byte_mismatch(buf, buf[0], t->size);
+			t->tear_off = byte_mismatch(buf, buf[0], t->span);
 			t->tear_before = buf[0];
 			t->tear_after = buf[t->tear_off];
 		}
@@ -257,10 +277,12 @@ static void *torn_worker(void *arg)
 	pthread_barrier_wait(&t->go);
 	if (fd < 0 || !buf)
 		count(&t->failed_calls);
-	else if (w->id < TORN_WRITERS)
-		torn_write(t, fd, buf, w->id);
-	else
+	else if (w->id >= TORN_WRITERS)
 		torn_read(t, fd, buf);
+	else if (t->atomic)
+		torn_cmpxchg(t, fd);
+	else
+		torn_write(t, fd, buf, w->id);
 	free(buf);
 	close(fd);
 	return NULL;
@@ -274,10 +296,12 @@ FIXTURE(torn) {
 
 FIXTURE_VARIANT(torn) {
 	bool processes;
+	bool atomic;
 };
 
-FIXTURE_VARIANT_ADD(torn, threads) { false };
-FIXTURE_VARIANT_ADD(torn, processes) { true };
+FIXTURE_VARIANT_ADD(torn, threads) { false, false };
+FIXTURE_VARIANT_ADD(torn, processes) { true, false };
+FIXTURE_VARIANT_ADD(torn, cmpxchg_word) { false, true };
 
 FIXTURE_SETUP(torn)
 {
@@ -291,7 +315,14 @@ FIXTURE_SETUP(torn)
 	fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
 	self->t->size = region_size(fd);
-	ASSERT_LT(1, (long long)self->t->size);
+	ASSERT_LE(8, (long long)self->t->size);
+	self->t->atomic = variant->atomic;
+	/*
+	 * Seven bytes at offset 1 are copied byte by byte, never as one
+	 * load that would be atomic by itself.
+	 */
+	self->t->off = variant->atomic ? 1 : 0;
+	self->t->span = variant->atomic ? 7 : self->t->size;
 	/* Readers may run before the first write: start uniform. */
 	zeros = calloc(self->t->size, 1);
 	ASSERT_NE(NULL, zeros);
@@ -312,7 +343,7 @@ FIXTURE_TEARDOWN(torn)
 	munmap(self->t, sizeof(*self->t));
 }
 
-TEST_F_TIMEOUT(torn, full_reads, 120)
+TEST_F_TIMEOUT(torn, uniform_reads, 120)
 {
 	struct torn *t = self->t;
 	unsigned int i, patterns = 0;
@@ -349,21 +380,22 @@ TEST_F_TIMEOUT(torn, full_reads, 120)
 
 	for (i = 0; i < 256; i++)
 		patterns += t->seen[i / 8] >> (i % 8) & 1;
-	TH_LOG("%d writers, %d readers, %d s: %lu writes, %lu reads, %lu torn, %u patterns seen",
-	       TORN_WRITERS, TORN_READERS, TORN_SECONDS, t->writes, t->reads,
-	       t->torn, patterns);
+	TH_LOG("%d writers, %d readers of %zu bytes, %d s: %lu writes, %lu reads, %lu torn, %u patterns seen",
+	       TORN_WRITERS, TORN_READERS, t->span, TORN_SECONDS, t->writes,
+	       t->reads, t->torn, patterns);
 	ASSERT_EQ(0, t->failed_calls);
 	ASSERT_EQ(0, t->torn)
 		TH_LOG("first torn read: %#x up to offset %zu, then %#x",
 		       t->tear_before, t->tear_off, t->tear_after);
 
 	/* Nor may two writes have interleaved: the last one is all there. */
-	buf = malloc(t->size);
+	buf = malloc(t->span);
 	ASSERT_NE(NULL, buf);
 	fd = open(MYMEM_DEVICE_PATH, O_RDONLY);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ((long long)t->size, sysret(pread(fd, buf, t->size, 0)));
-	ASSERT_TRUE(all_bytes(buf, buf[0], t->size));
+	ASSERT_EQ((long long)t->span,
+		  sysret(pread(fd, buf, t->span, t->off)));
+	ASSERT_TRUE(all_bytes(buf, buf[0], t->span));
 	close(fd);
 	free(buf);
 }
