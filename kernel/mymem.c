@@ -106,6 +106,11 @@ static size_t mymem_copy_to_user(char __user *ubuf, const void *src,
 	return not_copied ? copy_to_user(ubuf, src, len) : 0;
 }
 
+/*
+ * Not copy_from_user(): on a fault it zeroes the rest of the destination,
+ * which here is the region, so a bad buffer would destroy data it never
+ * reported writing.  vfs_write() has done the access_ok() check.
+ */
 static size_t mymem_copy_from_user(void *dst, const char __user *ubuf,
 				   size_t len)
 {
@@ -114,7 +119,7 @@ static size_t mymem_copy_from_user(void *dst, const char __user *ubuf,
 	pagefault_disable();
 	not_copied = __copy_from_user_inatomic(dst, ubuf, len);
 	pagefault_enable();
-	return not_copied ? copy_from_user(dst, ubuf, len) : 0;
+	return not_copied ? __copy_from_user(dst, ubuf, len) : 0;
 }
 
 /*
