@@ -87,5 +87,6 @@ set xlabel 'mode'
 set ylabel 'increments/s (mean, min-max over runs)'
 set output out.'/race-rate.'.ext
 set title 'Increments per second by mode'
-plot dir.'/rate.dat' using 2:3:4:xtic(1) title columnheader(2) lc rgb '#d62728', \
+plot dir.'/rate.dat' using 2:3:4:xtic(1) title columnheader(2) \
+		lc rgb '#d62728', \
 	'' using 5:6:7 title columnheader(5) lc rgb '#1f77b4'

@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from typing import Optional
 
 PROG = "report.py"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -244,8 +245,9 @@ def median(data, side, target, op, size):
 
 
 def mb_s(size, ns):
-    """MB/s (10^6 bytes) of moving size bytes in ns."""
-    return size / ns * 1e3
+    """MB/s (10^6 bytes) of moving size bytes in ns; None for no time
+    (a median can be 0 when the clock's cost was subtracted)."""
+    return size / ns * 1e3 if ns and ns > 0 else None
 
 
 def ratio(a, b):
@@ -281,7 +283,7 @@ def incr_rate(data, side, mode):
 class Check:
     """One target of the design: measured ratio against its goal."""
     label: str
-    value: float
+    value: Optional[float]  # None: not measured
     goal: float
     at_least: bool          # goal is a minimum (else a maximum)
     why: str = ""           # why it missed (or is n/a)
@@ -303,8 +305,12 @@ class Check:
 
 def checks(data):
     """The key ratios, each with its reason when it misses."""
-    rd = lambda t, s: median(data, "user", t, "read", s)  # noqa: E731
-    wr = lambda t, s: median(data, "user", t, "write", s)  # noqa: E731
+    def rd(target, size):
+        return median(data, "user", target, "read", size)
+
+    def wr(target, size):
+        return median(data, "user", target, "write", size)
+
     found = [
         Check("1-byte read(): mymem / /dev/zero (time)",
               ratio(rd("mymem", SMALL), rd("zero", SMALL)), 1.0, False),
@@ -345,7 +351,8 @@ def scaling(scale):
 # Reasons for a miss, one per check, in the order of checks().  Each
 # states what was measured and gives the likely cause as a hypothesis.
 
-NOT_MEASURED = "Not measured: the rows this ratio needs are not in the data."
+NOT_MEASURED = ("Not measured: a row this ratio needs is not in the data, "
+                "or its time is 0 (below the clock's resolution).")
 
 
 def noise_clause(check):
@@ -723,8 +730,7 @@ def bench_table(data, size):
             rows.append((side, target, op, num(r["mean_ns"]),
                          num(r["median_ns"]), num(r["p99_ns"]),
                          num(r["mb_s"], 1),
-                         num(mb_s(size, r["median_ns"]), 1)
-                         if r["median_ns"] > 0 else "n/a",
+                         num(mb_s(size, r["median_ns"]), 1),
                          ratio_text(ratio(r["median_ns"], base))))
     return table(("side", "target", "op", "mean ns", "median ns", "p99 ns",
                   "MB/s (mean)", "MB/s (median)", "median / user mymem"),
@@ -788,8 +794,8 @@ def q1_throughput(data):
         top = mb_s(LARGE, median(data, "user", "mymem", op, LARGE))
         out.append(f"- **{op}**: {ns(fixed)} for 1 byte, the fixed cost "
                    "of a call; " + slope_text(fixed, slope) +
-                   f" At 512 KiB that gives {top:,.0f} MB/s, against "
-                   f"{mb_s(SMALL, fixed):,.2f} MB/s at 1 byte.")
+                   f" At 512 KiB that gives {num(top)} MB/s, against "
+                   f"{num(mb_s(SMALL, fixed), 2)} MB/s at 1 byte.")
     out += floor_text(data)
     out += ["", ops_table(data), "", ops_verdict(data, "user", "mymem",
                                                  "Through the system calls")]
@@ -929,7 +935,7 @@ def fixes_table(data):
     mutex = incr_rate(data, "user", "mutex")
     for mode in USER_MODES:
         rate = incr_rate(data, "user", mode)
-        if rate is None:
+        if not rate:
             continue
         runs = race_runs(data.race, "user", mode, main_workers(data, "user"))
         rows.append((mode, SYSCALLS[mode], num(rate), ns(1e9 / rate),
@@ -941,7 +947,9 @@ def fixes_table(data):
 
 
 def fix_notes(data):
-    rate = lambda mode: num(incr_rate(data, "user", mode))  # noqa: E731
+    def rate(mode):
+        return num(incr_rate(data, "user", mode))
+
     notes = [
         f"- **mutex** ({rate('mutex')} incr/s): correct only if every "
         "user of the device takes the same lock, which other processes "
