@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # TAP helpers for tests/run.sh (host, bash) and tests/vm-suite.sh (guest,
 # busybox sh), and the counting rule of tests/summary.sh.  Source it.
 #

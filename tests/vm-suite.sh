@@ -55,12 +55,16 @@ expect_enospc() {
 	! "$@" 2>"$W/err" && grep "No space left on device" "$W/err"
 }
 
+cat_to_device() {
+	cat "$1" >/dev/mymem
+}
+
 # Past the end nothing goes in; more than fits fills the region first.
 write_past_end() {
 	expect_enospc dd if=/dev/zero of=/dev/mymem bs=4096 \
 		seek=$((SIZE / 4096)) count=1 &&
 		tr '\0' z </dev/zero | head -c $((SIZE + 1)) >"$W/big" &&
-		expect_enospc sh -c 'cat "$1" >/dev/mymem' sh "$W/big" &&
+		expect_enospc cat_to_device "$W/big" &&
 		head -c $SIZE "$W/big" | cmp - /dev/mymem
 }
 
