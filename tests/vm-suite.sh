@@ -13,7 +13,7 @@ T=${MYMEM_TESTS:-/mymem/tests}
 . "$T/tap.sh"
 
 SIZE=524288	# the default region size
-W=$tap_tmp	# scratch files
+W=$tap_tmp	# scratch files, removed on exit by tap.sh
 
 # Bytes the device holds: cat reads until read() returns 0.
 device_size() {
@@ -30,6 +30,7 @@ roundtrip_whole() {
 
 # Pieces written with dd bs/seek/count land where the same dd puts them
 # in a regular file, the last one at the very end; dd skip reads back.
+# Starts where roundtrip_whole left: $W/model holds the device's bytes.
 roundtrip_pieces() {
 	dd if=/dev/urandom of="$W/piece" bs=1000 count=3 || return
 	for args in "bs=1000 seek=7 count=3" "bs=1 seek=3 count=5" \
