@@ -72,8 +72,8 @@ static const char *const race_mode_names[NR_RACE_MODES] = {
 #define RACE_MAX_WORKERS	1024
 #define RACE_MAX_RUNS		1000
 
-static char *run = "all";
-module_param(run, charp, 0444);
+static char *run_list = "all";
+module_param_named(run, run_list, charp, 0444);
 MODULE_PARM_DESC(run,
 		 "Phases to run at load, comma-separated: selftest, bench, race, or all (default: all)");
 
@@ -103,8 +103,8 @@ module_param(runs, uint, 0444);
 MODULE_PARM_DESC(runs,
 		 "Race: runs of each mode, 1 to 1000 (default: 3)");
 
-static char *mode = "all";
-module_param(mode, charp, 0444);
+static char *mode_list = "all";
+module_param_named(mode, mode_list, charp, 0444);
 MODULE_PARM_DESC(mode,
 		 "Race: modes, comma-separated: unlocked, mutex, atomic, or all (default: all)");
 
@@ -870,10 +870,10 @@ static int check_params(unsigned long *phase_mask)
 {
 	int ret;
 
-	ret = parse_list("run", run, phase_names, NR_PHASES, phase_mask);
+	ret = parse_list("run", run_list, phase_names, NR_PHASES, phase_mask);
 	if (ret)
 		return ret;
-	ret = parse_list("mode", mode, race_mode_names, NR_RACE_MODES,
+	ret = parse_list("mode", mode_list, race_mode_names, NR_RACE_MODES,
 			 &race_modes);
 	if (ret)
 		return ret;
