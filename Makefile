@@ -5,6 +5,11 @@
 #   make test       every test: host-side, then the suite inside the VM
 #   make bench      the benchmarks alone
 #   make check      checkpatch --strict, sparse (C=2) and W=1, zero warnings
+#   make stress     data integrity under load (fio, mixed stress), in the VM
+#   make fuzz       hostile input and fuzzers (trinity, stress-ng), in the VM
+#   make debug-kernel  build the debug and KCSAN kernels (cached, once)
+#   make install / uninstall          modules, tools, man pages (DESTDIR, PREFIX)
+#   make dkms-install / dkms-remove   the modules through DKMS
 #   make clean
 #
 # KERNEL=6.1 (default) selects the guest kernel; ACCEL=tcg|kvm|auto the
@@ -17,7 +22,8 @@ export KERNEL ACCEL
 BUILD := $(CURDIR)/build
 export BUILD
 
-.PHONY: all setup modules tools tests run test bench check clean
+.PHONY: all setup modules tools tests run test bench check clean stress fuzz \
+	debug-kernel install uninstall dkms-install dkms-remove
 
 all: modules tools tests
 
@@ -45,6 +51,27 @@ test: all
 
 check: setup
 	@scripts/check.sh
+
+stress: all
+	@tests/stress.sh
+
+fuzz: all
+	@tests/fuzz.sh
+
+debug-kernel: setup
+	@vm/debug-kernel.sh
+
+install: tools
+	@scripts/install.sh install
+
+uninstall:
+	@scripts/install.sh uninstall
+
+dkms-install: setup
+	@scripts/dkms.sh install
+
+dkms-remove:
+	@scripts/dkms.sh remove
 
 clean:
 	@$(MAKE) -C kernel clean
