@@ -370,8 +370,9 @@ def why_read_zero(data, check):
             f"{ns(z)} (+{ns(m - z)}). Both pay the same system call and "
             "VFS dispatch, so the difference is mymem's own read path: the "
             "bounds and position checks, the seqcount read and retry check, "
-            "the no-fault copy and the per-CPU counter, none of which "
-            "/dev/zero's clear_user() has." + noise_clause(check))
+            "the no-fault copy and the per-CPU counter: work that /dev/zero's "
+            "read, a clear_user() of the buffer, does not do."
+            + noise_clause(check))
 
 
 def why_write_null(data, check):
@@ -387,12 +388,20 @@ def why_large_read(peer):
     def why(data, check):
         m = median(data, "user", "mymem", "read", LARGE)
         p = median(data, "user", peer, "read", LARGE)
-        return (f"At 512 KiB mymem took {ns(m)} per read and {peer} "
+        text = (f"At 512 KiB mymem took {ns(m)} per read and {peer} "
                 f"{ns(p)}. Both copy with copy_to_user(), so at this size "
-                "the source memory decides: mymem's region is vmalloc()ed, "
-                "mapped page by page, while the page cache of tmpfs and "
-                "brd lives in the kernel's direct map; that is the likely "
-                "cause." + noise_clause(check))
+                "the copy decides, and mymem's source is different: its "
+                "region is vmalloc()ed, mapped page by page, while the page "
+                "cache of tmpfs and brd lives in the kernel's direct map.")
+        k = median(data, "kernel", "api", "read", LARGE)
+        if k is not None:
+            text += (f" mymem_read() in the kernel took {ns(k)} for the same"
+                     " copy, so " + ("the copy itself, not the system call "
+                                     "path, is where the time goes."
+                                     if k > 0.8 * m else
+                                     "the system call path adds "
+                                     f"{ns(m - k)} to it."))
+        return text + noise_clause(check)
     return why
 
 
@@ -416,12 +425,23 @@ def why_mmap(op):
 def why_kernel(data, check):
     u = median(data, "user", "mymem", "read", SMALL)
     k = median(data, "kernel", "api", "read", SMALL)
-    return (f"read() took {ns(u)} and mymem_read() {ns(k)}, so the system "
-            f"call entry, exit and VFS dispatch cost {ns(u - k)} here. "
-            + ("Under emulation the in-kernel copy path is emulated too, "
-               "which narrows the gap compared with hardware. "
-               if tcg(data) else "")
-            + noise_clause(check))
+    text = (f"read() took {ns(u)} and mymem_read() {ns(k)}, so the system "
+            f"call entry, exit and VFS dispatch cost {ns(u - k)} here. The "
+            "ratio reaches 10 only if the API's own work is under a ninth "
+            f"of that ({ns((u - k) / 9)}).")
+    batch = data.bench[("kernel", "api", "read", SMALL)]["mean_ns"]
+    if 0 < batch < k:
+        text += (" The in-kernel median is of calls timed one by one, "
+                 "each with its own clock reads; timed as one batch (the "
+                 f"mean), a call took {ns(batch)}, which would make the "
+                 f"ratio {ratio_text(u / batch)}: at this scale the clock, "
+                 "not the API, is the likely cause.")
+    clock = data.env.get("clocksource")
+    if clock in ("hpet", "acpi_pm"):
+        text += (f" The guest's clocksource is {clock}, so every "
+                 "timestamp is an emulated device read, slow and jittery "
+                 "next to a 1-byte call.")
+    return text + noise_clause(check)
 
 
 def per_incr(data, mode):
