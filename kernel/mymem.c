@@ -18,7 +18,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fault-inject-usercopy.h>
 #include <linux/fs.h>
+#include <linux/instrumented.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -88,38 +90,36 @@ static void mymem_write_unlock(void)
 }
 
 /*
- * User copies are first tried with page faults disabled and fall back to
- * the faulting copy only when a user page is not present.  A vmalloc
- * source or destination makes the faulting copy's hardened-usercopy check
- * look the area up under a global spinlock, on every call: the no-fault
- * copy skips it (the bounds are already checked here), which keeps small
- * transfers cheap and readers on different CPUs from contending.
+ * User copies as lib/iov_iter.c does them for every read_iter and
+ * write_iter file (tmpfs, brd, ...): access_ok(), fault injection and the
+ * sanitizers' instrumentation, then the raw copy.  What they leave out is
+ * hardened usercopy's object check, redundant here because the callers
+ * bound every copy by the region, and costly: for vmalloc memory it looks
+ * the area up under a global spinlock, on every call.  The raw copy also
+ * does not zero the rest of the destination on a fault as
+ * copy_from_user() does, which would destroy region bytes that a write
+ * never reported writing.
  */
-static size_t mymem_copy_to_user(char __user *ubuf, const void *src,
+static size_t mymem_copy_to_user(char __user *to, const void *from,
 				 size_t len)
 {
-	size_t not_copied;
-
-	pagefault_disable();
-	not_copied = __copy_to_user_inatomic(ubuf, src, len);
-	pagefault_enable();
-	return not_copied ? copy_to_user(ubuf, src, len) : 0;
+	if (should_fail_usercopy() || !access_ok(to, len))
+		return len;
+	instrument_copy_to_user(to, from, len);
+	return raw_copy_to_user(to, from, len);
 }
 
-/*
- * Not copy_from_user(): on a fault it zeroes the rest of the destination,
- * which here is the region, so a bad buffer would destroy data it never
- * reported writing.  vfs_write() has done the access_ok() check.
- */
-static size_t mymem_copy_from_user(void *dst, const char __user *ubuf,
+static size_t mymem_copy_from_user(void *to, const char __user *from,
 				   size_t len)
 {
 	size_t not_copied;
 
-	pagefault_disable();
-	not_copied = __copy_from_user_inatomic(dst, ubuf, len);
-	pagefault_enable();
-	return not_copied ? __copy_from_user(dst, ubuf, len) : 0;
+	if (should_fail_usercopy() || !access_ok(from, len))
+		return len;
+	instrument_copy_from_user_before(to, from, len);
+	not_copied = raw_copy_from_user(to, from, len);
+	instrument_copy_from_user_after(to, from, len, not_copied);
+	return not_copied;
 }
 
 /*
