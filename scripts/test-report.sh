@@ -146,6 +146,19 @@ check "scale rows inside bench-user.csv give the same scaling" sh -c "
 	grep -q '| 512 KiB read: mymem / tmpfs (throughput) | 2.00x |' \
 		'$D/REPORT.md'"
 
+fresh control
+D=$T/control
+# the same two readers on a plain file: 950 / 500 MB/s
+printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
+	'user,mymem,read,524288,1,100,1e6,1e6,2e6,500.0' \
+	'user,mymem,read,524288,2,200,1e6,1e6,2e6,950.0' \
+	>"$D/raw/scale-control.csv"
+run "$D"
+check "a control that scales 1.90x points at the device, not the emulator" \
+	sh -c "[ $rc -eq 0 ] &&
+	grep -q 'control scaled 1.90x, better than mymem' '$D/REPORT.md' &&
+	! grep -q 'did not run the two vCPUs' '$D/REPORT.md'"
+
 fresh nobrd
 D=$T/nobrd
 grep -v ',brd,' "$FIXTURE/bench-user.csv" >"$D/raw/bench-user.csv"
