@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install the Debian packages a part of mymem needs.
 #
-#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
+#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress | dkms
 #
 # Fast when nothing is missing: one dpkg-query call and no apt at all.
 # Missing packages are installed when we are root (after one apt-get
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: vm/setup.sh [base|check|run|stress]..." >&2
+	echo "usage: vm/setup.sh [base|check|run|stress|dkms]..." >&2
 	exit 64
 }
 
@@ -28,6 +28,7 @@ group_packages() {
 	check) echo sparse perl python3 codespell xz-utils linux-source-6.1 ;;
 	run) echo gnuplot-nox ;;
 	stress) echo fio stress-ng trinity ;;
+	dkms) echo dkms ;;
 	*) usage ;;
 	esac
 }
