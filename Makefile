@@ -12,8 +12,8 @@
 #   make dkms-install / dkms-remove   the modules through DKMS
 #   make clean
 #
-# KERNEL=6.1 (default) selects the guest kernel; ACCEL=tcg|kvm|auto the
-# QEMU accelerator.
+# KERNEL=6.1 (default), 6.12, 6.12-rt, debug or kcsan selects the guest
+# kernel (vm/kernel.sh); ACCEL=tcg|kvm|auto the QEMU accelerator.
 
 KERNEL ?= 6.1
 ACCEL ?= tcg
@@ -21,6 +21,18 @@ export KERNEL ACCEL
 
 BUILD := $(CURDIR)/build
 export BUILD
+
+# Where the modules for $(KERNEL) are built and taken from: kernel/ for
+# the default kernel, a copy under $(BUILD) for any other, so that a build
+# for another kernel never replaces the kernel/*.ko that others use.
+ifeq ($(KERNEL),6.1)
+MYMEM_KO_DIR := $(CURDIR)/kernel
+MODULES_OUT :=
+else
+MYMEM_KO_DIR := $(BUILD)/kernel-$(KERNEL)/kernel
+MODULES_OUT := OUT=$(BUILD)/kernel-$(KERNEL)
+endif
+export MYMEM_KO_DIR
 
 .PHONY: all setup modules tools tests run test bench check clean stress fuzz \
 	debug-kernel install uninstall dkms-install dkms-remove
@@ -31,8 +43,9 @@ all: modules tools tests
 setup:
 	@vm/setup.sh
 
+# KDIR, not KVER: the debug kernels' build trees are not in /lib/modules.
 modules: setup
-	@$(MAKE) -C kernel KVER="$$(vm/kernel.sh kver)"
+	@$(MAKE) -C kernel KDIR="$$(vm/kernel.sh kdir)" $(MODULES_OUT)
 
 tools: setup
 	@$(MAKE) -C tools

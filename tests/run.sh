@@ -5,13 +5,16 @@
 # last line is tests/summary.sh's "N passed, N failed".  Exits non-zero
 # if anything failed, the VM run included.
 #
-# Needs what `make` builds: kernel/*.ko, $BUILD/tests, $BUILD/bin.
-# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh).
+# Needs what `make` builds: the modules, $BUILD/tests, $BUILD/bin.
+# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh),
+# MYMEM_KO_DIR (the modules' directory for KERNEL, set by the Makefile;
+# default kernel/).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 BUILD=${BUILD:-$repo/build}
+MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
 export BUILD
 cd "$repo" || exit 1
 . "$here/tap.sh"
@@ -34,8 +37,8 @@ vm_suite() {
 	local start=$SECONDS status
 
 	vm/run.sh --out "$BUILD/test-results" \
-		--add kernel/mymem.ko=/mymem/mymem.ko \
-		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
+		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \
 		-- tests/vm-suite.sh
 	status=$?

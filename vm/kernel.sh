@@ -1,12 +1,16 @@
 #!/bin/bash
 # Name the guest kernel.
 #
-#   KERNEL=6.1|6.12|6.12-rt vm/kernel.sh kver|vmlinuz|kdir
+#   KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot
 #
-# prints the kernel release, the path of its image, or its headers build
-# directory.  The image and headers packages are installed first when no
-# release of that flavour has both (root only; vm/setup.sh rules apply).
-# The newest installed release wins, so an upgrade needs no edit here.
+# prints the kernel release, the path of its image, its headers build
+# directory, or the root under which its lib/modules/RELEASE/ lies ("/"
+# for a distro kernel).  Distro kernels: the image and headers packages
+# are installed first when no release of that flavour has both (root only;
+# vm/setup.sh rules apply); the newest installed release wins, so an
+# upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
+# with the kernel's checkers (vm/debug-kernel.sh), cached outside the
+# clone and built on first use.
 set -euo pipefail
 shopt -s extglob
 
@@ -51,22 +55,39 @@ install_612() {
 		--no-install-recommends "$pkg" "linux-headers-$kver" >&2
 }
 
+# Answer $1 for the cached debug or kcsan kernel, building it first if
+# needed (vm/debug-kernel.sh says so on stderr, with the time it takes).
+debug_kernel() {
+	local dir
+	dir=$("$here/debug-kernel.sh" "$KERNEL") || die "could not build the $KERNEL kernel"
+	case "$1" in
+	kver) cat "$dir/release" ;;
+	vmlinuz) echo "$dir/bzImage" ;;
+	kdir) echo "$dir/build" ;;
+	modroot) echo "$dir/modules" ;;
+	esac
+}
+
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
-	kver | vmlinuz | kdir) ;;
+	kver | vmlinuz | kdir | modroot) ;;
 	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt vm/kernel.sh kver|vmlinuz|kdir" >&2
+		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot" >&2
 		exit 64
 		;;
 	esac
 
 	case "$KERNEL" in
+	debug | kcsan)
+		debug_kernel "$what"
+		return
+		;;
 	# Plain flavours must not pick rt or cloud ones, which match too.
 	6.1) pattern='6.1.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12) pattern='6.12.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12-rt) pattern='6.12.*-rt-amd64' ;;
-	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12 or 6.12-rt)" ;;
+	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
 	esac
 
 	kver=$(newest_installed)
@@ -85,6 +106,7 @@ main() {
 	kver) echo "$kver" ;;
 	vmlinuz) echo "/boot/vmlinuz-$kver" ;;
 	kdir) echo "/lib/modules/$kver/build" ;;
+	modroot) echo / ;;
 	esac
 }
 

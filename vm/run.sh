@@ -35,7 +35,7 @@ vmdir=${BUILD:-$repo/build}/vm
 # Kernel log lines that mean something went wrong, even if the job passed.
 # Only report lines: boot banners of the debug options (kasan, kmemleak,
 # lockdep) do not match.
-readonly KERNEL_PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP'
+readonly KERNEL_PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP|unreferenced object|kmemleak: (Memory pool empty|Cannot allocate|scan failed)'
 
 usage() {
 	sed -n '3,6s/^# \{0,1\}//p' "$0" >&2
@@ -187,20 +187,25 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 
 # Distro modules with their dependencies, then the guest's own depmod
-# indexes so that "modprobe brd" works there.
+# indexes so that "modprobe brd" works there.  A kernel of our own
+# (KERNEL=debug) has its modules under its cache directory, not in the
+# host's /lib/modules: modroot is the root above lib/modules.
+modroot=$("$here/kernel.sh" modroot)
 moddir=/lib/modules/$kver
 mkdir -p "$root$moddir"
 for m in "${modules[@]}"; do
-	deps=$(modprobe -S "$kver" --show-depends "$m" 2>/dev/null) ||
+	deps=$(modprobe -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null) ||
 		die "--module: no module $m in $kver"
 	while read -r cmd ko _; do
 		[ "$cmd" = insmod ] || continue
-		mkdir -p "$root$(dirname "$ko")"
-		cp "$ko" "$root$ko"
+		# The same path below /lib/modules in the guest.
+		guest_ko=/lib/modules/${ko#*/lib/modules/}
+		mkdir -p "$root$(dirname "$guest_ko")"
+		cp "$ko" "$root$guest_ko"
 	done <<<"$deps"
 done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
-	[ ! -e "$moddir/$f" ] || cp "$moddir/$f" "$root$moddir/"
+	[ ! -e "$modroot$moddir/$f" ] || cp "$modroot$moddir/$f" "$root$moddir/"
 done
 depmod -b "$root" "$kver" || die "depmod failed"
 
@@ -251,6 +256,24 @@ if ! grep -qw mymem.probe /proc/cmdline; then
 	(cd / && exec "$job" "$@") </dev/null >/dev/ttyS1 2>&1
 	status=$?
 	echo "mymem-vm: job exited with status $status" >/dev/kmsg
+	# A kernel with kmemleak (KERNEL=debug; its automatic scan is off)
+	# is scanned once the job is done.  Only objects older than 5 s
+	# (kmemleak's minimum age) can be suspects, hence the wait, so that
+	# a leak of the job's last moments counts; the second scan drops
+	# suspects that were only in flight during the first.  The list
+	# goes to the console (pr_info would stay below loglevel), where
+	# run.sh finds "unreferenced object".
+	# A kmemleak that disabled itself (its pool ran out) refuses to
+	# scan: that must fail the run too, not pass unchecked.
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		sleep 5
+		if echo scan >/sys/kernel/debug/kmemleak &&
+			echo scan >/sys/kernel/debug/kmemleak; then
+			cat /sys/kernel/debug/kmemleak >/dev/console
+		else
+			echo "kmemleak: scan failed" >/dev/console
+		fi
+	fi
 fi
 {
 	if [ -n "$(ls -A /results)" ]; then

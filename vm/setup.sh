@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the Debian packages a part of mymem needs.
 #
-#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress | dkms
+#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
+#                                      | debug | dkms
 #
 # Fast when nothing is missing: one dpkg-query call and no apt at all.
 # Missing packages are installed when we are root (after one apt-get
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: vm/setup.sh [base|check|run|stress|dkms]..." >&2
+	echo "usage: vm/setup.sh [base|check|run|stress|debug|dkms]..." >&2
 	exit 64
 }
 
@@ -29,6 +30,8 @@ group_packages() {
 	run) echo gnuplot-nox ;;
 	stress) echo fio stress-ng trinity ;;
 	dkms) echo dkms ;;
+	# Build the debug kernels (vm/debug-kernel.sh) from linux-source.
+	debug) echo flex bison bc libelf-dev libssl-dev linux-source-6.1 ;;
 	*) usage ;;
 	esac
 }
