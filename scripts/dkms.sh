@@ -88,6 +88,12 @@ install() {
 	version=$(cat "$repo/VERSION")
 	list=$(kernels)
 	[ -n "$list" ] || die "no kernel in /lib/modules has headers (apt-get install linux-headers-\$(uname -r))"
+	for k in $list; do
+		# Two copies of a module for one kernel: modprobe would pick
+		# one of them silently.
+		[ ! -e "$DESTDIR/lib/modules/$k/updates/mymem.ko" ] ||
+			die "mymem is installed by make install for $k: make uninstall KVER=$k first"
+	done
 	remove
 	src=$srctree/mymem-$version
 	"$repo/scripts/module-source.sh" "$src"

@@ -5,10 +5,14 @@
 #   experiments.sh WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
 #
 # WHAT is "all" or "bench".  Progress goes to stdout, one line a step.
+# MYMEM_RESULTS (default /results) and MYMEM_MODULES (where mymem.ko and
+# mymem_test.ko are, default /mymem) let scripts/host.sh run it on a real
+# machine.
 set -eu
 
 what=$1 trials=$2 workers=$3 iters=$4 runs=$5 sweep_iters=$6
-out=/results
+out=${MYMEM_RESULTS:-/results}
+mods=${MYMEM_MODULES:-/mymem}
 kver=$(uname -r)
 extra=/lib/modules/$kver/extra
 steps=$([ "$what" = all ] && echo 7 || echo 4)
@@ -30,10 +34,10 @@ progress() {
 progress "module load order: insmod mymem_test before mymem, then modprobe"
 {
 	echo "\$ insmod mymem_test.ko        # before mymem"
-	insmod /mymem/mymem_test.ko run=selftest 2>&1 && echo "(loaded?!)" || true
+	insmod "$mods/mymem_test.ko" run=selftest 2>&1 && echo "(loaded?!)" || true
 	dmesg | grep -m 3 'mymem_test: Unknown symbol' || true
 	mkdir -p "$extra"
-	cp /mymem/mymem.ko /mymem/mymem_test.ko "$extra/"
+	cp "$mods/mymem.ko" "$mods/mymem_test.ko" "$extra/"
 	echo "\$ depmod && modprobe mymem_test run=selftest"
 	depmod
 	grep mymem "/lib/modules/$kver/modules.dep"
