@@ -59,8 +59,13 @@ progress "user bench: $trials trials of each size, mymem and its peers"
 mymem-bench -q --csv -n "$trials" -t mymem,mmap,zero,null,tmpfs,brd,memcpy \
 	>"$out/bench-user.csv"
 
-progress "user bench: read scaling, 1 and 2 threads"
+progress "user bench: read scaling, 1 and 2 threads, mymem and a tmpfs control"
 mymem-bench -q --csv -n "$trials" -t scale >"$out/scale-user.csv"
+# The same readers on a tmpfs file tell the device from the machine: if
+# neither scales, the vCPUs did not run in parallel.
+dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
+mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
+	>"$out/scale-control.csv"
 
 progress "kernel bench: mymem_test run=bench, $trials trials"
 modprobe mymem_test run=bench trials="$trials"

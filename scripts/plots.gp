@@ -3,7 +3,7 @@
 #
 #   gnuplot -e "dir='DIR'; out='OUT'; ext='png'; nbench=N;
 #               colours='#rrggbb ...'; dashes='1 2 ...';
-#               sizetics='("1 B" 1, ...)'; nsweep=M" scripts/plots.gp
+#               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R" scripts/plots.gp
 #
 # ext is png (pngcairo if this gnuplot has it, else png) or svg.
 #
@@ -87,6 +87,16 @@ set xlabel 'mode'
 set ylabel 'increments/s (mean, min-max over runs)'
 set output out.'/race-rate.'.ext
 set title 'Increments per second by mode'
-plot dir.'/rate.dat' using 2:3:4:xtic(1) title columnheader(2) \
-		lc rgb '#d62728', \
-	'' using 5:6:7 title columnheader(5) lc rgb '#1f77b4'
+if (nrace > 0) {
+	plot dir.'/rate.dat' using 2:3:4:xtic(1) title columnheader(2) \
+			lc rgb '#d62728', \
+		'' using 5:6:7 title columnheader(5) lc rgb '#1f77b4'
+} else {
+	unset logscale y
+	set style data lines
+	set xrange [0:1]
+	set yrange [0:1]
+	set label 1 'no race was run' at graph 0.5, 0.5 center
+	plot NaN notitle
+	unset label 1
+}

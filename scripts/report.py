@@ -12,7 +12,7 @@ Reads RESULTS_DIR/raw/ (the layout scripts/experiments.sh writes):
                      same two readers on a plain file, to tell the
                      device's scaling from the machine's
     bench-kernel.csv mymem_test bench rows (optional)
-    race-user.csv    mymem-race -m all --csv (required)
+    race-user.csv    mymem-race -m all --csv
     race-sweep.csv   mymem-race --sweep --csv (optional)
     race-kernel.csv  mymem_test race rows (optional)
     env.txt          key=value lines (optional)
@@ -217,7 +217,10 @@ def load(results):
     data.scale_rows = scale
     data.scale = {r["threads"]: r for r in scale}
 
-    data.race = read_csv(path_of("race-user.csv"), RACE_HEADER, RACE_TYPES)
+    race_user = path_of("race-user.csv", "no race (make bench runs the "
+                        "benchmarks alone)")
+    data.race = (read_csv(race_user, RACE_HEADER, RACE_TYPES)
+                 if race_user else [])
     race_kernel = path_of("race-kernel.csv", "no in-kernel race")
     if race_kernel:
         data.race += read_csv(race_kernel, RACE_HEADER, RACE_TYPES)
@@ -659,7 +662,8 @@ def write_plot_data(plotdir, data):
                                         for s in sizes) + ")",
             "colours": " ".join(c for _, c, _, _ in series),
             "dashes": " ".join(str(d) for _, _, d, _ in series),
-            "nsweep": len(sweep_modes)}
+            "nsweep": len(sweep_modes),
+            "nrace": len(data.race)}
 
 
 def write_sweep_data(plotdir, data):

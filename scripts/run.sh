@@ -28,16 +28,19 @@ mkdir -p "$raw"
 
 vm/setup.sh base run
 status=0
+# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
+vm_log=$(mktemp)
+trap 'rm -f "$vm_log"' EXIT
 vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
 	--add kernel/mymem.ko=/mymem/mymem.ko \
 	--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
 	--add "${BUILD:-build}/bin=/mymem/bin" \
 	-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
-	"$sweep_iters" || status=$?
+	"$sweep_iters" 2> >(tee "$vm_log" >&2) || status=$?
 
 # What only the host knows about the run.
 {
-	echo "accel=$(cat "${BUILD:-build}/vm/last/accel" 2>/dev/null || echo "${ACCEL:-tcg}")"
+	echo "accel=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "quick=${QUICK:-0}"
