@@ -197,10 +197,19 @@ check "a wrong header: exit 1, one line" \
 	one_line_error ".*bench-kernel.csv:1: header is not"
 
 fresh norace
-rm "$T/norace/raw/race-user.csv"
-run "$T/norace"
+D=$T/norace
+rm "$D/raw/race-user.csv" "$D/raw/race-kernel.csv" "$D/raw/race-sweep.csv"
+run "$D"
+check "no race files (make bench): exit 0, a note, the race ratios n/a" sh -c "
+	[ $rc -eq 0 ] && grep -q 'no race (make bench' '$D/REPORT.md' &&
+	grep -q '| race: ioctl / mutex (incr/s) | n/a | >= 3.00x | n/a |' \
+		'$D/REPORT.md'"
+
+fresh nobench
+rm "$T/nobench/raw/bench-user.csv"
+run "$T/nobench"
 check "a required file missing: exit 1, one line" \
-	one_line_error ".*race-user.csv: missing"
+	one_line_error ".*bench-user.csv: missing"
 
 $REPORT >"$T/out" 2>"$T/err"
 rc=$?
