@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 vm/setup.sh base check
 src=$(vm/linux-source.sh)
 kver=$(vm/kernel.sh kver)
-kernel_files=(kernel/*.c kernel/*.h include/linux/mymem.h include/uapi/linux/mymem.h)
+# The sources under git, not what Kbuild generates next to them.
+mapfile -t kernel_files < <(git ls-files 'kernel/*.[ch]' 'include/*.h')
 failed=0
 
 step() {
@@ -24,7 +25,7 @@ step() {
 
 # Only the tools' own chatter may remain once warnings are gone.
 filter_noise() {
-	grep -Ev '^(make(\[[0-9]+\])?: |  (CC|CHECK|LD|MODPOST|BTF|CLEAN) |Skipping BTF|total: 0 errors, 0 warnings, 0 checks|.* has no obvious style problems|$)' || true
+	grep -Ev '^(make(\[[0-9]+\])?: |make -C |  (CC|CHECK|LD|MODPOST|BTF|CLEAN) |Skipping BTF|total: 0 errors, 0 warnings, 0 checks|.* has no obvious style problems|$)' || true
 }
 
 checkpatch() {
