@@ -258,7 +258,8 @@ def ratio(a, b):
 
 
 def tcg(data):
-    return data.env.get("accel", "").lower() != "kvm"
+    # "host": make run HOST=1, on the machine's own CPU.
+    return data.env.get("accel", "").lower() not in ("kvm", "host")
 
 
 def race_runs(rows, side, mode, workers=None):

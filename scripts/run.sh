@@ -5,6 +5,7 @@
 #   scripts/run.sh [all|bench]
 #
 # QUICK=1 runs a small version (about 2 minutes under TCG) to try things.
+# HOST=1 runs them on this machine's kernel instead (scripts/host.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,31 +24,44 @@ fi
 
 results=${RESULTS:-results}
 raw=$results/raw
+# HOST=1: on this machine's running kernel instead of the VM's
+# (scripts/host.sh).  Its checks come first, so that a refusal leaves
+# everything as it was.
+host=${HOST:-0}
+[ "$host" != 1 ] || scripts/host.sh check
 rm -rf "$raw"
 mkdir -p "$raw"
 
-vm/setup.sh base run
 status=0
-# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
-vm_log=$(mktemp)
-trap 'rm -f "$vm_log"' EXIT
-vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
-	--add kernel/mymem.ko=/mymem/mymem.ko \
-	--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
-	--add "${BUILD:-build}/bin=/mymem/bin" \
-	-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
-	"$sweep_iters" 2> >(tee "$vm_log" >&2) || status=$?
+if [ "$host" = 1 ]; then
+	vm/setup.sh run
+	scripts/host.sh run "$raw" "$what" "$trials" "$workers" "$iters" "$runs" \
+		"$sweep_iters" || status=$?
+	accel=host
+else
+	vm/setup.sh base run
+	# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
+	vm_log=$(mktemp)
+	trap 'rm -f "$vm_log"' EXIT
+	vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
+		--add kernel/mymem.ko=/mymem/mymem.ko \
+		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "${BUILD:-build}/bin=/mymem/bin" \
+		-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
+		"$sweep_iters" 2> >(tee "$vm_log" >&2) || status=$?
+	accel=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")
+fi
 
 # What only the host knows about the run.
 {
-	echo "accel=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")"
-	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	echo "accel=$accel"
+	[ "$host" = 1 ] || echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "quick=${QUICK:-0}"
 } >>"$raw/env.txt"
 
 if [ ! -s "$raw/bench-user.csv" ]; then
-	echo "run: the VM produced no results (status $status); see ${BUILD:-build}/vm/last/" >&2
+	echo "run: no results (status $status); see the output above and ${BUILD:-build}/vm/last/" >&2
 	exit 1
 fi
 python3 scripts/report.py "$results"

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# make run HOST=1: the experiments on this machine's running kernel instead
+# of the VM's (scripts/run.sh calls this).
+#
+#   scripts/host.sh check
+#   scripts/host.sh run RAW WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#
+# check refuses, with one line and exit 1, when the modules could not be
+# loaded or would disturb the machine: not root, no headers for the
+# running kernel, Secure Boot, enforced module signatures or kernel
+# lockdown (unsigned modules are rejected), mymem or brd already loaded,
+# mymem installed in the kernel's module tree (modprobe would load that
+# copy), debugfs not mounted (mymem_test reports there).  It changes
+# nothing.
+#
+# run checks again, builds the modules for the running kernel (in a
+# temporary copy of the source) and the tools, and runs
+# scripts/experiments.sh with its results in RAW.  experiments.sh loads
+# the modules and brd and copies the modules to /lib/modules/KVER/extra;
+# on exit, however it ends, everything it loaded is unloaded, the copies
+# are removed and depmod runs again.
+#
+# HOST_MODULES=DIR takes mymem.ko and mymem_test.ko, built for the running
+# kernel, from DIR: no headers or compiler needed (the VM test uses it).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$PATH:/usr/sbin:/sbin
+kver=$(uname -r)
+extra=/lib/modules/$kver/extra
+# The UEFI global variable GUID of SecureBoot.
+readonly SB_VAR=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
+tmp="" extra_existed=""
+
+refuse() {
+	echo "host: $*" >&2
+	exit 1
+}
+
+# The signature checks of a Secure Boot machine reject our unsigned
+# modules ("Key was rejected by service").
+secure_boot() {
+	if command -v mokutil >/dev/null; then
+		mokutil --sb-state 2>/dev/null | grep -q 'SecureBoot enabled'
+	else
+		# 4 bytes of attributes, then the value.
+		[ -r "$SB_VAR" ] && [ "$(od -An -tu1 -j4 -N1 "$SB_VAR" | tr -d ' ')" = 1 ]
+	fi
+}
+
+# The bracketed mode is the active one: "none [integrity] confidentiality".
+lockdown() {
+	local f=/sys/kernel/security/lockdown
+	if [ -r "$f" ]; then
+		grep -q '\[\(integrity\|confidentiality\)\]' "$f"
+	else
+		# securityfs not mounted: the command line is what is left.
+		grep -Eq '(^| )lockdown=(integrity|confidentiality)' /proc/cmdline
+	fi
+}
+
+check() {
+	[ "$(id -u)" -eq 0 ] || refuse "must run as root (loads modules into the running kernel)"
+	if [ -z "${HOST_MODULES:-}" ] && [ ! -e "/lib/modules/$kver/build/Makefile" ]; then
+		refuse "no headers for the running kernel $kver (apt-get install linux-headers-$kver)"
+	fi
+	! secure_boot || refuse "Secure Boot is on: the kernel would reject the unsigned modules (sign them, or use the VM)"
+	[ "$(cat /sys/module/module/parameters/sig_enforce 2>/dev/null)" != Y ] ||
+		refuse "module.sig_enforce=1: the kernel would reject the unsigned modules (use the VM)"
+	! lockdown || refuse "kernel lockdown is on: unsigned modules and debugfs are refused (use the VM)"
+	if [ -e /sys/module/mymem ] || [ -e /sys/module/mymem_test ]; then
+		refuse "mymem is already loaded: unload it first (modprobe -r mymem_test mymem)"
+	fi
+	! modinfo -k "$kver" -n mymem >/dev/null 2>&1 ||
+		refuse "mymem is installed in /lib/modules/$kver ($(modinfo -k "$kver" -n mymem)): make uninstall or make dkms-remove first"
+	[ ! -e /sys/module/brd ] ||
+		refuse "brd is loaded: the benchmark would overwrite /dev/ram0 (rmmod brd first)"
+	grep -q '^[^ ]* /sys/kernel/debug debugfs ' /proc/mounts ||
+		refuse "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)"
+}
+
+# Runs on exit: what experiments.sh loaded and copied goes away.
+# shellcheck disable=SC2317 # run by the trap
+cleanup() {
+	local m
+	for m in mymem_test mymem brd; do
+		[ ! -e "/sys/module/$m" ] || rmmod "$m" || true
+	done
+	rm -f "$extra/mymem.ko" "$extra/mymem_test.ko"
+	# Only if it was ours: the kernel's tree may have an extra/ of its own.
+	[ -n "$extra_existed" ] || rmdir "$extra" 2>/dev/null || true
+	depmod -a "$kver"
+	rm -rf "$tmp"
+}
+
+run() {
+	local raw=$1 mods
+	shift
+	check
+	tmp=$(mktemp -d)
+	[ ! -d "$extra" ] || extra_existed=1
+	trap cleanup EXIT
+	if [ -n "${HOST_MODULES:-}" ]; then
+		mods=$HOST_MODULES
+	else
+		"$repo/scripts/module-source.sh" "$tmp"
+		make -C "$tmp/kernel" KVER="$kver"
+		make -C "$repo/tools"
+		mods=$tmp/kernel
+	fi
+	PATH=${BUILD:-$repo/build}/bin:$PATH MYMEM_RESULTS=$raw MYMEM_MODULES=$mods \
+		"$repo/scripts/experiments.sh" "$@"
+}
+
+case "${1:-}" in
+check) check ;;
+run)
+	[ $# -eq 8 ] || { sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+	shift
+	run "$@"
+	;;
+*)
+	sed -n '6,7s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+	;;
+esac
