@@ -123,13 +123,15 @@ static size_t mymem_copy_from_user(void *to, const char __user *from,
 }
 
 /*
- * The device and the API share one implementation: exactly one of the
- * user and kernel buffers is given.  A kernel copy cannot fault.
+ * The device and the API share one implementation: the API passes a
+ * kernel buffer, the device a user one.  The choice is made on the kernel
+ * pointer because a user pointer may well be NULL, which must fail with
+ * -EFAULT like any other bad address.  A kernel copy cannot fault.
  */
 static size_t mymem_copy_out(char __user *ubuf, void *kbuf, loff_t pos,
 			     size_t len)
 {
-	if (ubuf)
+	if (!kbuf)
 		return mymem_copy_to_user(ubuf, mymem.data + pos, len);
 	memcpy(kbuf, mymem.data + pos, len);
 	return 0;
@@ -194,7 +196,7 @@ static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
 	ret = mymem_write_lock();
 	if (ret)
 		return ret;
-	if (ubuf)
+	if (!kbuf)
 		not_copied = mymem_copy_from_user(mymem.data + pos, ubuf, len);
 	else
 		memcpy(mymem.data + pos, kbuf, len);

@@ -235,9 +235,9 @@ TEST_F(dev, past_end)
 }
 
 /*
- * A user buffer that ends at a PROT_NONE page after @avail bytes: a
- * transfer of 200 bytes copies what it can and returns that count, or
- * fails with EFAULT if it copied nothing.  A write must not touch the
+ * A user buffer that ends at a PROT_NONE page after @avail bytes, or
+ * NULL: a transfer of 200 bytes copies what it can and returns that
+ * count, or fails with EFAULT if it copied nothing.  A write must not touch the
  * region beyond the bytes it reports.
  */
 #define FAULT_OFF	1000
@@ -251,10 +251,12 @@ FIXTURE(fault) {
 FIXTURE_VARIANT(fault) {
 	size_t avail;
 	long long want;
+	bool null;	/* the buffer is NULL itself */
 };
 
-FIXTURE_VARIANT_ADD(fault, nothing) { 0, -EFAULT };
-FIXTURE_VARIANT_ADD(fault, partial) { 100, 100 };
+FIXTURE_VARIANT_ADD(fault, nothing) { 0, -EFAULT, false };
+FIXTURE_VARIANT_ADD(fault, partial) { 100, 100, false };
+FIXTURE_VARIANT_ADD(fault, null) { 0, -EFAULT, true };
 
 FIXTURE_SETUP(fault)
 {
@@ -274,7 +276,7 @@ static void fault_check(struct __test_metadata *_metadata,
 			const FIXTURE_VARIANT(fault) *variant,
 			bool is_write, bool positional)
 {
-	uint8_t *buf = self->boundary - variant->avail;
+	uint8_t *buf = variant->null ? NULL : self->boundary - variant->avail;
 
 	if (is_write)
 		check_write(_metadata, &self->d, positional, FAULT_OFF, buf,
