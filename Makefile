@@ -79,13 +79,15 @@ fuzz: all
 debug-kernel: setup
 	@vm/debug-kernel.sh
 
-install: tools
+# Not through `setup`: a real machine needs no QEMU or VM kernel for these.
+install:
+	@$(MAKE) -C tools
 	@scripts/install.sh install
 
 uninstall:
 	@scripts/install.sh uninstall
 
-dkms-install: setup
+dkms-install:
 	@scripts/dkms.sh install
 
 dkms-remove:

@@ -19,7 +19,11 @@ PATH=$PATH:/usr/sbin:/sbin
 # shellcheck source=tests/tap.sh
 . tests/tap.sh
 
-kver=$(KERNEL=${KERNEL:-6.1} vm/kernel.sh kver) || exit 1
+# Packaging is for distribution kernels, whose headers are in
+# /lib/modules/KVER/build; the debug builds are not there.
+case "${KERNEL:=6.1}" in debug | kcsan) KERNEL=6.1 ;; esac
+export KERNEL
+kver=$(vm/kernel.sh kver) || exit 1
 stage=$tap_tmp/stage
 host_kver=$(uname -r)
 
