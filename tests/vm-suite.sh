@@ -93,6 +93,8 @@ tap_check "shell: writing past the end: No space left on device" write_past_end
 tap_nest "mymem_test run=selftest" selftest
 tap_check "unload mymem_test" rmmod mymem_test
 tap_check "unload mymem" rmmod mymem
+# Loads and unloads mymem itself too; on KERNEL=debug only (else a SKIP).
+tap_nest "fault injection at load" "$T/faultinject.sh"
 tap_nest lifecycle_test "$T/lifecycle_test"
 dmesg >/results/dmesg.txt
 tap_done

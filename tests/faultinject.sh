@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection at load time, in the guest, on KERNEL=debug (failslab,
+# fail_page_alloc, kmemleak); elsewhere one "# SKIP" result.  Prints TAP.
+#
+# For N = 1, 2, ... the N-th allocation of loading mymem.ko fails
+# (tests/faultinject_load.c), until a load reaches no N-th allocation.
+# Each load that failed must return ENOMEM and leave nothing behind: no
+# module, no /dev/mymem, no /sys/module/mymem, and no kernel report.  A
+# load that survived its failed allocation (the kernel had a fallback)
+# must give a working device and unload.  At the end kmemleak must find
+# nothing: every error path freed what it took.
+#
+# MYMEM_KO names the module (default /mymem/mymem.ko); the helper is in
+# $MYMEM_TESTS (default /mymem/tests).  mymem must not be loaded.
+T=${MYMEM_TESTS:-/mymem/tests}
+. "$T/tap.sh"
+
+KO=${MYMEM_KO:-/mymem/mymem.ko}
+DBG=/sys/kernel/debug
+MAX_N=5000	# a bound, far above the points of one load (a few hundred)
+ENOMEM=12
+# Report lines, as vm/run.sh's console scan knows them, less "Call Trace":
+# a failed vmalloc() warns with a stack dump (warn_alloc), and that one is
+# expected here.  Every report of a real problem has its own headline.
+PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP|unreferenced object|kmemleak:'
+
+# Which allocations fail: every slab and page allocation of the task that
+# armed /proc/thread-self/fail-nth, the sleeping ones (GFP_KERNEL) and
+# vmalloc's highmem pages included, which the defaults skip.  Probability
+# 0 and the task filter keep every other allocation of the guest safe
+# (fail-nth does not need them), verbose 0 keeps the log to real reports.
+setup_injection() {
+	for attr in failslab fail_page_alloc; do
+		echo 0 >"$DBG/$attr/probability" &&
+			echo Y >"$DBG/$attr/task-filter" &&
+			echo 0 >"$DBG/$attr/verbose" &&
+			echo N >"$DBG/$attr/ignore-gfp-wait" || return
+	done
+	echo N >"$DBG/failslab/cache-filter" &&
+		echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem" &&
+		echo 0 >"$DBG/fail_page_alloc/min-order"
+}
+
+# Nothing of mymem is left in the kernel.
+nothing_loaded() {
+	! grep -qw '^mymem' /proc/modules && [ ! -e /dev/mymem ] &&
+		[ ! -e /sys/module/mymem ]
+}
+
+# The kernel log since the marker line $1, checked for reports.
+no_reports() {
+	dmesg | sed -n "/$1\$/,\$p" >"$tap_tmp/log"
+	grep -q "$1\$" "$tap_tmp/log" || {
+		echo "marker '$1' no longer in the kernel log"
+		return 1
+	}
+	! grep -E "$PROBLEMS" "$tap_tmp/log"
+}
+
+# A load that survived an injected failure: the device works, and goes.
+works_and_unloads() {
+	[ "$(wc -c </dev/mymem)" -eq 524288 ] && rmmod mymem && nothing_loaded
+}
+
+# try N: one load with the N-th allocation failing; sets $outcome to
+# "injected ERRNO" or "missed ERRNO".
+try() {
+	marker="mymem-faultinject: fail-nth $1"
+	outcome=""
+	echo "$marker" >/dev/kmsg
+	outcome=$("$T/faultinject_load" "$1" "$KO") || return
+	# shellcheck disable=SC2086 # two words
+	set -- $outcome
+	case "$1 $2" in
+	"injected 0") works_and_unloads || return ;;
+	injected*)
+		[ "$2" -eq $ENOMEM ] || {
+			echo "load failed with errno $2, not ENOMEM ($ENOMEM)"
+			return 1
+		}
+		nothing_loaded || {
+			echo "a failed load left mymem behind"
+			return 1
+		}
+		;;
+	"missed 0") rmmod mymem && nothing_loaded || return ;;
+	*)
+		echo "load failed with errno $2 with no fault injected"
+		return 1
+		;;
+	esac
+	no_reports "$marker"
+}
+
+# kmemleak: suspects must be older than 5 s; the second scan drops the
+# ones that were only in flight (see vm/run.sh).
+no_leaks() {
+	sleep 5
+	echo scan >"$DBG/kmemleak" && echo scan >"$DBG/kmemleak" &&
+		cat "$DBG/kmemleak" && [ -z "$(cat "$DBG/kmemleak")" ]
+}
+
+tap_begin
+if [ ! -e "$DBG/failslab" ] || [ ! -e "$DBG/fail_page_alloc" ] ||
+	[ ! -e "$DBG/kmemleak" ] || [ ! -e /proc/thread-self/fail-nth ]; then
+	echo "ok 1 fault injection at load # SKIP the kernel has no failslab, fail_page_alloc or kmemleak (KERNEL=debug has)"
+	echo "1..1"
+	exit 0
+fi
+tap_check "set up failslab and fail_page_alloc" setup_injection
+tap_check "mymem is not loaded" nothing_loaded
+
+# A failed vmalloc() warns with a stack dump: keep those off the console,
+# where vm/run.sh would take them for a problem; no_reports checks the
+# kernel log.  Errors (KASAN, UBSAN reports) still reach the console.
+read -r loglevel _ </proc/sys/kernel/printk
+echo 4 >/proc/sys/kernel/printk
+n=1
+while [ $n -le $MAX_N ]; do
+	tap_check "fail-nth $n" try $n
+	# Past a failure, mymem may be left loaded and every later load
+	# would fail for that alone.
+	if [ "$tap_status" -ne 0 ] || [ "$outcome" = "missed 0" ]; then
+		break
+	fi
+	n=$((n + 1))
+done
+echo "$loglevel" >/proc/sys/kernel/printk
+
+echo "# $((n - 1)) allocation points in a load of $(basename "$KO")"
+tap_check "the walk ends at a load with no fault injected" \
+	[ "$outcome" = "missed 0" ]
+tap_check "kmemleak: nothing leaked" no_leaks
+tap_done
