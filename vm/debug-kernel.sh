@@ -55,6 +55,13 @@ common_config() {
 		--disable WIRELESS --disable WLAN --disable NETDEVICES \
 		--disable HID --disable NFS_FS --disable PCCARD --disable AGP \
 		--disable ATA --disable MACINTOSH_DRIVERS \
+		--disable NETFILTER --disable IPV6 --disable NET_SCHED \
+		--disable IP_ADVANCED_ROUTER --disable IP_PNP --disable NETLABEL \
+		--disable RFKILL --disable SECURITY_SELINUX --disable HIBERNATION \
+		--disable HOTPLUG_PCI --disable INPUT_MOUSE --disable INPUT_JOYSTICK \
+		--disable INPUT_TABLET --disable INPUT_TOUCHSCREEN \
+		--disable ISO9660_FS --disable MSDOS_FS --disable VFAT_FS \
+		--disable DMADEVICES --disable CPU_FREQ \
 		--enable DETECT_HUNG_TASK --enable SOFTLOCKUP_DETECTOR \
 		--disable PANIC_ON_OOPS
 }
