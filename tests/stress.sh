@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Data integrity under load, for `make stress`: in a QEMU guest, fio's
+# verified jobs on /dev/mymem (tests/stress/*.fio), then the mixed stress
+# (tests/stress/mixed.c) with open/close loops and unload attempts
+# alongside.  See docs/reliability.md.
+#
+#   tests/stress.sh [--quick]
+#
+# --quick is the part `make test` runs (about 45 s, boot included); the
+# default takes a few minutes under TCG.  TAP goes to the terminal and
+# $BUILD/stress.log; the last line sums it up: ops, bytes verified,
+# duration, errors.  Exits non-zero on any error, a kernel report in the
+# guest (vm/run.sh) included.
+#
+# Needs kernel/mymem.ko built for $KERNEL (make); builds the rest.
+# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+BUILD=${BUILD:-$repo/build}
+export BUILD
+cd "$repo" || exit 1
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$here/tap.sh"
+
+# fio passes, bytes per 1-byte fio job, seconds of mixed stress, and the
+# VM's time limit (boot included): under TCG fio moves about 1 MB/s in
+# 1-byte I/Os and 100 MB/s in large ones.
+case "${1-}" in
+--quick) mode=quick loops=1 bytes=2048 seconds=10 timeout=300 ;;
+"") mode=full loops=20 bytes=16384 seconds=120 timeout=1200 ;;
+*)
+	echo "usage: tests/stress.sh [--quick]" >&2
+	exit 64
+	;;
+esac
+
+build() {
+	vm/setup.sh stress && make -C tests/stress BUILD="$BUILD"
+}
+
+module_built() {
+	[ -r kernel/mymem.ko ]
+}
+
+vm_stress() {
+	vm/run.sh --timeout "$timeout" --out "$BUILD/stress-results" \
+		--add kernel/mymem.ko=/mymem/mymem.ko \
+		--add "$(command -v fio)=/mymem/bin/fio" \
+		--add "$BUILD/stress=/mymem/stress" \
+		-- tests/stress/guest.sh "$loops" "$bytes" "$seconds"
+}
+
+main() {
+	tap_begin
+	tap_check "kernel/mymem.ko built (make)" module_built &&
+		tap_check "set up and build (tests/stress)" build &&
+		tap_nest "VM: fio and mixed stress ($mode)" vm_stress
+	tap_done
+}
+
+# "ops errors bytes" from a log: the "# verified" lines at any depth,
+# and the failed cases by tap.sh's rule.
+totals() {
+	local failed
+
+	failed=$(tap_count "$1" | cut -d' ' -f2)
+	awk -v failed="$failed" '
+	/^[ \t]*# verified: [0-9]+ ops, [0-9]+ bytes/ { ops += $3; bytes += $5 }
+	END { printf "%.0f %d %.0f\n", ops, failed, bytes }
+	' "$1"
+}
+
+log=$BUILD/stress.log
+mkdir -p "$BUILD"
+start=$SECONDS
+main 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+read -r ops errors bytes < <(totals "$log")
+echo "# stress ($mode): $ops ops, $bytes bytes verified, $((SECONDS - start)) s, $errors errors" |
+	tee -a "$log"
+[ "$status" -eq 0 ] && [ "$errors" -eq 0 ]

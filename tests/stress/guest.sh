@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Data integrity under load, run as root in the guest by tests/stress.sh
+# (through vm/run.sh): loads mymem, runs the fio jobs, then the mixed
+# stress, then unloads it.  Prints TAP, and for each load step a line
+# "# verified: N ops, B bytes" (tests/stress.sh adds them up).  Exits
+# non-zero if anything failed.
+#
+#   guest.sh FIO_LOOPS FIO_BYTES SECONDS
+#
+# FIO_LOOPS: passes of whole.fio, seq.fio and rand.fio over their regions;
+# FIO_BYTES: bytes per job of bytes.fio; SECONDS: of the mixed stress.
+# The files are in /mymem/stress ($BUILD/stress); /results is copied back.
+S=/mymem/stress
+# shellcheck source-path=SCRIPTDIR source=../tap.sh
+. "$S/tap.sh"
+
+FIO_LOOPS=$1
+fio_bytes=$2
+seconds=$3
+export FIO_LOOPS
+
+# fio_run FILE REGIONS LENGTH: FILE on REGIONS regions at once, one fio
+# each, on the first LENGTH bytes of each equal part of the device (see
+# whole.fio).  fio's JSON reports become TAP, a case per job and region,
+# fio's complaints diagnostics.  fio's verification reads back every
+# block a job writes, so the bytes written are the bytes verified; a job
+# that moved nothing fails, since it checked nothing.
+fio_run() {
+	part=$((size / $2))
+	pids=""
+	i=0
+	while [ $i -lt "$2" ]; do
+		FIO_OFFSET=$((i * part)) FIO_MIDDLE=$((i * part + $3 / 2)) \
+			FIO_END=$((i * part + $3)) fio --output-format=json \
+			--output="$tap_tmp/fio.$i.json" "$S/$1" 2>"$tap_tmp/fio.$i.err" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	status=0
+	for pid in $pids; do
+		wait "$pid" || status=1
+	done
+	cat "$tap_tmp"/fio.*.err | sed 's/^/# /'
+	awk -v part="$part" '
+	FNR == 1 {
+		region = FILENAME
+		sub(/.*fio\./, "", region)
+		region = (region + 0) * part
+	}
+	/"jobname" :/ {
+		split($0, q, "\"")
+		n++
+		name[n] = q[4] " at " region
+	}
+	/"error" :/ { err[n] = $3 + 0 }
+	/"(read|write|trim|sync)" : \{/ { split($0, q, "\""); dir = q[2] }
+	/"io_bytes" :/ && dir == "write" { written[n] = $3 + 0 }
+	/"total_ios" :/ && (dir == "read" || dir == "write") { ios[n] += $3 + 0 }
+	END {
+		print "TAP version 13"
+		print "1.." n
+		for (i = 1; i <= n; i++) {
+			bad = err[i] || !written[i]
+			printf "%s %d %s: %.0f I/Os, %.0f bytes verified%s\n",
+				bad ? "not ok" : "ok", i, name[i], ios[i],
+				written[i], err[i] ? ", error " err[i] : ""
+			ops += ios[i]
+			bytes += written[i]
+			failed += bad
+		}
+		printf "# verified: %.0f ops, %.0f bytes\n", ops, bytes
+		exit failed || !n
+	}
+	' "$tap_tmp"/fio.*.json || status=1
+	rm -f "$tap_tmp"/fio.*
+	return $status
+}
+
+tap_begin
+tap_check "load mymem.ko" insmod /mymem/mymem.ko
+size=$(wc -c </dev/mymem)	# the region's, read to the end
+# whole.fio first: it leaves random data everywhere, which bytes.fio
+# needs (see there).
+tap_nest "fio whole.fio: the whole device" fio_run whole.fio 1 "$size"
+tap_nest "fio seq.fio: 4 regions" fio_run seq.fio 4 $((size / 4))
+tap_nest "fio rand.fio: 4 regions" fio_run rand.fio 4 $((size / 4))
+tap_nest "fio bytes.fio: 4 regions, $fio_bytes bytes per job" \
+	fio_run bytes.fio 4 $((2 * fio_bytes))
+tap_nest "mixed stress, $seconds s" "$S/mixed" --seconds "$seconds"
+# Every file and map is gone: the module must go too.
+tap_check "unload mymem" rmmod mymem
+dmesg >/results/dmesg.txt
+tap_done
