@@ -13,13 +13,16 @@
 # duration, errors.  Exits non-zero on any error, a kernel report in the
 # guest (vm/run.sh) included.
 #
-# Needs kernel/mymem.ko built for $KERNEL (make); builds the rest.
-# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh).
+# Needs mymem.ko built for $KERNEL (make); builds the rest.
+# Environment: BUILD (default build/), KERNEL and ACCEL (see vm/run.sh),
+# MYMEM_KO_DIR (the module's directory for KERNEL, set by the Makefile;
+# default kernel/).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 BUILD=${BUILD:-$repo/build}
+MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
 export BUILD
 cd "$repo" || exit 1
 # shellcheck source-path=SCRIPTDIR source=tap.sh
@@ -42,12 +45,12 @@ build() {
 }
 
 module_built() {
-	[ -r kernel/mymem.ko ]
+	[ -r "$MYMEM_KO_DIR/mymem.ko" ]
 }
 
 vm_stress() {
 	vm/run.sh --timeout "$timeout" --out "$BUILD/stress-results" \
-		--add kernel/mymem.ko=/mymem/mymem.ko \
+		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$(command -v fio)=/mymem/bin/fio" \
 		--add "$BUILD/stress=/mymem/stress" \
 		-- tests/stress/guest.sh "$loops" "$bytes" "$seconds"
@@ -55,7 +58,7 @@ vm_stress() {
 
 main() {
 	tap_begin
-	tap_check "kernel/mymem.ko built (make)" module_built &&
+	tap_check "mymem.ko built for KERNEL=${KERNEL:-6.1} (make)" module_built &&
 		tap_check "set up and build (tests/stress)" build &&
 		tap_nest "VM: fio and mixed stress ($mode)" vm_stress
 	tap_done

@@ -9,13 +9,13 @@
  * procs x threads workers each own a disjoint slice of the region and
  * keep a model of it: what the slice must hold.  A worker changes a
  * random range (pwrite, lseek + write, or a store through its process's
- * shared map) or a word (FETCH_ADD, CMPXCHG hit or miss), then reads the
- * range back by another random path (pread, lseek + read, the map) and
- * compares it with the model, byte for byte; now and then the whole
- * slice.  Since nobody else may touch a slice, any difference is the
- * device's fault: a lost, misplaced or torn copy, or a stray write from
- * another worker.  The data are random per write, so a stale range never
- * passes for a fresh one.
+ * shared map) or a word (FETCH_ADD, CMPXCHG hit or miss), and compares
+ * the bytes with the model, read by a random path (pread, lseek + read,
+ * the map), before the change (the atomics check the old value) and
+ * after it; now and then the whole slice.  Since nobody else may touch a
+ * slice, any difference is the device's fault: a lost, misplaced or torn
+ * copy, or a stray write from another worker.  The data are random per
+ * write, so a stale range never passes for a fresh one.
  *
  * Meanwhile opener threads open, query, map and close the device in a
  * loop, and a process calls delete_module(O_NONBLOCK) again and again:
@@ -49,6 +49,8 @@
 #define MAX_OPENERS	16
 /* Error lines printed per worker: the count goes on, the log stays short. */
 #define MAX_REPORTS	5
+/* Bytes either side of a write checked with it. */
+#define MARGIN		64
 /* A whole-slice check after this many operations. */
 #define SLICE_CHECK_EVERY	64
 /* Between unload attempts: often enough to hit every phase of the load,
@@ -292,9 +294,12 @@ static void resync(struct worker *w)
 		wfail(w, "pread of the whole slice to resync: %s", strerror(errno));
 }
 
-/* Reads [off, off + len) back by path p and compares it with the model. */
+/*
+ * Reads [off, off + len) back by path p and compares it with the model;
+ * when says at what point, for the report.
+ */
 static void verify(struct worker *w, enum path p, size_t off, size_t len,
-		   const char *after)
+		   const char *when)
 {
 	const uint8_t *want = w->model + off;
 	size_t i, bad = 0, first = 0;
@@ -311,8 +316,8 @@ static void verify(struct worker *w, enum path p, size_t off, size_t len,
 			first = i;
 		}
 	}
-	wfail(w, "after %s, %s of %zu bytes at %lld: %zu differ, first at %lld: 0x%02x, want 0x%02x",
-	      after, path_name[p], len, (long long)(w->base + off), bad,
+	wfail(w, "%s, %s of %zu bytes at %lld: %zu differ, first at %lld: 0x%02x, want 0x%02x",
+	      when, path_name[p], len, (long long)(w->base + off), bad,
 	      (long long)(w->base + off + first), w->buf[first], want[first]);
 	resync(w);
 }
@@ -322,17 +327,28 @@ static enum path any_path(struct worker *w)
 	return next_rand(&w->rng) % NR_PATHS;
 }
 
+/*
+ * The range is checked before it is overwritten, so that nothing that
+ * went wrong there is hidden by the new data, and afterwards with a
+ * margin, so that a copy landing a little off shows at once.
+ */
 static void write_range(struct worker *w)
 {
 	enum path p = any_path(w);
-	size_t off, len;
+	size_t off, len, lo, hi;
+	char when[48];
 
 	pick_range(w, &off, &len);
+	snprintf(when, sizeof(when), "before a %s write", path_name[p]);
+	verify(w, any_path(w), off, len, when);
 	fill_random(w->buf, len, &w->rng);
 	if (put(w, p, off, len, w->buf))
 		return;
 	memcpy(w->model + off, w->buf, len);
-	verify(w, any_path(w), off, len, path_name[p]);
+	lo = off > MARGIN ? off - MARGIN : 0;
+	hi = off + len + MARGIN < slice_size ? off + len + MARGIN : slice_size;
+	snprintf(when, sizeof(when), "after a %s write", path_name[p]);
+	verify(w, any_path(w), lo, hi - lo, when);
 }
 
 static size_t pick_word(struct worker *w)
@@ -363,7 +379,7 @@ static void fetch_add(struct worker *w)
 		      (unsigned long long)was);
 	was += req.value;
 	memcpy(w->model + off, &was, sizeof(was));
-	verify(w, any_path(w), off, sizeof(was), "FETCH_ADD");
+	verify(w, any_path(w), off, sizeof(was), "after FETCH_ADD");
 }
 
 /* A hit swaps in the new value; a miss must leave the word alone. */
@@ -391,7 +407,8 @@ static void cmpxchg(struct worker *w)
 		      (unsigned long long)req.old, (unsigned long long)was);
 	if (hit)
 		memcpy(w->model + off, &req.desired, sizeof(req.desired));
-	verify(w, any_path(w), off, sizeof(was), hit ? "CMPXCHG hit" : "CMPXCHG miss");
+	verify(w, any_path(w), off, sizeof(was),
+	       hit ? "after a CMPXCHG hit" : "after a CMPXCHG miss");
 }
 
 static void *worker_run(void *arg)
@@ -417,10 +434,10 @@ static void *worker_run(void *arg)
 			break;
 		}
 		if (n % SLICE_CHECK_EVERY == 0)
-			verify(w, any_path(w), 0, slice_size, "the last operations");
+			verify(w, any_path(w), 0, slice_size, "whole slice");
 	}
 	for (p = 0; p < NR_PATHS; p++)
-		verify(w, p, 0, slice_size, "the end");
+		verify(w, p, 0, slice_size, "whole slice at the end");
 	memcpy(sh->final + w->base, w->model, slice_size);
 	return NULL;
 }
