@@ -61,6 +61,7 @@ main() {
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest scripts/test-packaging.sh scripts/test-packaging.sh
 	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite
+	tap_nest "stress --quick (tests/stress.sh)" tests/stress.sh --quick
 	tap_done
 }
 
