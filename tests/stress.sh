@@ -33,7 +33,7 @@ cd "$repo" || exit 1
 # 1-byte I/Os and 100 MB/s in large ones.
 case "${1-}" in
 --quick) mode=quick loops=1 bytes=2048 seconds=10 timeout=300 ;;
-"") mode=full loops=20 bytes=16384 seconds=120 timeout=1200 ;;
+"") mode=full loops=100 bytes=16384 seconds=120 timeout=1200 ;;
 *)
 	echo "usage: tests/stress.sh [--quick]" >&2
 	exit 64

@@ -27,6 +27,7 @@ export FIO_LOOPS
 # block a job writes, so the bytes written are the bytes verified; a job
 # that moved nothing fails, since it checked nothing.
 fio_run() {
+	start=$(date +%s)
 	part=$((size / $2))
 	pids=""
 	i=0
@@ -42,7 +43,7 @@ fio_run() {
 		wait "$pid" || status=1
 	done
 	cat "$tap_tmp"/fio.*.err | sed 's/^/# /'
-	awk -v part="$part" '
+	awk -v part="$part" -v secs=$(($(date +%s) - start)) '
 	FNR == 1 {
 		region = FILENAME
 		sub(/.*fio\./, "", region)
@@ -69,7 +70,7 @@ fio_run() {
 			bytes += written[i]
 			failed += bad
 		}
-		printf "# verified: %.0f ops, %.0f bytes\n", ops, bytes
+		printf "# verified: %.0f ops, %.0f bytes, %d s\n", ops, bytes, secs
 		exit failed || !n
 	}
 	' "$tap_tmp"/fio.*.json || status=1

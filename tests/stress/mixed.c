@@ -127,30 +127,36 @@ static void say(const char *fmt, ...)
 }
 
 /* An error of one actor: counted always, shown only the first times. */
-static void fail(struct counters *c, const char *who, const char *fmt, ...)
+static void vfail(struct counters *c, const char *who, const char *fmt,
+		  va_list ap)
 {
 	char what[400];
-	va_list ap;
 
 	c->errors++;
 	if (c->reports++ >= MAX_REPORTS)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	say("# %s: %s", who, what);
+}
+
+static void fail(struct counters *c, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(c, who, fmt, ap);
+	va_end(ap);
 }
 
 static void wfail(struct worker *w, const char *fmt, ...)
 {
-	char who[32], what[400];
+	char who[32];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	snprintf(who, sizeof(who), "worker %u", w->id);
-	fail(w->c, who, "%s", what);
+	va_start(ap, fmt);
+	vfail(w->c, who, fmt, ap);
+	va_end(ap);
 }
 
 static int stopped(void)
@@ -450,12 +456,16 @@ static int open_device(void)
 /* One process: opt.threads workers sharing one map of the region. */
 static int worker_process(unsigned int first)
 {
-	struct worker w[opt.threads];
-	pthread_t tid[opt.threads];
+	struct worker *w = calloc(opt.threads, sizeof(*w));
+	pthread_t *tid = calloc(opt.threads, sizeof(*tid));
 	unsigned int i;
 	uint8_t *map;
 	int fd, ret = 0;
 
+	if (!w || !tid) {
+		fail(&sh->worker[first], "process", "out of memory");
+		return 1;
+	}
 	fd = open_device();
 	if (fd < 0) {
 		fail(&sh->worker[first], "process", "open: %s", strerror(errno));
@@ -501,7 +511,7 @@ static int worker_process(unsigned int first)
 static void *opener_run(void *arg)
 {
 	struct counters *c = arg;
-	uint64_t size;
+	uint64_t size = 0;
 	void *map;
 	int fd;
 
@@ -598,7 +608,10 @@ static void sum(const struct counters *c, unsigned int n, struct counters *total
 	}
 }
 
-/* The region in one read must be what the workers' models say. */
+/*
+ * The region in one read must be what the workers' models say (all of
+ * it but the tail left over by rounding the slices to pages, if any).
+ */
 static void check_final(int fd, struct counters *c)
 {
 	size_t covered = slice_size * opt.procs * opt.threads, i;
