@@ -457,3 +457,4 @@ module_exit(mymem_exit);
 MODULE_DESCRIPTION("Kernel memory region as a character device and an in-kernel API");
 MODULE_AUTHOR("The mymem developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(MYMEM_VERSION);

@@ -957,3 +957,4 @@ MODULE_IMPORT_NS(MYMEM_NS);
 MODULE_DESCRIPTION("Self-test, benchmark and race demonstration of the mymem API");
 MODULE_AUTHOR("The mymem developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(MYMEM_VERSION);

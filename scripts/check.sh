@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: the kernel code must be clean under checkpatch --strict,
-# kernel-doc, sparse (C=2) and W=1.  Any warning fails the check.
+# kernel-doc, sparse (C=2) and W=1, the man pages under groff and mandoc.
+# Any warning fails the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,7 @@ checkpatch() {
 
 step "checkpatch --strict" checkpatch
 step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h
+step "man pages (groff -ww, mandoc -T lint)" scripts/check-man.sh
 make -s -C kernel KVER="$kver" clean >/dev/null
 step "build with W=1 and sparse (C=2)" make -C kernel KVER="$kver" W=1 C=2
 exit "$failed"

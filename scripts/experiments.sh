@@ -66,6 +66,7 @@ mymem-bench -q --csv -n "$trials" -t scale >"$out/scale-user.csv"
 dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
 mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
 	>"$out/scale-control.csv"
+rm -f /tmp/scale-control
 
 progress "kernel bench: mymem_test run=bench, $trials trials"
 modprobe mymem_test run=bench trials="$trials"

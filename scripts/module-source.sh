@@ -15,4 +15,4 @@ for f in "$repo"/kernel/{Kbuild,Makefile,*.c,*.h}; do
 	# Kbuild writes *.mod.c next to the sources.
 	[[ $f == *.mod.c ]] || cp "$f" "$dest/kernel/"
 done
-cp -R "$repo/include" "$dest/"
+cp -R "$repo/include" "$repo/VERSION" "$dest/"

@@ -126,11 +126,14 @@ add() {
 	[ -e "$host" ] || die "--add: no such file: $host"
 	[[ $guest == /* ]] || die "--add: the guest path must be absolute: $guest"
 	mkdir -p "$root$(dirname "$guest")"
+	# --remove-destination: a busybox applet at that path is a symlink
+	# to /bin/busybox, which cp would otherwise write through -- on the
+	# host.
 	if [ -d "$host" ]; then
 		mkdir -p "$root$guest"
-		cp -RL "$host/." "$root$guest/"
+		cp -RL --remove-destination "$host/." "$root$guest/"
 	else
-		cp -L "$host" "$root$guest"
+		cp -L --remove-destination "$host" "$root$guest"
 	fi
 	while IFS= read -r -d '' f; do
 		if is_elf "$f"; then pack_libs "$f"; fi
