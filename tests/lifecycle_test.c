@@ -8,103 +8,14 @@
  * MYMEM_KO and MYMEM_TEST_KO name the modules' files (default
  * /mymem/mymem.ko and /mymem/mymem_test.ko).
  */
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
-#include "testlib.h"
+#include "modlib.h"
 
 #define MISC_MAJOR	10
 #define MAX_SIZE	(256 * 1024 * 1024)	/* MYMEM_MAX_SIZE */
 #define CHUNK		(1024 * 1024)	/* reads of big regions go by this */
-
-static const char *ko_path(const char *env, const char *fallback)
-{
-	return getenv(env) ?: fallback;
-}
-
-static const char *mymem_ko(void)
-{
-	return ko_path("MYMEM_KO", "/mymem/mymem.ko");
-}
-
-static const char *mymem_test_ko(void)
-{
-	return ko_path("MYMEM_TEST_KO", "/mymem/mymem_test.ko");
-}
-
-/* finit_module(2): 0 or -errno. */
-static int load(const char *path, const char *params)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/* delete_module(2), never waiting for users to go: 0 or -errno. */
-static int unload(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-static int path_status(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? -errno : 0;
-}
-
-/* No module and no device node. */
-static void expect_absent(struct __test_metadata *_metadata)
-{
-	ASSERT_EQ(-ENOENT, path_status(MYMEM_DEVICE_PATH));
-	ASSERT_EQ(-ENOENT, path_status("/sys/module/mymem"));
-}
-
-/* Something holds mymem: unload is refused and the device stays. */
-static void expect_busy(struct __test_metadata *_metadata)
-{
-	ASSERT_EQ(-EWOULDBLOCK, unload("mymem"));
-	ASSERT_EQ(0, path_status(MYMEM_DEVICE_PATH));
-}
-
-/* Nothing holds mymem: it unloads and takes the device with it. */
-static void expect_unload(struct __test_metadata *_metadata)
-{
-	ASSERT_EQ(0, unload("mymem"));
-	expect_absent(_metadata);
-}
-
-/*
- * Start with mymem and its consumer unloaded, whatever an earlier test
- * left; a module still in use fails the test here.
- */
-static void start_unloaded(struct __test_metadata *_metadata)
-{
-	int ret;
-
-	ASSERT_EQ(0, access(mymem_ko(), R_OK))
-		TH_LOG("%s: %s", mymem_ko(), strerror(errno));
-	ASSERT_EQ(0, access(mymem_test_ko(), R_OK))
-		TH_LOG("%s: %s", mymem_test_ko(), strerror(errno));
-	ret = unload("mymem_test");
-	ASSERT_TRUE(ret == 0 || ret == -ENOENT);
-	ret = unload("mymem");
-	ASSERT_TRUE(ret == 0 || ret == -ENOENT);
-	expect_absent(_metadata);
-}
-
-/* Best effort: a test that failed may still hold the modules. */
-static void leave_unloaded(void)
-{
-	unload("mymem_test");
-	unload("mymem");
-}
 
 /*
  * The device of a freshly loaded module: @size bytes, all zero, with
@@ -265,6 +176,17 @@ FIXTURE_VARIANT_ADD(valid_size, one_byte) { "size=1", 1 };
 FIXTURE_VARIANT_ADD(valid_size, one_page) { "size=4096", 4096 };
 FIXTURE_VARIANT_ADD(valid_size, not_page_multiple) { "size=5000", 5000 };
 FIXTURE_VARIANT_ADD(valid_size, max) { "size=268435456", MAX_SIZE };
+/*
+ * What the kernel's parser makes of the text (kstrtoul(), base 0): hex
+ * and octal, a sign, a trailing newline; the last of repeated
+ * parameters wins, and an unknown one is only warned about.
+ */
+FIXTURE_VARIANT_ADD(valid_size, hex) { "size=0x10", 16 };
+FIXTURE_VARIANT_ADD(valid_size, octal) { "size=010", 8 };
+FIXTURE_VARIANT_ADD(valid_size, plus_sign) { "size=+4096", 4096 };
+FIXTURE_VARIANT_ADD(valid_size, newline) { "size=4096\n", 4096 };
+FIXTURE_VARIANT_ADD(valid_size, last_wins) { "size=0 size=4096", 4096 };
+FIXTURE_VARIANT_ADD(valid_size, unknown_param) { "bogus=1", DEFAULT_SIZE };
 
 FIXTURE_SETUP(valid_size)
 {
@@ -283,12 +205,16 @@ TEST_F_TIMEOUT(valid_size, load, 120)
 	expect_unload(_metadata);
 }
 
-/* Invalid sizes: EINVAL, and nothing is left behind. */
+/*
+ * Invalid sizes: EINVAL (ERANGE where the number does not fit an
+ * unsigned long), and nothing is left behind.
+ */
 FIXTURE(invalid_size) {
 };
 
 FIXTURE_VARIANT(invalid_size) {
 	const char *params;
+	int err;	/* 0 stands for EINVAL */
 };
 
 FIXTURE_VARIANT_ADD(invalid_size, zero) { "size=0" };
@@ -298,6 +224,14 @@ FIXTURE_VARIANT_ADD(invalid_size, over_32_bits) { "size=4294971392" };
 FIXTURE_VARIANT_ADD(invalid_size, negative) { "size=-1" };
 FIXTURE_VARIANT_ADD(invalid_size, not_a_number) { "size=abc" };
 FIXTURE_VARIANT_ADD(invalid_size, empty) { "size=" };
+FIXTURE_VARIANT_ADD(invalid_size, no_value) { "size" };
+FIXTURE_VARIANT_ADD(invalid_size, hex_over_max) { "size=0x10000001" };
+FIXTURE_VARIANT_ADD(invalid_size, hex_no_digits) { "size=0x" };
+FIXTURE_VARIANT_ADD(invalid_size, suffix) { "size=1k" };
+FIXTURE_VARIANT_ADD(invalid_size, fraction) { "size=1.5" };
+FIXTURE_VARIANT_ADD(invalid_size, ulong_max) { "size=18446744073709551615" };
+FIXTURE_VARIANT_ADD(invalid_size, over_ulong) { "size=18446744073709551616", ERANGE };
+FIXTURE_VARIANT_ADD(invalid_size, last_wins) { "size=4096 size=0" };
 
 FIXTURE_SETUP(invalid_size)
 {
@@ -311,7 +245,7 @@ FIXTURE_TEARDOWN(invalid_size)
 
 TEST_F(invalid_size, load)
 {
-	ASSERT_EQ(-EINVAL, load(mymem_ko(), variant->params));
+	ASSERT_EQ(-(variant->err ?: EINVAL), load(mymem_ko(), variant->params));
 	expect_absent(_metadata);
 	ASSERT_EQ(-ENOENT, unload("mymem"));
 }

@@ -7,8 +7,9 @@
 # $MYMEM_TESTS (default /mymem/tests); /results is copied back.
 #
 # Order: the tests of the device with mymem loaded once at the default
-# size, then the in-kernel selftest, then lifecycle_test, which loads
-# and unloads mymem itself and so must disturb nothing after it.
+# size, then the in-kernel selftest, then lifecycle_test and
+# lifetime_test, which load and unload mymem themselves and so must
+# disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
 . "$T/tap.sh"
 
@@ -98,5 +99,6 @@ tap_check "unload mymem" rmmod mymem
 # Loads and unloads mymem itself too; on KERNEL=debug only (else a SKIP).
 tap_nest "fault injection at load" "$T/faultinject.sh"
 tap_nest lifecycle_test "$T/lifecycle_test"
+tap_nest lifetime_test "$T/lifetime_test"
 dmesg >/results/dmesg.txt
 tap_done
