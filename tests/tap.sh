@@ -93,7 +93,7 @@ tap_nest() {
 	{
 		"$@" 2>&1
 		echo $? >"$tap_tmp/status"
-	} | tee "$tap_tmp/out" | awk '{ print "    " $0; fflush() }'
+	} | tee "$tap_tmp/out" | sed -u 's/^/    /'
 	tap_status=$(cat "$tap_tmp/status")
 	# shellcheck disable=SC2046 # five numbers
 	set -- $(tap_count "$tap_tmp/out")
