@@ -23,6 +23,13 @@ export KERNEL ACCEL
 BUILD := $(CURDIR)/build
 export BUILD
 
+# The build steps say what they build, not every compiler command line;
+# V=1 shows those.
+ifneq ($(V),1)
+MAKEFLAGS += --no-print-directory
+QUIET := -s
+endif
+
 # Where the modules for $(KERNEL) are built and taken from: kernel/ for
 # the default kernel, a copy under $(BUILD) for any other, so that a build
 # for another kernel never replaces the kernel/*.ko that others use.
@@ -46,13 +53,16 @@ setup:
 
 # KDIR, not KVER: the debug kernels' build trees are not in /lib/modules.
 modules: setup
-	@$(MAKE) -C kernel KDIR="$$(vm/kernel.sh kdir)" $(MODULES_OUT)
+	@echo "  MODULES $(KERNEL)"
+	@$(MAKE) $(QUIET) -C kernel KDIR="$$(vm/kernel.sh kdir)" $(MODULES_OUT)
 
 tools: setup
-	@$(MAKE) -C tools
+	@echo "  TOOLS   $(BUILD)/bin"
+	@$(MAKE) $(QUIET) -C tools
 
 tests: setup
-	@$(MAKE) -C tests
+	@echo "  TESTS   $(BUILD)/tests"
+	@$(MAKE) $(QUIET) -C tests
 
 # HOST=1 runs on this machine's kernel: scripts/host.sh checks the machine
 # first, then builds the modules for it, so nothing of the VM is needed.
