@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest's side of tests/fuzz.sh, run as root by vm/run.sh:
+#
+#   fuzz-job.sh SECS
+#
+# Loads mymem, runs trinity and then stress-ng on /dev/mymem for SECS
+# seconds each, as an unprivileged user, then checks that the device and
+# the API still work and that the module unloads.  Prints TAP; the
+# fuzzers' logs and the kernel's go to /results.
+#
+# trinity calls random system calls with random arguments; here it may
+# only call those that act on a file descriptor or a mapping, and its
+# only file is /dev/mymem (-V; the other fd providers are off), so
+# whatever it breaks is ours.  Unprivileged, it cannot reboot, load
+# modules or kill what it did not start, and the device is 0666.
+T=${MYMEM_TESTS:-/mymem/tests}
+. "$T/tap.sh"
+
+SECS=${1:?usage: fuzz-job.sh SECS}
+FUZZ_UID=1000
+SYSFS=/sys/class/misc/mymem
+W=$tap_tmp
+
+# trinity's descriptor sources but the victim files (-V, the one it
+# calls "pseudo"): all off.
+OTHER_FDS=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm
+OTHER_FDS=$OTHER_FDS,inotify,userfaultfd,fanotify,bpf
+
+# No close, dup2 or dup3: they would take trinity's own descriptors.
+SYSCALLS="read write pread64 pwrite64 readv writev preadv pwritev preadv2
+pwritev2 lseek llseek ioctl mmap mmap2 munmap mremap mprotect madvise msync
+fcntl newfstat fstat64 ftruncate fallocate flock fsync fdatasync poll
+splice sendfile copy_file_range readahead dup"
+
+as_fuzz_user() {
+	setpriv --reuid=$FUZZ_UID --regid=$FUZZ_UID --clear-groups "$@"
+}
+
+# The device's counters of successful reads and writes, summed.
+transfers() {
+	echo $(($(cat $SYSFS/reads) + $(cat $SYSFS/writes)))
+}
+
+# The processes of the fuzz user, by PID.
+fuzz_pids() {
+	for s in /proc/[0-9]*/status; do
+		if grep -qE "^Uid:[[:space:]]+${FUZZ_UID}[[:space:]]" "$s" 2>/dev/null
+		then
+			p=${s%/status}
+			echo "${p#/proc/}"
+		fi
+	done
+}
+
+# trinity must run until the time limit (timeout's 124): stopping early
+# means it gave up (no system call left, a taint it saw).  It must have
+# reached the device: some reads or writes succeeded.  Its own count and
+# the device's go to $W/note.
+fuzz_trinity() {
+	set --
+	for c in $SYSCALLS; do
+		set -- "$@" -c "$c"
+	done
+	before=$(transfers)
+	# SIGINT, as for a ^C: trinity stops its children and reports.
+	(cd "$W/fuzz" && as_fuzz_user timeout -s INT -k 10 "$SECS" trinity -q \
+		-l off -C 2 -V /dev/mymem \
+		--disable-fds="$OTHER_FDS" \
+		"$@") >"$W/trinity.log" 2>&1
+	status=$?
+	{
+		grep -E 'Ran [0-9]+ syscalls' "$W/trinity.log"
+		echo "device: $(($(transfers) - before)) reads and writes done"
+	} >"$W/note"
+	[ $status -eq 124 ] && [ "$(transfers)" -gt "$before" ] && return
+	echo "trinity: status $status"
+	tail -n 20 "$W/trinity.log"
+	return 1
+}
+
+# stress-ng's device stressor: open, read, poll, lseek, mmap, fcntl and
+# the generic ioctls on the device, as fast as it can.  It must say that
+# it exercised the device; its counts go to $W/note.
+fuzz_stress_ng() {
+	(cd "$W/fuzz" && as_fuzz_user timeout -k 10 $((SECS + 30)) stress-ng \
+		--dev 2 --dev-file /dev/mymem --timeout "${SECS}s" \
+		--metrics-brief) >"$W/stress-ng.log" 2>&1
+	status=$?
+	grep -E 'devices opened and exercised|\] dev +[0-9]' \
+		"$W/stress-ng.log" >"$W/note"
+	[ $status -eq 0 ] && grep -q ' 1 of 1 devices opened' "$W/note" &&
+		return
+	echo "stress-ng: status $status"
+	tail -n 20 "$W/stress-ng.log"
+	return 1
+}
+
+# A region's worth of random bytes in and out again.
+roundtrip() {
+	head -c "$(cat $SYSFS/size)" /dev/urandom >"$W/model" &&
+		cat "$W/model" >/dev/mymem &&
+		cmp "$W/model" /dev/mymem
+}
+
+# No fuzzer process is left to hold the device (10 s to exit), and then
+# the module unloads and its node goes.
+unload() {
+	i=0
+	while [ -n "$(fuzz_pids)" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "still running: $(fuzz_pids)"
+			return 1
+		fi
+		sleep 0.1
+	done
+	rmmod mymem && [ ! -e /dev/mymem ]
+}
+
+echo "fuzz:x:$FUZZ_UID:$FUZZ_UID::/tmp:/bin/sh" >>/etc/passwd
+echo "fuzz:x:$FUZZ_UID:" >>/etc/group
+mkdir "$W/fuzz" && chown $FUZZ_UID:$FUZZ_UID "$W/fuzz"
+chmod 755 "$W"
+
+tap_begin
+tap_check "load mymem.ko" insmod /mymem/mymem.ko
+tap_check "trinity, $SECS s, fd and mapping syscalls on /dev/mymem" fuzz_trinity
+sed 's/^/# /' "$W/note"
+tap_check "stress-ng --dev, $SECS s, on /dev/mymem" fuzz_stress_ng
+sed 's/^/# /' "$W/note"
+tap_check "afterwards: a region's worth in and out" roundtrip
+tap_nest "afterwards: device_test" "$T/device_test"
+tap_check "afterwards: mymem_test run=selftest" \
+	insmod /mymem/mymem_test.ko run=selftest
+tap_check "unload mymem_test" rmmod mymem_test
+tap_check "unload mymem: nothing holds it" unload
+cp "$W/trinity.log" "$W/stress-ng.log" /results/
+dmesg >/results/dmesg.txt
+tap_done

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Fuzz /dev/mymem in a QEMU guest (`make fuzz`): trinity, unprivileged
+# and limited to the system calls that take a file descriptor or a
+# mapping, with /dev/mymem as its only file; then stress-ng's device
+# stressor on it; then checks that the guest is healthy: the device and
+# the in-kernel API still work (device_test, mymem_test run=selftest) and
+# the module unloads.  tests/fuzz-job.sh is the guest's side.  vm/run.sh
+# fails the run on any kernel report (oops, BUG, WARNING, ...).
+#
+#   tests/fuzz.sh [--quick] [--secs N]
+#
+# Each fuzzer runs N seconds (default 120; --quick: 10, about 40 s in
+# all with the boot, for `make test`).  Prints TAP, the last line
+# tests/summary.sh's "N passed, N failed"; the log is $BUILD/fuzz.log.
+# Needs what `make` builds and vm/setup.sh's stress group (trinity,
+# stress-ng).  Environment: BUILD, KERNEL, ACCEL (see vm/run.sh).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+BUILD=${BUILD:-$repo/build}
+export BUILD
+cd "$repo" || exit 1
+. "$here/tap.sh"
+
+usage() {
+	echo "usage: tests/fuzz.sh [--quick] [--secs N]" >&2
+	exit 64
+}
+
+secs=120
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) secs=10; shift ;;
+	--secs) secs=${2:-}; shift 2 || usage ;;
+	*) usage ;;
+	esac
+done
+[[ $secs =~ ^[1-9][0-9]*$ ]] || usage
+
+# The guest's limit: both fuzzers, the checks (about 15 s) and the boot,
+# with room for a loaded host.
+fuzz_vm() {
+	vm/run.sh --out "$BUILD/fuzz-results" --timeout $((2 * secs + 120)) \
+		--add kernel/mymem.ko=/mymem/mymem.ko \
+		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "$BUILD/tests=/mymem/tests" \
+		--add "$(command -v trinity)=/mymem/bin/trinity" \
+		--add "$(command -v stress-ng)=/mymem/bin/stress-ng" \
+		--add "$(command -v setpriv)=/mymem/bin/setpriv" \
+		-- tests/fuzz-job.sh "$secs"
+}
+
+main() {
+	local start=$SECONDS
+
+	tap_begin
+	tap_check "vm/setup.sh stress (trinity, stress-ng)" vm/setup.sh stress
+	tap_nest "fuzz in the VM (tests/fuzz-job.sh $secs)" fuzz_vm
+	echo "# fuzz VM run: $((SECONDS - start)) s, boot included"
+	tap_done
+}
+
+mkdir -p "$BUILD"
+main 2>&1 | tee "$BUILD/fuzz.log"
+tests/summary.sh "$BUILD/fuzz.log"
