@@ -62,6 +62,7 @@ main() {
 	tap_nest scripts/test-packaging.sh scripts/test-packaging.sh
 	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite
 	tap_nest "stress --quick (tests/stress.sh)" tests/stress.sh --quick
+	tap_nest "fuzz --quick (tests/fuzz.sh)" tests/fuzz.sh --quick
 	tap_done
 }
 
