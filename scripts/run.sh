@@ -44,8 +44,8 @@ else
 	vm_log=$(mktemp)
 	trap 'rm -f "$vm_log"' EXIT
 	vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
-		--add kernel/mymem.ko=/mymem/mymem.ko \
-		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
+		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "${BUILD:-build}/bin=/mymem/bin" \
 		-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
 		"$sweep_iters" 2> >(tee "$vm_log" >&2) || status=$?
