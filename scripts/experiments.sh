@@ -48,6 +48,7 @@ progress "module load order: insmod mymem_test before mymem, then modprobe"
 	rmmod mymem 2>&1 || true
 	echo "\$ modprobe -r mymem_test      # takes mymem with it"
 	modprobe -r mymem_test
+	echo "\$ lsmod | grep -c mymem"
 	lsmod | grep -c mymem || true
 } >"$out/modorder.txt" 2>&1
 dmesg | sed -n 's/.*mymem_test: //p' | sed -n '/^KTAP/,/^# /p' >"$out/selftest.txt"

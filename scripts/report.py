@@ -374,7 +374,7 @@ def why_read_zero(data, check):
             f"{ns(z)} (+{ns(m - z)}). Both pay the same system call and "
             "VFS dispatch, so the difference is mymem's own read path: the "
             "bounds and position checks, the seqcount read and retry check, "
-            "the no-fault copy and the per-CPU counter: work that /dev/zero's "
+            "the user copy and the per-CPU counters: work that /dev/zero's "
             "read, a clear_user() of the buffer, does not do."
             + noise_clause(check))
 
