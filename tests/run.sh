@@ -50,6 +50,11 @@ main() {
 	local bits
 
 	tap_begin
+	# Everything the steps below need, in one apt-get run on a fresh
+	# machine: the report (run), the man-page lint (check), fio, trinity
+	# and stress-ng (stress), DKMS (dkms).
+	tap_check "vm/setup.sh: the packages of every test" \
+		vm/setup.sh base run check stress dkms
 	for bits in -m64 -m32; do
 		tap_check "ABI header compiles alone ($bits)" abi_compiles "$bits"
 	done

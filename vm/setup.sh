@@ -26,8 +26,8 @@ group_packages() {
 			qemu-system-x86 busybox-static cpio kmod xz-utils \
 			linux-image-amd64 linux-headers-amd64 linux-source-6.1
 		;;
-	check) echo sparse perl python3 codespell xz-utils linux-source-6.1 ;;
-	run) echo gnuplot-nox ;;
+	check) echo sparse perl python3 codespell xz-utils linux-source-6.1 groff-base ;;
+	run) echo gnuplot-nox python3 ;;
 	stress) echo fio stress-ng trinity ;;
 	dkms) echo dkms ;;
 	# Build the debug kernels (vm/debug-kernel.sh) from linux-source.
