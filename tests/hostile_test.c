@@ -445,6 +445,12 @@ static bool is_our_cmd(unsigned int cmd)
 	       cmd == MYMEM_IOC_CMPXCHG;
 }
 
+static void expect_enotty(struct __test_metadata *_metadata, int fd,
+			  unsigned int cmd, void *arg)
+{
+	ASSERT_EQ(-ENOTTY, sysret(ioctl(fd, cmd, arg))) TH_LOG("cmd %#x", cmd);
+}
+
 TEST_F(ioctl_cmd, sweep)
 {
 	static const unsigned int dirs[] = {
@@ -458,31 +464,26 @@ TEST_F(ioctl_cmd, sweep)
 		MYMEM_IOC_GET_SIZE, MYMEM_IOC_FETCH_ADD, MYMEM_IOC_CMPXCHG,
 	};
 	struct region *r = &self->r;
+	unsigned int d, nr, s, magic, i, cmd, n = 0;
 	uint64_t arg[4];
-	unsigned int d, nr, s, magic, i, n = 0;
 
 	atomic_arg(MYMEM_IOC_FETCH_ADD, 0, arg);
 	for (d = 0; d < ARRAY_SIZE(dirs); d++)
 		for (nr = 0; nr <= _IOC_NRMASK; nr++)
 			for (s = 0; s < ARRAY_SIZE(sizes); s++) {
-				unsigned int cmd = _IOC(dirs[d], MYMEM_IOC_MAGIC,
-							nr, sizes[s]);
-
+				cmd = _IOC(dirs[d], MYMEM_IOC_MAGIC, nr,
+					   sizes[s]);
 				if (is_our_cmd(cmd))
 					continue;
-				ASSERT_EQ(-ENOTTY, sysret(ioctl(r->fd, cmd, arg)))
-					TH_LOG("cmd %#x", cmd);
+				expect_enotty(_metadata, r->fd, cmd, arg);
 				n++;
 			}
 	for (magic = 0; magic <= _IOC_TYPEMASK; magic++)
-		for (i = 0; i < ARRAY_SIZE(ours); i++) {
-			unsigned int cmd = (ours[i] & ~(_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
-					   magic << _IOC_TYPESHIFT;
-
-			if (magic == MYMEM_IOC_MAGIC)
-				continue;
-			ASSERT_EQ(-ENOTTY, sysret(ioctl(r->fd, cmd, arg)))
-				TH_LOG("cmd %#x", cmd);
+		for (i = 0; i < ARRAY_SIZE(ours) && magic != MYMEM_IOC_MAGIC;
+		     i++) {
+			cmd = _IOC(_IOC_DIR(ours[i]), magic, _IOC_NR(ours[i]),
+				   _IOC_SIZE(ours[i]));
+			expect_enotty(_metadata, r->fd, cmd, arg);
 			n++;
 		}
 	TH_LOG("%u numbers", n);
@@ -497,7 +498,7 @@ TEST_F(ioctl_cmd, sweep)
 enum arg_kind {
 	ARG_LOW,	/* page 1, never mapped */
 	ARG_HIGH,	/* the last page: the kernel's, or (-m32) unmapped */
-	ARG_HEAD,	/* the first 8 bytes readable and writable, then a hole */
+	ARG_HEAD,	/* 8 bytes readable and writable, then a hole */
 	ARG_VIEW,	/* the device's own read-only map */
 	ARG_ODD,	/* valid, at an odd address */
 };

@@ -240,7 +240,8 @@ TEST_F_TIMEOUT(race, unload, 120)
 	ASSERT_EQ(0, pin_take(variant->kind, &pin));
 	/* mymem_test cannot churn while the pin is mymem_test itself. */
 	if (variant->kind != USER_API) {
-		ASSERT_EQ(0, pthread_create(&self->thread, NULL, churn_thread, c));
+		ASSERT_EQ(0, pthread_create(&self->thread, NULL, churn_thread,
+					    c));
 		self->running = true;
 	}
 	for (i = 0; i < PINNED_TRIES; i++) {
@@ -249,7 +250,8 @@ TEST_F_TIMEOUT(race, unload, 120)
 	}
 	ASSERT_EQ(0, pin_release(variant->kind, &pin));
 	if (!self->running) {
-		ASSERT_EQ(0, pthread_create(&self->thread, NULL, churn_thread, c));
+		ASSERT_EQ(0, pthread_create(&self->thread, NULL, churn_thread,
+					    c));
 		self->running = true;
 	}
 
@@ -271,7 +273,7 @@ TEST_F_TIMEOUT(race, unload, 120)
 	pthread_join(self->thread, NULL);
 	self->running = false;
 	ASSERT_EQ(0, c->err[0]) TH_LOG("%s", c->err);
-	TH_LOG("unload: %lu refused, %lu done; users: %lu served, %lu found no device",
+	TH_LOG("unloads: %lu refused, %lu done; users: %lu served, %lu not",
 	       refused, unloaded, c->uses, c->misses);
 	expect_unload(_metadata);
 }
@@ -379,7 +381,9 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct blocked b = { .page = page_size() };
-	void *(*fns[3])(void *) = { blocked_write, blocked_read, blocked_ioctl };
+	void *(*fns[3])(void *) = {
+		blocked_write, blocked_read, blocked_ioctl,
+	};
 	struct uffdio_copy copy = { 0 };
 	pthread_t threads[3];
 	uint8_t *src, *check;
