@@ -93,7 +93,10 @@ tap_nest() {
 	{
 		"$@" 2>&1
 		echo $? >"$tap_tmp/status"
-	} | tee "$tap_tmp/out" | sed -u 's/^/    /'
+	} | tee "$tap_tmp/out" | while IFS= read -r line; do
+		# Line by line: awk and sed buffer a pipe (mawk, busybox sed).
+		printf '    %s\n' "$line"
+	done
 	tap_status=$(cat "$tap_tmp/status")
 	# shellcheck disable=SC2046 # five numbers
 	set -- $(tap_count "$tap_tmp/out")
