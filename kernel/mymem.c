@@ -304,8 +304,8 @@ static loff_t mymem_fop_llseek(struct file *file, loff_t offset, int whence)
 
 /*
  * Both atomic ioctls end with the __u64 old value.  That field is probed
- * for writing first, so a caller whose result cannot be returned gets
- * -EFAULT and the word is left unchanged.
+ * first, by writing back what it holds, so a caller whose result cannot
+ * be returned gets -EFAULT with the word and its own memory unchanged.
  */
 static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
@@ -324,6 +324,10 @@ static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 		return put_user((u64)mymem.size, (u64 __user *)argp);
 	case MYMEM_IOC_FETCH_ADD:
 	case MYMEM_IOC_CMPXCHG:
+		/* Each reads the word (the old value) and writes it. */
+		if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+		    (FMODE_READ | FMODE_WRITE))
+			return -EBADF;
 		break;
 	default:
 		return -ENOTTY;
@@ -332,7 +336,7 @@ static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 	if (copy_from_user(&req, argp, _IOC_SIZE(cmd)))
 		return -EFAULT;
 	uold = argp + _IOC_SIZE(cmd) - sizeof(*uold);
-	if (put_user(0, uold))
+	if (get_user(old, uold) || put_user(old, uold))
 		return -EFAULT;
 
 	if (cmd == MYMEM_IOC_FETCH_ADD)
@@ -347,17 +351,41 @@ static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
+ * remap_vmalloc_range() maps every page at mmap() time; this brings back
+ * the ones MADV_DONTNEED has unmapped since.  The mapping cannot grow
+ * (VM_DONTEXPAND), so its pages stay within the region.
+ */
+static vm_fault_t mymem_vm_fault(struct vm_fault *vmf)
+{
+	struct page *page;
+
+	page = vmalloc_to_page(mymem.data + (vmf->pgoff << PAGE_SHIFT));
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct mymem_vm_ops = {
+	.fault = mymem_vm_fault,
+};
+
+/*
  * A shared map is the region itself.  A private map may only read it:
  * copy-on-write of vmalloc pages would silently detach the caller.
  */
 static int mymem_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	int ret;
+
 	if (!(vma->vm_flags & VM_SHARED)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EINVAL;
 		vm_flags_clear(vma, VM_MAYWRITE);
 	}
-	return remap_vmalloc_range(vma, mymem.data, vma->vm_pgoff);
+	ret = remap_vmalloc_range(vma, mymem.data, vma->vm_pgoff);
+	if (!ret)
+		vma->vm_ops = &mymem_vm_ops;
+	return ret;
 }
 
 /* .owner pins the module while a file is open or mapped. */

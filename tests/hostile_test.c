@@ -17,11 +17,6 @@
  * read-only descriptor, so the check goes through none of the paths under
  * test, and after every row.  Each row is its own test case (a fixture
  * variant), so a failure names the input.
- *
- * A row whose right result the device does not give yet names the bug
- * and the wrong result it gives: while it gives exactly that, the case
- * is skipped with the bug as the reason (docs/reliability.md lists
- * them); anything else, the right result included, is judged as usual.
  */
 #include <limits.h>
 #include <signal.h>
@@ -100,20 +95,6 @@ static void expect_model(struct __test_metadata *_metadata, struct region *r)
 		TH_LOG("region byte %zu is %#x, should be %#x", at,
 		       r->view[at], r->model[at]);
 }
-
-/*
- * A known device bug: skip the case while the device gives exactly the
- * wrong result the row names.  A macro, as SKIP() must return from the
- * test itself.
- */
-#define SKIP_IF_BUG(row, got) do {					\
-	if ((row)->bug && (got) == (row)->bug_got)			\
-		SKIP(return, "device bug: %s", (row)->bug);	\
-} while (0)
-
-#define KNOWN_BUG		\
-	const char *bug;	\
-	long long bug_got
 
 /* --- user buffers ------------------------------------------------------ */
 
@@ -681,29 +662,17 @@ FIXTURE_VARIANT(mode) {
 	int flags;
 	enum mode_op op;
 	int want;	/* 0 or -errno */
-	KNOWN_BUG;
 };
-
-#define ATOMIC_NEEDS_BOTH \
-	"an atomic ioctl works on a descriptor not open for reading and writing"
 
 FIXTURE_VARIANT_ADD(mode, rdonly_write) { O_RDONLY, OP_WRITE, -EBADF };
 FIXTURE_VARIANT_ADD(mode, wronly_read) { O_WRONLY, OP_READ, -EBADF };
 FIXTURE_VARIANT_ADD(mode, rdonly_get_size) { O_RDONLY, OP_GET_SIZE, 0 };
 FIXTURE_VARIANT_ADD(mode, wronly_get_size) { O_WRONLY, OP_GET_SIZE, 0 };
 FIXTURE_VARIANT_ADD(mode, path_get_size) { O_PATH, OP_GET_SIZE, -EBADF };
-FIXTURE_VARIANT_ADD(mode, rdonly_fetch_add) {
-	O_RDONLY, OP_FETCH_ADD, -EBADF, ATOMIC_NEEDS_BOTH, 0
-};
-FIXTURE_VARIANT_ADD(mode, rdonly_cmpxchg) {
-	O_RDONLY, OP_CMPXCHG, -EBADF, ATOMIC_NEEDS_BOTH, 0
-};
-FIXTURE_VARIANT_ADD(mode, wronly_fetch_add) {
-	O_WRONLY, OP_FETCH_ADD, -EBADF, ATOMIC_NEEDS_BOTH, 0
-};
-FIXTURE_VARIANT_ADD(mode, wronly_cmpxchg) {
-	O_WRONLY, OP_CMPXCHG, -EBADF, ATOMIC_NEEDS_BOTH, 0
-};
+FIXTURE_VARIANT_ADD(mode, rdonly_fetch_add) { O_RDONLY, OP_FETCH_ADD, -EBADF };
+FIXTURE_VARIANT_ADD(mode, rdonly_cmpxchg) { O_RDONLY, OP_CMPXCHG, -EBADF };
+FIXTURE_VARIANT_ADD(mode, wronly_fetch_add) { O_WRONLY, OP_FETCH_ADD, -EBADF };
+FIXTURE_VARIANT_ADD(mode, wronly_cmpxchg) { O_WRONLY, OP_CMPXCHG, -EBADF };
 FIXTURE_VARIANT_ADD(mode, wronly_map_read) { O_WRONLY, OP_MAP_READ, -EACCES };
 FIXTURE_VARIANT_ADD(mode, rdonly_map_write) { O_RDONLY, OP_MAP_WRITE, -EACCES };
 FIXTURE_VARIANT_ADD(mode, rdonly_mprotect_write) { O_RDONLY, OP_MPROTECT, -EACCES };
@@ -782,7 +751,6 @@ TEST_F(mode, op)
 	ASSERT_LE(0, fd);
 	ret = mode_do(fd, variant->op, word, &next);
 	close(fd);
-	SKIP_IF_BUG(variant, ret);
 	ASSERT_EQ(variant->want, ret);
 	if (!ret)
 		memcpy(r->model, &next, 8);
@@ -914,7 +882,7 @@ TEST_F(remap, mremap)
  * After madvise(MADV_DONTNEED) a shared map of a file must show the file
  * again on the next access (madvise(2): "repopulating the memory
  * contents from the up-to-date contents of the underlying mapped file").
- * In a child, as a missing fault handler makes that access SIGBUS.
+ * In a child, as without a fault handler that access is a SIGBUS.
  */
 FIXTURE(dontneed) {
 	struct region r;
@@ -922,16 +890,10 @@ FIXTURE(dontneed) {
 
 FIXTURE_VARIANT(dontneed) {
 	int prot;
-	KNOWN_BUG;
 };
 
-#define NO_FAULT_HANDLER \
-	"a map cannot be touched after MADV_DONTNEED (SIGBUS: no fault handler)"
-
-FIXTURE_VARIANT_ADD(dontneed, shared_read) { PROT_READ, NO_FAULT_HANDLER, SIGBUS };
-FIXTURE_VARIANT_ADD(dontneed, shared_write) {
-	PROT_READ | PROT_WRITE, NO_FAULT_HANDLER, SIGBUS
-};
+FIXTURE_VARIANT_ADD(dontneed, shared_read) { PROT_READ };
+FIXTURE_VARIANT_ADD(dontneed, shared_write) { PROT_READ | PROT_WRITE };
 
 FIXTURE_SETUP(dontneed)
 {
@@ -965,7 +927,7 @@ static int dontneed_child(struct region *r, int prot)
 
 TEST_F(dontneed, access)
 {
-	int status, got;
+	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -973,8 +935,6 @@ TEST_F(dontneed, access)
 	if (pid == 0)
 		_exit(dontneed_child(&self->r, variant->prot));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	got = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	SKIP_IF_BUG(variant, got);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("status %#x", status);
 	expect_model(_metadata, &self->r);
