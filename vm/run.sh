@@ -309,7 +309,8 @@ initrd=$tmp/initramfs.cpio
 # in sync), and no RCU stall is reported before init runs.
 cmdline="console=ttyS0,115200 loglevel=6 printk.devkmsg=on panic=-1"
 cmdline+=" cryptomgr.notests $clock"
-cmdline+=" rcupdate.rcu_cpu_stall_suppress_at_boot=1 $cmdline_extra"
+cmdline+=" rcupdate.rcu_cpu_stall_suppress_at_boot=1"
+cmdline+=" $("$here/kernel.sh" cmdline) $cmdline_extra"
 
 # Start QEMU under a time limit in the background; sets qemu_pid.  Its
 # serial ports are the console, the job's output and the control channel.
