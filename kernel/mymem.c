@@ -239,8 +239,10 @@ EXPORT_SYMBOL_NS_GPL(mymem_write, MYMEM_NS);
  * The atomic operations also take the writer side: a read copying the
  * word byte by byte must not see it half updated.  They still use atomic
  * instructions because a shared mmap() may update the word concurrently.
+ * @operand is what fetch-add adds, or what compare-exchange expects.
  */
-int mymem_fetch_add(u64 offset, u64 value, u64 *old)
+static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
+			u64 *old)
 {
 	atomic64_t *word = mymem_word(offset);
 	int ret;
@@ -250,25 +252,23 @@ int mymem_fetch_add(u64 offset, u64 value, u64 *old)
 	ret = mymem_write_lock();
 	if (ret)
 		return ret;
-	*old = atomic64_fetch_add(value, word);
+	if (exchange)
+		*old = atomic64_cmpxchg(word, operand, desired);
+	else
+		*old = atomic64_fetch_add(operand, word);
 	mymem_write_unlock();
 	return 0;
+}
+
+int mymem_fetch_add(u64 offset, u64 value, u64 *old)
+{
+	return mymem_atomic(offset, false, value, 0, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
 
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 {
-	atomic64_t *word = mymem_word(offset);
-	int ret;
-
-	if (!word)
-		return -EINVAL;
-	ret = mymem_write_lock();
-	if (ret)
-		return ret;
-	*old = atomic64_cmpxchg(word, expected, desired);
-	mymem_write_unlock();
-	return 0;
+	return mymem_atomic(offset, true, expected, desired, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 

@@ -99,6 +99,30 @@ void print_version(void)
 	printf("%s %s\n", prog, MYMEM_VERSION);
 }
 
+void common_option(int c, char **argv, enum out_fmt *fmt,
+		   void (*usage)(void))
+{
+	switch (c) {
+	case 'c':
+		*fmt = OUT_CSV;
+		break;
+	case 'j':
+		*fmt = OUT_JSON;
+		break;
+	case 'q':
+		progress_quiet();
+		break;
+	case 'h':
+		usage();
+		exit(EXIT_OK);
+	case 'V':
+		print_version();
+		exit(EXIT_OK);
+	default:
+		bad_option(c, argv);
+	}
+}
+
 int open_device(const char *path, int flags)
 {
 	int fd = open(path, flags | O_CLOEXEC);

@@ -96,6 +96,14 @@ double mb_per_s(uint64_t bytes, double ns);
  */
 enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON };
 
+/*
+ * The options both tools share: -c/--csv and -j/--json set *fmt, -q
+ * silences progress, -h prints usage() and -V the version (both exit);
+ * anything else is a usage error.
+ */
+void common_option(int c, char **argv, enum out_fmt *fmt,
+		   void (*usage)(void));
+
 struct out_col {
 	const char *name;
 	int width;		/* table column width */

@@ -229,23 +229,8 @@ static void parse_args(int argc, char **argv)
 		case OPT_BRD:
 			opt.brd = optarg;
 			break;
-		case 'c':
-			opt.fmt = OUT_CSV;
-			break;
-		case 'j':
-			opt.fmt = OUT_JSON;
-			break;
-		case 'q':
-			progress_quiet();
-			break;
-		case 'h':
-			usage();
-			exit(EXIT_OK);
-		case 'V':
-			print_version();
-			exit(EXIT_OK);
 		default:
-			bad_option(c, argv);
+			common_option(c, argv, &opt.fmt, usage);
 		}
 	}
 	if (optind < argc)
