@@ -1,12 +1,14 @@
 #!/bin/bash
 # Name the guest kernel.
 #
-#   KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline
+#   KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
+#   WHAT = kver|vmlinuz|kdir|modroot|cmdline|slowdown
 #
 # prints the kernel release, the path of its image, its headers build
 # directory, the root under which its lib/modules/RELEASE/ lies ("/"
-# for a distro kernel), or the parameters it needs on its command line
-# (often none).  Distro kernels: the image and headers packages
+# for a distro kernel), the parameters it needs on its command line
+# (often none), or how many times slower than a distro kernel it runs a
+# job (vm/run.sh scales its time limits by it).  Distro kernels: the image and headers packages
 # are installed first when no release of that flavour has both (root only;
 # vm/setup.sh rules apply); the newest installed release wins, so an
 # upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
@@ -71,15 +73,18 @@ debug_kernel() {
 	# window makes 6.1's KASAN see the direct map (LA57 layout) as
 	# outside its shadow: a false "wild-memory-access" report.
 	cmdline) if [ "$KERNEL" = debug ]; then echo no5lvl; else echo; fi ;;
+	# Measured under TCG: the VM suite without fault injection takes
+	# about 3.5x (debug) and 2x (kcsan) its time on 6.1 (docs/reliability.md).
+	slowdown) if [ "$KERNEL" = debug ]; then echo 4; else echo 3; fi ;;
 	esac
 }
 
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
-	kver | vmlinuz | kdir | modroot | cmdline) ;;
+	kver | vmlinuz | kdir | modroot | cmdline | slowdown) ;;
 	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline" >&2
+		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|slowdown" >&2
 		exit 64
 		;;
 	esac
@@ -114,6 +119,7 @@ main() {
 	kdir) echo "/lib/modules/$kver/build" ;;
 	modroot) echo / ;;
 	cmdline) echo ;;
+	slowdown) echo 1 ;;
 	esac
 }
 

@@ -35,7 +35,7 @@ vmdir=${BUILD:-$repo/build}/vm
 # Kernel log lines that mean something went wrong, even if the job passed.
 # Only report lines: boot banners of the debug options (kasan, kmemleak,
 # lockdep) do not match.
-readonly KERNEL_PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP|unreferenced object|kmemleak: (Memory pool empty|Cannot allocate|scan failed)'
+readonly KERNEL_PROBLEMS='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace|UBSAN:|KASAN:|KCSAN:|suspected memory leak|INFO: task .* blocked|possible circular locking|lockdep|DEBUG_LOCKS_WARN_ON|detected stalls|hard LOCKUP|unreferenced object|kmemleak: (Memory pool empty|Cannot allocate a kmemleak_object|scan failed)'
 
 usage() {
 	sed -n '3,6s/^# \{0,1\}//p' "$0" >&2
@@ -85,6 +85,9 @@ esac
 "$here/setup.sh" base >&2 || die "setup failed"
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
 vmlinuz=$("$here/kernel.sh" vmlinuz)
+# Time limits are written for a distro kernel; a debug kernel runs the
+# same job several times slower.
+timeout=$((timeout * $("$here/kernel.sh" slowdown)))
 # Debian installs the image readable by root only.
 [ -r "$vmlinuz" ] || die "cannot read $vmlinuz (run as root)"
 
