@@ -424,8 +424,9 @@ static ssize_t mymem_stat_show(struct device *dev,
 	u64 sum = 0;
 	int cpu;
 
+	/* Marked: the other CPUs may be adding to them right now. */
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(mymem_stats[stat], cpu);
+		sum += READ_ONCE(per_cpu(mymem_stats[stat], cpu));
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
