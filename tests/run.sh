@@ -60,7 +60,14 @@ main() {
 	done
 	tap_check "ABI layout: -m32 = -m64" abi_same_layout
 	# The other parts' own host-side tests.
-	tap_nest vm/selftest.sh vm/selftest.sh
+	# The harness's self-test boots 4 guests at once.  On our debug
+	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
+	# early (docs/reliability.md), and the harness is the same on the
+	# distro kernel, so it is tested there.
+	case ${KERNEL:-6.1} in
+	debug | kcsan) tap_nest vm/selftest.sh env KERNEL=6.1 vm/selftest.sh ;;
+	*) tap_nest vm/selftest.sh vm/selftest.sh ;;
+	esac
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
 	tap_nest scripts/test-report.sh scripts/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
