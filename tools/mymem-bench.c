@@ -98,7 +98,7 @@ static struct {
 
 static uint64_t clock_ovh;
 static unsigned char *wbuf, *rbuf, *zbuf;
-static uint64_t *wsamples, *rsamples;
+static uint64_t *wsamples[NR_TARGETS], *rsamples[NR_TARGETS];
 static struct out out;
 static struct result *results;
 static unsigned int nr_results;
@@ -113,6 +113,8 @@ static void usage(void)
 "timed), write it (timed), read it back (timed) and compare.  File targets\n"
 "use lseek + read/write, memory targets memcpy.  Reported per target, op\n"
 "and size: mean, median and p99 ns per operation and MB/s (size / mean).\n"
+"The targets take turns, trial by trial, so that a change in the\n"
+"machine's load falls on all of them alike and their ratios stay fair.\n"
 "\n"
 "Timing: clock_gettime(CLOCK_MONOTONIC); its own cost (the median of\n"
 "10001 back-to-back calls, printed above the table) is subtracted from\n"
@@ -403,56 +405,88 @@ static void report(enum target_id id, unsigned int op, uint64_t size,
 	out_field(&out, "%.1f", r->mb_s);
 }
 
-/*
- * Each group of opt.batch trials: fresh random data for every trial (not
- * timed), the writes timed as one interval, then the reads as one, then
- * every read compared with what the device holds -- with a batch, the
- * last write of the group.  A sample is the group's time per operation.
- */
-static void measure(enum target_id id, const struct target *t, uint64_t size)
+/* One untimed round, so that first-touch faults are not trial 0. */
+static void warm_up(const struct target *t, uint64_t size)
 {
-	unsigned int nb = opt.batch, groups = opt.trials / nb, g, j;
-	const unsigned char *want;
-	size_t k;
-
-	if (size > t->cap) {
-		note("%s: skipping size %llu: larger than %s (%llu bytes)",
-		     t->name, (unsigned long long)size, t->path,
-		     (unsigned long long)t->cap);
-		return;
-	}
-
-	/* one untimed round so first-touch faults are not trial 0 */
 	fill_random(wbuf, size);
 	if (t->ops & OP_WRITE)
 		timed_xfers(t, OP_WRITE, wbuf, size, 1);
 	if (t->ops & OP_READ)
 		timed_xfers(t, OP_READ, rbuf, size, 1);
+}
+
+/*
+ * Group @g of opt.batch trials on target @id: fresh random data for every
+ * trial (not timed), the writes timed as one interval, then the reads as
+ * one, then every read compared with what the target holds -- with a
+ * batch, the last write of the group.  A sample is the group's time per
+ * operation.
+ */
+static void measure_group(enum target_id id, const struct target *t,
+			  uint64_t size, unsigned int g)
+{
+	unsigned int nb = opt.batch, j;
+	const unsigned char *want;
+	size_t k;
 
 	want = t->ops & OP_WRITE ? wbuf + (nb - 1) * size : zbuf;
+	fill_random(wbuf, nb * size);
+	if (t->ops & OP_WRITE)
+		wsamples[id][g] = timed_xfers(t, OP_WRITE, wbuf, size, nb);
+	if (!(t->ops & OP_READ))
+		return;
+	/* a stale buffer must not pass the comparison */
+	for (j = 0; j < nb; j++)
+		for (k = 0; k < size; k++)
+			rbuf[j * size + k] = ~want[k];
+	rsamples[id][g] = timed_xfers(t, OP_READ, rbuf, size, nb);
+	for (j = 0; j < nb; j++)
+		verify(t->path, rbuf + j * size, want, size);
+}
+
+/*
+ * One size on every target, interleaved: each group of trials visits the
+ * targets in turn, so that a change in the machine's load (another guest,
+ * the host) falls on all of them alike and the ratios between them, which
+ * are what the figures are for, stay fair.
+ */
+static void measure(const struct target *t, uint64_t size)
+{
+	unsigned int groups = opt.trials / opt.batch, g, live = 0;
+	int i;
+
+	for (i = 0; i < T_SCALE; i++) {
+		if (!(opt.targets & (1u << i)))
+			continue;
+		if (size > t[i].cap) {
+			note("%s: skipping size %llu: larger than %s (%llu bytes)",
+			     t[i].name, (unsigned long long)size, t[i].path,
+			     (unsigned long long)t[i].cap);
+			continue;
+		}
+		live |= 1u << i;
+		warm_up(&t[i], size);
+	}
 	for (g = 0; g < groups; g++) {
 		if (!(g % 100))
-			progress("%s %llu B: trial %u/%u", t->name,
-				 (unsigned long long)size, g * nb, opt.trials);
-		fill_random(wbuf, nb * size);
-		if (t->ops & OP_WRITE)
-			wsamples[g] = timed_xfers(t, OP_WRITE, wbuf, size, nb);
-		if (!(t->ops & OP_READ))
-			continue;
-		/* a stale buffer must not pass the comparison */
-		for (j = 0; j < nb; j++)
-			for (k = 0; k < size; k++)
-				rbuf[j * size + k] = ~want[k];
-		rsamples[g] = timed_xfers(t, OP_READ, rbuf, size, nb);
-		for (j = 0; j < nb; j++)
-			verify(t->path, rbuf + j * size, want, size);
+			progress("%llu B: trial %u/%u", (unsigned long long)size,
+				 g * opt.batch, opt.trials);
+		for (i = 0; i < T_SCALE; i++)
+			if (live & (1u << i))
+				measure_group(i, &t[i], size, g);
 	}
 	progress_done();
 
-	if (t->ops & OP_READ)
-		report(id, OP_READ, size, 1, rsamples, groups, opt.trials, -1);
-	if (t->ops & OP_WRITE)
-		report(id, OP_WRITE, size, 1, wsamples, groups, opt.trials, -1);
+	for (i = 0; i < T_SCALE; i++) {
+		if (!(live & (1u << i)))
+			continue;
+		if (t[i].ops & OP_READ)
+			report(i, OP_READ, size, 1, rsamples[i], groups,
+			       opt.trials, -1);
+		if (t[i].ops & OP_WRITE)
+			report(i, OP_WRITE, size, 1, wsamples[i], groups,
+			       opt.trials, -1);
+	}
 }
 
 struct scaler {
@@ -597,7 +631,7 @@ static void setup_and_run(void)
 		[T_MEMCPY] = { "memcpy", "memcpy", OP_READ | OP_WRITE },
 	};
 	uint64_t dev_size = 0;
-	unsigned int i, s;
+	unsigned int s;
 	char tmpl[4096];
 
 	/* fail on a missing device before anything is measured */
@@ -665,12 +699,8 @@ static void setup_and_run(void)
 	}
 
 	out_begin(&out, opt.fmt, bench_cols, ARRAY_SIZE(bench_cols));
-	for (i = 0; i < T_SCALE; i++) {
-		if (!(opt.targets & (1u << i)))
-			continue;
-		for (s = 0; s < opt.nr_sizes; s++)
-			measure(i, &t[i], opt.sizes[s]);
-	}
+	for (s = 0; s < opt.nr_sizes; s++)
+		measure(t, opt.sizes[s]);
 	if (opt.targets & (1u << T_SCALE))
 		scale(t[T_MYMEM].fd, dev_size);
 	out_end(&out);
@@ -766,6 +796,8 @@ static void print_ratios(void)
 
 int main(int argc, char **argv)
 {
+	int i;
+
 	tools_init(argv[0]);
 	parse_args(argc, argv);
 
@@ -773,8 +805,10 @@ int main(int argc, char **argv)
 	wbuf = xalloc((opt.batch < 2 ? 2 : opt.batch) * opt.max_size);
 	rbuf = xalloc(opt.batch * opt.max_size);
 	zbuf = xalloc(opt.max_size);
-	wsamples = xalloc(opt.trials * sizeof(*wsamples));
-	rsamples = xalloc(opt.trials * sizeof(*rsamples));
+	for (i = 0; i < NR_TARGETS; i++) {
+		wsamples[i] = xalloc(opt.trials * sizeof(*wsamples[i]));
+		rsamples[i] = xalloc(opt.trials * sizeof(*rsamples[i]));
+	}
 
 	clock_ovh = clock_overhead_ns();
 	if (opt.fmt == OUT_TABLE)
