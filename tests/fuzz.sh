@@ -14,12 +14,15 @@
 # all with the boot, for `make test`).  Prints TAP, the last line
 # tests/summary.sh's "N passed, N failed"; the log is $BUILD/fuzz.log.
 # Needs what `make` builds and vm/setup.sh's stress group (trinity,
-# stress-ng).  Environment: BUILD, KERNEL, ACCEL (see vm/run.sh).
+# stress-ng).  Environment: BUILD, KERNEL, ACCEL (see vm/run.sh),
+# MYMEM_KO_DIR (the modules' directory for KERNEL, set by the Makefile;
+# default kernel/).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 BUILD=${BUILD:-$repo/build}
+MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
 export BUILD
 cd "$repo" || exit 1
 . "$here/tap.sh"
@@ -43,8 +46,8 @@ done
 # with room for a loaded host.
 fuzz_vm() {
 	vm/run.sh --out "$BUILD/fuzz-results" --timeout $((2 * secs + 120)) \
-		--add kernel/mymem.ko=/mymem/mymem.ko \
-		--add kernel/mymem_test.ko=/mymem/mymem_test.ko \
+		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
+		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \
 		--add "$(command -v trinity)=/mymem/bin/trinity" \
 		--add "$(command -v stress-ng)=/mymem/bin/stress-ng" \
