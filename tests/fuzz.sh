@@ -19,13 +19,8 @@
 # default kernel/).
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
-MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
-export BUILD
-cd "$repo" || exit 1
-. "$here/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=host-env.sh
+. "$(dirname "$0")/host-env.sh"
 
 usage() {
 	echo "usage: tests/fuzz.sh [--quick] [--secs N]" >&2

@@ -11,13 +11,8 @@
 # default kernel/).
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
-MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
-export BUILD
-cd "$repo" || exit 1
-. "$here/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=host-env.sh
+. "$(dirname "$0")/host-env.sh"
 
 # The ABI header stands alone and is warning-free C90, like the kernel's
 # own uapi headers (usr/include/Makefile), for -m64 and -m32 alike.

@@ -19,14 +19,8 @@
 # default kernel/).
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
-MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
-export BUILD
-cd "$repo" || exit 1
-# shellcheck source-path=SCRIPTDIR source=tap.sh
-. "$here/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=host-env.sh
+. "$(dirname "$0")/host-env.sh"
 
 # fio passes, bytes per 1-byte fio job, seconds of mixed stress, and the
 # VM's time limit (boot included).  Measured under TCG on a shared host:

@@ -1,0 +1,13 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the host-side drivers (run.sh, stress.sh, fuzz.sh): where
+# the repository, the build and the modules for KERNEL are, then the TAP
+# helpers.  Runs in the repository's top directory.
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+BUILD=${BUILD:-$repo/build}
+MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
+export BUILD
+cd "$repo" || exit 1
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$here/tap.sh"
