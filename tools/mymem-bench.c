@@ -747,11 +747,28 @@ static void print_ratio(const char *what, const struct result *a,
 	       ra, rb);
 }
 
-/* The comparisons the benchmark exists for, under the human table. */
+/*
+ * The comparisons the benchmark exists for, under the human table: the
+ * latency ones at the smallest size, the throughput ones at the largest.
+ */
+static const struct {
+	const char *label;	/* printf format of the size */
+	enum target_id a, b;
+	unsigned int op;
+	bool latency;
+} key_ratios[] = {
+	{ "mymem read %llu B / zero read", T_MYMEM, T_ZERO, OP_READ, true },
+	{ "mymem write %llu B / null write", T_MYMEM, T_NULL, OP_WRITE, true },
+	{ "mymem read %llu B / tmpfs read", T_MYMEM, T_TMPFS, OP_READ, false },
+	{ "mymem read %llu B / brd read", T_MYMEM, T_BRD, OP_READ, false },
+	{ "mmap read %llu B / memcpy", T_MMAP, T_MEMCPY, OP_READ, false },
+	{ "mmap write %llu B / memcpy", T_MMAP, T_MEMCPY, OP_WRITE, false },
+};
+
 static void print_ratios(void)
 {
 	const struct result *scaled[2] = { NULL, NULL };
-	uint64_t lo = UINT64_MAX, hi = 0;
+	uint64_t lo = UINT64_MAX, hi = 0, size;
 	unsigned int i;
 	char what[64];
 
@@ -762,30 +779,14 @@ static void print_ratios(void)
 			hi = opt.sizes[i];
 	}
 	printf("\nkey ratios, from medians (latency: time taken; throughput: speed)\n");
-	snprintf(what, sizeof(what), "mymem read %llu B / zero read",
-		 (unsigned long long)lo);
-	print_ratio(what, find(T_MYMEM, OP_READ, lo, 1),
-		    find(T_ZERO, OP_READ, lo, 1), true);
-	snprintf(what, sizeof(what), "mymem write %llu B / null write",
-		 (unsigned long long)lo);
-	print_ratio(what, find(T_MYMEM, OP_WRITE, lo, 1),
-		    find(T_NULL, OP_WRITE, lo, 1), true);
-	snprintf(what, sizeof(what), "mymem read %llu B / tmpfs read",
-		 (unsigned long long)hi);
-	print_ratio(what, find(T_MYMEM, OP_READ, hi, 1),
-		    find(T_TMPFS, OP_READ, hi, 1), false);
-	snprintf(what, sizeof(what), "mymem read %llu B / brd read",
-		 (unsigned long long)hi);
-	print_ratio(what, find(T_MYMEM, OP_READ, hi, 1),
-		    find(T_BRD, OP_READ, hi, 1), false);
-	snprintf(what, sizeof(what), "mmap read %llu B / memcpy",
-		 (unsigned long long)hi);
-	print_ratio(what, find(T_MMAP, OP_READ, hi, 1),
-		    find(T_MEMCPY, OP_READ, hi, 1), false);
-	snprintf(what, sizeof(what), "mmap write %llu B / memcpy",
-		 (unsigned long long)hi);
-	print_ratio(what, find(T_MMAP, OP_WRITE, hi, 1),
-		    find(T_MEMCPY, OP_WRITE, hi, 1), false);
+	for (i = 0; i < ARRAY_SIZE(key_ratios); i++) {
+		size = key_ratios[i].latency ? lo : hi;
+		snprintf(what, sizeof(what), key_ratios[i].label,
+			 (unsigned long long)size);
+		print_ratio(what, find(key_ratios[i].a, key_ratios[i].op, size, 1),
+			    find(key_ratios[i].b, key_ratios[i].op, size, 1),
+			    key_ratios[i].latency);
+	}
 	for (i = 0; i < nr_results; i++)
 		if (results[i].id == T_SCALE)
 			scaled[results[i].threads - 1] = &results[i];
