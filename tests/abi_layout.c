@@ -1,21 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Print the user ABI of <linux/mymem.h> as this build sees it: the ioctl
- * numbers and every struct's size and field offsets.  tests/run.sh
- * builds it native and -m32 and requires the same output, which is what
- * lets compat_ptr_ioctl() serve 32-bit callers unchanged.
+ * The user ABI of <linux/mymem.h> as one compiler target sees it: the
+ * ioctl numbers and every struct's size and field offsets.  Never run:
+ * tests/abi-layout.sh compiles it to assembly with -m64 and with -m32 and
+ * compares the constants, which is what lets compat_ptr_ioctl() serve
+ * 32-bit callers unchanged.  So the check needs no host kernel that can
+ * execute 32-bit programs.  The trick is the kernel's own asm-offsets
+ * (include/linux/kbuild.h): each constant becomes an immediate operand
+ * of an .ascii directive that names it.
  */
 #include <stddef.h>
-#include <stdio.h>
 
 #include <linux/mymem.h>
 
-#define CMD(c)		printf("%-24s %#x\n", #c, (unsigned int)(c))
-#define SIZE(t)		printf("%-24s size %zu\n", #t, sizeof(t))
-#define FIELD(t, f)	printf("%-24s .%s at %zu, size %zu\n", #t, #f, \
-			       offsetof(t, f), sizeof(((t *)0)->f))
+#define ABI(name, value) \
+	asm volatile("\n.ascii \"@@abi " name " %c0\"" : : "i" (value))
+/* The four fields of the number: each small enough for any immediate. */
+#define CMD(c)		do {						\
+		ABI(#c " dir", _IOC_DIR(c));				\
+		ABI(#c " type", _IOC_TYPE(c));				\
+		ABI(#c " nr", _IOC_NR(c));				\
+		ABI(#c " size", _IOC_SIZE(c));				\
+	} while (0)
+#define SIZE(t)		ABI(#t " size", sizeof(t))
+#define FIELD(t, f)	do {						\
+		ABI(#t " ." #f " offset", offsetof(t, f));		\
+		ABI(#t " ." #f " size", sizeof(((t *)0)->f));		\
+	} while (0)
 
-int main(void)
+void abi_layout(void);
+
+void abi_layout(void)
 {
 	CMD(MYMEM_IOC_GET_SIZE);
 	CMD(MYMEM_IOC_FETCH_ADD);
@@ -31,5 +46,4 @@ int main(void)
 	FIELD(struct mymem_cmpxchg, expected);
 	FIELD(struct mymem_cmpxchg, desired);
 	FIELD(struct mymem_cmpxchg, old);
-	return 0;
 }

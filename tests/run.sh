@@ -22,9 +22,19 @@ abi_compiles() {
 			-I include/uapi -x c -
 }
 
-# The same ioctl numbers and struct layouts for 32- and 64-bit callers.
-abi_same_layout() {
-	diff <("$BUILD/tests/abi_layout") <("$BUILD/tests/abi_layout_32")
+# The layout check must see a real difference, not only pass: a copy of
+# the header broken by SED_EXPR makes tests/abi-layout.sh exit 1 (the
+# layouts differ), not 0 or 2 (a build failed).
+abi_check_catches() {
+	local dir=$tap_tmp/abi-broken status
+	mkdir -p "$dir/linux" &&
+		sed "$1" include/uapi/linux/mymem.h >"$dir/linux/mymem.h" || return
+	cmp -s include/uapi/linux/mymem.h "$dir/linux/mymem.h" &&
+		{ echo "the sed expression changed nothing"; return 1; }
+	tests/abi-layout.sh "$dir"
+	status=$?
+	echo "tests/abi-layout.sh: exit status $status"
+	[ $status -eq 1 ]
 }
 
 # The guest's /results (its kernel log) lands in $BUILD/test-results.
@@ -53,7 +63,11 @@ main() {
 	for bits in -m64 -m32; do
 		tap_check "ABI header compiles alone ($bits)" abi_compiles "$bits"
 	done
-	tap_check "ABI layout: -m32 = -m64" abi_same_layout
+	tap_check "ABI layout: -m32 = -m64 (compiled, not run)" tests/abi-layout.sh
+	tap_check "ABI layout check catches a field of type long" abi_check_catches \
+		'/struct mymem_fetch_add {/,/};/s/__u64 value;/unsigned long value;/'
+	tap_check "ABI layout check catches implicit padding" abi_check_catches \
+		'/struct mymem_cmpxchg {/,/};/s/__u64 offset;/&\n\t__u32 flags;/'
 	# The other parts' own host-side tests.
 	# The harness's self-test boots 4 guests at once.  On our debug
 	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
