@@ -2,6 +2,11 @@
 # The guest half of scripts/test-packaging.sh, run as root by vm/run.sh in
 # a fresh guest, which is the "real machine" here.  Prints TAP.
 #
+#   scripts/test-packaging-guest.sh [SUFFIX]
+#
+# SUFFIX: the compression DKMS gave the modules for this kernel (.xz on
+# 6.12, none on 6.1), as the host found it.
+#
 # What the host packed:
 #   /                   the tree of make install DESTDIR=... (no depmod yet)
 #   /stage/dkms/KVER/   the module tree dkms.sh install DESTDIR=... made
@@ -13,6 +18,7 @@ set -uo pipefail
 
 # shellcheck source=tests/tap.sh
 . /mymem/tests/tap.sh
+dkms_suffix=${1:-}
 kver=$(uname -r)
 mods=/lib/modules/$kver
 sysfs=/sys/class/misc/mymem
@@ -25,11 +31,12 @@ none_loaded() {
 	! loaded mymem && ! loaded mymem_test && ! loaded brd
 }
 
-# modprobe mymem_test pulls mymem in (modules.dep, symbol namespace), and
-# its selftest passes (mymem_test refuses to load otherwise).
+# modprobe_test DIR [SUFFIX]: modprobe mymem_test pulls mymem in
+# (modules.dep, symbol namespace) from $mods/DIR/mymem.ko[SUFFIX], and its
+# selftest passes (mymem_test refuses to load otherwise).
 modprobe_test() {
 	depmod && modprobe mymem_test run=selftest && loaded mymem &&
-		[ "$(modinfo -n mymem)" = "$mods/$1/mymem.ko" ]
+		[ "$(modinfo -n mymem)" = "$mods/$1/mymem.ko${2:-}" ]
 }
 
 device_mode() {
@@ -78,27 +85,51 @@ dkms_modules_out() {
 	rm -rf "$mods/updates/dkms" && depmod && ! modinfo mymem >/dev/null 2>&1
 }
 
-# host.sh check fails with one line that matches $1.
-host_refuses() {
-	local pattern=$1 err
-	shift
-	if err=$("$@" /mymem/scripts/host.sh check 2>&1); then
-		return 1
-	fi
-	echo "$err"
-	[ "$(echo "$err" | wc -l)" -eq 1 ] && echo "$err" | grep -q "$pattern"
-}
-
-host_refuses_loaded() {
-	local status
-	insmod /mymem/ko/mymem.ko || return
-	host_refuses "already loaded" env HOST_MODULES=/mymem/ko
+# refused PATTERN SETUP [PREFIX...]: host.sh check, run by PREFIX after
+# SETUP in a private mount namespace, fails with exit status 1 and one
+# line on stderr that matches PATTERN.  The fake machine states are
+# mounts over the real files, gone with the namespace.
+refused() {
+	local pattern=$1 setup=$2 err status
+	shift 2
+	err=$(unshare -m --propagation private bash -c "set -e; $setup
+		exec $* /mymem/scripts/host.sh check" 2>&1 >/dev/null)
 	status=$?
-	rmmod mymem && return $status
+	echo "status $status: $err"
+	[ "$status" -eq 1 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q "$pattern" <<<"$err"
 }
 
-as_nobody() {
-	/mymem/sbin/setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+# The guest has no headers: HOST_MODULES stands in.  Nothing of mymem
+# is loaded or installed here, brd is not loaded, debugfs is mounted.
+clean="export HOST_MODULES=/mymem/ko"
+no_headers="unset HOST_MODULES"
+efi_sb="$clean; mount -t tmpfs none /sys/firmware; mkdir -p /sys/firmware/efi/efivars
+	printf '\\6\\0\\0\\0\\1' >/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+mokutil_sb="$clean; mkdir -p /tmp/fakebin; printf '#!/bin/sh\\necho SecureBoot enabled\\n' >/tmp/fakebin/mokutil
+	chmod +x /tmp/fakebin/mokutil; PATH=/tmp/fakebin:\$PATH"
+sig_enforce="$clean; mount -t tmpfs none /sys/module/module/parameters
+	echo Y >/sys/module/module/parameters/sig_enforce"
+lockdown="$clean; mount -t tmpfs none /sys/kernel/security
+	echo 'none [integrity] confidentiality' >/sys/kernel/security/lockdown"
+installed="$clean; mount -t tmpfs none /lib/modules; mkdir -p $mods/updates
+	cp /mymem/ko/mymem.ko $mods/updates/; depmod $kver 2>/dev/null"
+no_debugfs="$clean; umount /sys/kernel/debug"
+
+# The clean guest passes the check: each refusal above is its setup's.
+check_passes() {
+	unshare -m --propagation private bash -c "set -e; $clean
+		exec /mymem/scripts/host.sh check"
+}
+
+# refused_while_loaded MODULE PATTERN LOAD...: with MODULE really loaded
+# by LOAD, host.sh check is refused; MODULE is unloaded again.
+refused_while_loaded() {
+	local module=$1 pattern=$2 status
+	shift 2
+	"$@" || return
+	refused "$pattern" "$clean"
+	status=$?
+	rmmod "$module" && return $status
 }
 
 # host.sh run with a small bench: results come back, and afterwards
@@ -120,11 +151,21 @@ tap_check "installed mymem-bench and mymem-race run" installed_tool
 tap_check "modprobe -r mymem_test mymem unloads both" unload_both
 tap_check "make uninstall leaves nothing of mymem" uninstall
 tap_check "DKMS modules in updates/dkms" dkms_modules_in
-tap_check "DKMS: modprobe mymem_test run=selftest loads mymem first" modprobe_test updates/dkms
+tap_check "DKMS: modprobe mymem_test run=selftest loads mymem first" modprobe_test updates/dkms "$dkms_suffix"
 tap_check "DKMS: modprobe -r mymem_test mymem unloads both" unload_both
 tap_check "DKMS modules out: modprobe finds no mymem" dkms_modules_out
-tap_check "host.sh refuses: no headers" host_refuses "no headers"
-tap_check "host.sh refuses: not root" host_refuses "must run as root" as_nobody
-tap_check "host.sh refuses: mymem loaded" host_refuses_loaded
+tap_check "HOST=1 check passes on a clean machine" check_passes
+tap_check "HOST=1 refuses: no headers" refused "no headers" "$no_headers"
+tap_check "HOST=1 refuses: not root" refused "must run as root" "$clean" \
+	/mymem/sbin/setpriv --reuid=65534 --regid=65534 --clear-groups
+tap_check "HOST=1 refuses: Secure Boot (efivars)" refused "Secure Boot" "$efi_sb"
+tap_check "HOST=1 refuses: Secure Boot (mokutil)" refused "Secure Boot" "$mokutil_sb"
+tap_check "HOST=1 refuses: module.sig_enforce" refused "sig_enforce" "$sig_enforce"
+tap_check "HOST=1 refuses: lockdown" refused "lockdown" "$lockdown"
+tap_check "HOST=1 refuses: mymem loaded" refused_while_loaded mymem "already loaded" \
+	insmod /mymem/ko/mymem.ko
+tap_check "HOST=1 refuses: mymem installed" refused "is installed in" "$installed"
+tap_check "HOST=1 refuses: brd loaded" refused_while_loaded brd "brd is loaded" modprobe brd
+tap_check "HOST=1 refuses: no debugfs" refused "debugfs" "$no_debugfs"
 tap_check "host.sh run: experiments, then nothing loaded or left" host_run
 tap_done
