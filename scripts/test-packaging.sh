@@ -84,10 +84,10 @@ host_state() {
 # DKMS compresses modules as the kernel's own are (6.12: .ko.xz), so a
 # user of that kernel gets mymem.ko.xz: the name the tests must expect.
 module_suffix() {
-	case "$(grep -o '^CONFIG_MODULE_COMPRESS_[A-Z]*=y' "/lib/modules/$1/build/.config")" in
+	case "$(grep -Eo '^CONFIG_MODULE_COMPRESS_(GZIP|XZ|ZSTD)=y' "/lib/modules/$1/build/.config")" in
+	*_GZIP=y) echo .gz ;;
 	*_XZ=y) echo .xz ;;
 	*_ZSTD=y) echo .zst ;;
-	*_GZIP=y) echo .gz ;;
 	esac
 }
 dkms_suffix=$(module_suffix "$kver")
