@@ -54,7 +54,8 @@ main() {
 		tap_check "ABI header compiles alone ($bits)" abi_compiles "$bits"
 	done
 	tap_check "ABI layout: -m32 = -m64" abi_same_layout
-	# The other parts' own host-side tests.
+	# The verdict's own test, then the other parts' host-side tests.
+	tap_nest tests/test-tap.sh tests/test-tap.sh
 	# The harness's self-test boots 4 guests at once.  On our debug
 	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
 	# early (docs/reliability.md), and the harness is the same on the
@@ -75,4 +76,4 @@ main() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/test.log"
-tests/summary.sh "$BUILD/test.log"
+tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/test.log"
