@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Self-test of the verdict: small made-up logs fed to tests/summary.sh,
-# and tests/tap.sh's helpers made to fail.  Host side; prints TAP.
+# tests/tap.sh's helpers made to fail, and made-up fio reports fed to
+# tests/stress/fio-tap.awk.  Host side; prints TAP.
 #
 #   tests/test-tap.sh
 set -uo pipefail
@@ -184,6 +185,43 @@ nest_fails() {
 		summary "$t/nested" && expect "3 passed, 2 failed" 1
 }
 
+# fio_json FILE READ WRITTEN: the lines of a fio JSON report that
+# tests/stress/fio-tap.awk reads, for one job that wrote WRITTEN bytes
+# and read READ.
+fio_json() {
+	cat >"$1" <<EOF
+      "jobname" : "whole",
+      "error" : 0,
+      "read" : {
+        "io_bytes" : $2,
+        "total_ios" : $(($2 / 4096)),
+      "write" : {
+        "io_bytes" : $3,
+        "total_ios" : $(($3 / 4096)),
+      "trim" : {
+        "io_bytes" : 0,
+        "total_ios" : 0,
+      "sync" : {
+        "total_ios" : 0,
+EOF
+}
+
+# A fio job verified what it wrote only if it read all of it back.
+fio_readback() {
+	local awk=$here/stress/fio-tap.awk
+	fio_json "$t/fio.0" 8192 8192 &&
+		awk -v part=0 -v secs=1 -f "$awk" "$t/fio.0" >"$t/out" &&
+		grep -qx "ok 1 whole at 0: 4 I/Os, 8192 bytes verified" "$t/out" &&
+		fio_json "$t/fio.0" 4096 8192 || return
+	awk -v part=0 -v secs=1 -f "$awk" "$t/fio.0" >"$t/out" && {
+		echo "a job that read back half of what it wrote passes:"
+		cat "$t/out"
+		return 1
+	}
+	grep -q "^not ok 1 whole at 0: .*, 4096 of 8192 bytes written read back" "$t/out" &&
+		grep -qx "# verified: 3 ops, 0 bytes, 1 s" "$t/out"
+}
+
 tap_begin
 tap_check "summary: a whole log (nested TAP, KTAP, skip, noise) passes" whole_log
 tap_check "summary: the same counts with busybox awk" whole_log_busybox
@@ -199,4 +237,5 @@ tap_check "summary --status: a driver's non-zero status fails" driver_status
 tap_check "summary: several logs, each whole on its own" several_logs
 tap_check "tap_check returns the command's status" check_returns_status
 tap_check "tap_nest: a cut or failed program is not ok and counted" nest_fails
+tap_check "stress: a fio job that read back less than it wrote fails" fio_readback
 tap_done
