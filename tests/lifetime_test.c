@@ -275,6 +275,10 @@ TEST_F_TIMEOUT(race, unload, 120)
 	ASSERT_EQ(0, c->err[0]) TH_LOG("%s", c->err);
 	TH_LOG("unloads: %lu refused, %lu done; users: %lu served, %lu not",
 	       refused, unloaded, c->uses, c->misses);
+	/* The race happened: unloads done, users served and turned away. */
+	ASSERT_LT(0, unloaded);
+	ASSERT_LT(0, c->uses);
+	ASSERT_LT(0, c->misses);
 	expect_unload(_metadata);
 }
 
@@ -292,6 +296,7 @@ struct blocked {
 	size_t page;
 	atomic_int tid[3];
 	long long ret[3];
+	uint64_t fetch_add_old;
 	atomic_bool done[3];
 };
 
@@ -310,6 +315,7 @@ static void *blocked_call(struct blocked *b, int which)
 		break;
 	case 2:
 		b->ret[2] = sysret(ioctl(b->fd, MYMEM_IOC_FETCH_ADD, &fa));
+		b->fetch_add_old = fa.old;
 		break;
 	}
 	atomic_store(&b->done[which], true);
@@ -387,6 +393,7 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	struct uffdio_copy copy = { 0 };
 	pthread_t threads[3];
 	uint8_t *src, *check;
+	uint64_t word;
 	int uffd, i;
 
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -443,6 +450,10 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	ASSERT_LE(0, b.fd);
 	ASSERT_EQ(b.page, sysret(pread(b.fd, check, b.page, 0)));
 	ASSERT_EQ(b.page, buf_mismatch(check, src, b.page));
+	/* The FETCH_ADD found the zeroed word and left it 1. */
+	ASSERT_EQ(0, b.fetch_add_old);
+	ASSERT_EQ(8, sysret(pread(b.fd, &word, 8, 3 * b.page)));
+	ASSERT_EQ(1, word);
 	close(b.fd);
 	expect_unload(_metadata);
 	close(uffd);
