@@ -9,10 +9,27 @@
 #
 # --status N: the exit status of the driver that wrote the logs; if it is
 # not 0 and nothing in the logs failed, that is one failure.
+# A skip not listed for KERNEL (default 6.1) in tests/expected-skips is
+# a failure too.
 # Exit status 0 only if nothing failed and something passed: an empty,
 # truncated or silent log is not a success.
 # shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$(dirname "$0")/tap.sh"
+
+# The skips expected on this KERNEL: any other is a failure.
+set -f
+while IFS='	' read -r kernels pattern _; do
+	case $kernels in '#'* | '') continue ;; esac
+	IFS='|'
+	for kernel in $kernels; do
+		# shellcheck disable=SC2254 # a pattern
+		case ${KERNEL:-6.1} in $kernel) echo "$pattern" ;; esac
+	done
+	unset IFS
+done <"$(dirname "$0")/expected-skips" >"$tap_tmp/skips"
+set +f
+TAP_EXPECTED_SKIPS=$tap_tmp/skips
+export TAP_EXPECTED_SKIPS
 
 status=0
 if [ "${1-}" = --status ]; then

@@ -20,6 +20,10 @@
 # Plans are not results.  Comments ("#") and lines that are not TAP
 # (console noise, program output) are skipped.
 #
+# With TAP_EXPECTED_SKIPS naming a file of extended regular expressions,
+# one a line, a skip whose text (after "ok N ") matches none of them is
+# a failure (tests/summary.sh: tests/expected-skips for KERNEL).
+#
 # A log must be whole, at every depth: each block (the lines of one
 # depth between a shallower line before and after it) has exactly one
 # plan and as many results as it plans.  A block without a plan, with
@@ -43,7 +47,19 @@ tap_begin() {
 # Each FILE is a log of its own; no FILE: standard input.
 tap_count() {
 	awk '
-	BEGIN { name = "-" }
+	BEGIN {
+		name = "-"
+		skips = ENVIRON["TAP_EXPECTED_SKIPS"]
+		while (skips != "" && (getline l < skips) > 0)
+			expected[++nexpected] = l
+	}
+	function expected_skip(line,   i) {
+		sub(/^ok [0-9]+ (- )?/, "", line)
+		for (i = 1; i <= nexpected; i++)
+			if (line ~ expected[i])
+				return 1
+		return 0
+	}
 	function problem(n, msg) {
 		print "# " name ":" n ": " msg
 		failed++
@@ -122,9 +138,12 @@ tap_count() {
 		} else if (line ~ /^not ok /) {
 			failed++
 			bfail[sp]++
-		} else if (line ~ /#[ \t]*[Ss][Kk][Ii][Pp]/)
-			skipped++
-		else
+		} else if (line ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) {
+			if (skips == "" || expected_skip(line))
+				skipped++
+			else
+				problem(FNR, "a skip not expected (tests/expected-skips): " line)
+		} else
 			passed++
 	}
 	END {

@@ -185,6 +185,14 @@ nest_fails() {
 		summary "$t/nested" && expect "3 passed, 2 failed" 1
 }
 
+# A skip counts as one only if tests/expected-skips lists it for KERNEL.
+expected_skips() {
+	printf 'TAP version 13\n1..2\nok 1 fault injection at load # SKIP no failslab\nok 2 a # SKIP why not\n' >"$t/log"
+	KERNEL=6.1 summary "$t/log" && expect "0 passed, 1 failed" 1 &&
+		grep -qx "1 skipped" "$t/out" &&
+		KERNEL=debug summary "$t/log" && expect "0 passed, 2 failed" 1
+}
+
 # fio_json FILE READ WRITTEN: the lines of a fio JSON report that
 # tests/stress/fio-tap.awk reads, for one job that wrote WRITTEN bytes
 # and read READ.
@@ -235,6 +243,7 @@ tap_check "summary: Bail out! fails" bail_out
 tap_check "summary: a closing not ok counts once, with or without a failed case" closing_not_ok
 tap_check "summary --status: a driver's non-zero status fails" driver_status
 tap_check "summary: several logs, each whole on its own" several_logs
+tap_check "summary: a skip not in tests/expected-skips for KERNEL fails" expected_skips
 tap_check "tap_check returns the command's status" check_returns_status
 tap_check "tap_nest: a cut or failed program is not ok and counted" nest_fails
 tap_check "stress: a fio job that read back less than it wrote fails" fio_readback
