@@ -34,9 +34,12 @@ stage=$tap_tmp/stage
 
 # Every long option of --help is in the page.
 man_has_options() {
-	local tool=$1 opt text
+	local tool=$1 opt opts text
 	text=$(LC_ALL=C MANWIDTH=200 man -l "man/$tool.1" 2>/dev/null)
-	for opt in $("$BUILD/bin/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	opts=$("$BUILD/bin/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+	# An empty list (--help failed, printed nothing) would check nothing.
+	[ -n "$opts" ] || { echo "$tool --help lists no options"; return 1; }
+	for opt in $opts; do
 		grep -qF -- "$opt" <<<"$text" || { echo "$tool.1 lacks $opt"; return 1; }
 	done
 }

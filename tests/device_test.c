@@ -469,6 +469,62 @@ TEST_F(seek, lseek)
 }
 
 /* GET_SIZE stores exactly one __u64: the size lseek(SEEK_END) reports. */
+/* A counter of /sys/class/misc/mymem, or UINT64_MAX if unreadable. */
+static uint64_t sysfs_counter(const char *name)
+{
+	unsigned long long value = UINT64_MAX;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/mymem/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &value) != 1)
+			value = UINT64_MAX;
+		fclose(f);
+	}
+	return value;
+}
+
+/*
+ * The sysfs counters count the reads and writes that moved bytes, and
+ * those bytes: not empty calls, calls at the end, failed ones, ioctls.
+ */
+TEST_F(dev, sysfs_counters)
+{
+	static const char *const names[] = {
+		"reads", "writes", "bytes_read", "bytes_written",
+	};
+	const uint64_t moved[] = { 1, 1, 10, 5 };
+	struct mymem_fetch_add fa = { .offset = 0, .value = 0 };
+	struct dev *d = &self->d;
+	uint8_t buf[10], *unmapped = guard_pages();
+	uint64_t before[4];
+	size_t i;
+
+	ASSERT_NE(NULL, unmapped);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		before[i] = sysfs_counter(names[i]);
+		ASSERT_NE(UINT64_MAX, before[i]) TH_LOG("%s", names[i]);
+	}
+	ASSERT_EQ(0, sysret(pread(d->fd, buf, 0, 0)));
+	ASSERT_EQ(0, sysret(pwrite(d->fd, buf, 0, 0)));
+	ASSERT_EQ(0, sysret(pread(d->fd, buf, sizeof(buf), d->size)));
+	ASSERT_EQ(-ENOSPC, sysret(pwrite(d->fd, buf, sizeof(buf), d->size)));
+	ASSERT_EQ(-EFAULT, sysret(pread(d->fd, unmapped, sizeof(buf), 0)));
+	ASSERT_EQ(-EFAULT, sysret(pwrite(d->fd, unmapped, sizeof(buf), 0)));
+	ASSERT_EQ(0, sysret(ioctl(d->fd, MYMEM_IOC_FETCH_ADD, &fa)));
+	/* One read of 10 bytes, one write of 5 (the same bytes back). */
+	ASSERT_EQ(10, sysret(pread(d->fd, buf, sizeof(buf), 0)));
+	ASSERT_EQ(5, sysret(pwrite(d->fd, buf, 5, 0)));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		ASSERT_EQ(before[i] + moved[i], sysfs_counter(names[i]))
+			TH_LOG("%s", names[i]);
+	}
+	guard_pages_free(unmapped);
+	expect_region(_metadata, d);
+}
+
 TEST_F(dev, get_size)
 {
 	uint8_t buf[sizeof(uint64_t) + SLACK];
@@ -619,7 +675,10 @@ TEST_F(atomic, bad_offset)
 /*
  * Every ioctl with an argument it cannot read, or cannot write back:
  * EFAULT, and the region is unchanged.  The argument itself is a valid
- * operation on the word at offset 0.
+ * operation on the word at offset 0.  "result unwritable" straddles a
+ * writable page and a read-only one, where only the result field lies:
+ * the input reads fine, and only the result's own address says that it
+ * cannot be written back.
  */
 FIXTURE(ioctl_arg) {
 	struct dev d;
@@ -652,6 +711,9 @@ TEST_F(ioctl_arg, bad_pointer)
 	struct dev *d = &self->d;
 	size_t len = _IOC_SIZE(variant->cmd), page = page_size();
 	uint8_t *page0 = self->boundary - page;
+	uint8_t *rw_ro = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *straddling = rw_ro + page - (len - 8);
 	uint64_t word0, arg[4];
 	struct {
 		const char *name;
@@ -659,11 +721,12 @@ TEST_F(ioctl_arg, bad_pointer)
 	} cases[] = {
 		{ "NULL", NULL },
 		{ "unmapped", self->boundary },
-		/* Readable but for the last field, which holds the result. */
-		{ "result unwritable", self->boundary - (len - 8) },
+		{ "result unwritable", straddling },
 		{ "read-only", page0 },
 	};
 	size_t i;
+
+	ASSERT_NE(MAP_FAILED, rw_ro);
 
 	/* FETCH_ADD of 1, or CMPXCHG of the right value, at offset 0. */
 	memcpy(&word0, d->model, 8);
@@ -671,7 +734,8 @@ TEST_F(ioctl_arg, bad_pointer)
 	arg[1] = variant->cmd == MYMEM_IOC_CMPXCHG ? word0 : 1;
 	arg[2] = ~word0;
 	arg[3] = 0;
-	memcpy(self->boundary - (len - 8), arg, len - 8);
+	memcpy(straddling, arg, len);
+	ASSERT_EQ(0, mprotect(rw_ro + page, page, PROT_READ));
 	memcpy(page0, arg, len);
 	ASSERT_EQ(0, mprotect(page0, page, PROT_READ));
 
@@ -680,6 +744,7 @@ TEST_F(ioctl_arg, bad_pointer)
 						cases[i].ptr)))
 			TH_LOG("argument %s", cases[i].name);
 	}
+	munmap(rw_ro, 2 * page);
 	expect_region(_metadata, d);
 }
 

@@ -62,4 +62,4 @@ main() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/fuzz.log"
-tests/summary.sh "$BUILD/fuzz.log"
+tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/fuzz.log"

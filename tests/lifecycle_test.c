@@ -207,9 +207,12 @@ TEST_F_TIMEOUT(valid_size, load, 120)
 
 /*
  * Invalid sizes: EINVAL (ERANGE where the number does not fit an
- * unsigned long), and nothing is left behind.
+ * unsigned long: the kernel's parameter parser says so), one error line
+ * in the kernel log that names the parameter, and nothing is left
+ * behind.
  */
 FIXTURE(invalid_size) {
+	int kmsg;	/* read from the kernel log's end at setup */
 };
 
 FIXTURE_VARIANT(invalid_size) {
@@ -236,16 +239,51 @@ FIXTURE_VARIANT_ADD(invalid_size, last_wins) { "size=4096 size=0" };
 FIXTURE_SETUP(invalid_size)
 {
 	start_unloaded(_metadata);
+	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, self->kmsg);
+	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));
 }
 
 FIXTURE_TEARDOWN(invalid_size)
 {
+	close(self->kmsg);
 	leave_unloaded();
+}
+
+/*
+ * The kernel's error lines (level err or worse; a record starts with
+ * "PRIORITY,"), since @fd last read: how many, the last in @line.
+ * EPIPE: records were lost before being read; the next read goes on.
+ */
+static int kmsg_errors(int fd, char *line, size_t len)
+{
+	char rec[4096], *text;
+	int n = 0;
+	ssize_t got;
+
+	line[0] = 0;
+	while ((got = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (got < 0 && errno == EPIPE)) {
+		if (got < 0 || atoi(rec) > 3)
+			continue;
+		rec[got] = 0;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		snprintf(line, len, "%.*s", (int)strcspn(text, "\n"), text);
+		n++;
+	}
+	return n;
 }
 
 TEST_F(invalid_size, load)
 {
+	char line[256];
+
 	ASSERT_EQ(-(variant->err ?: EINVAL), load(mymem_ko(), variant->params));
+	ASSERT_EQ(1, kmsg_errors(self->kmsg, line, sizeof(line)))
+		TH_LOG("the last: %s", line);
+	ASSERT_EQ(0, strncmp(line, "mymem: ", 7)) TH_LOG("%s", line);
+	ASSERT_NE(NULL, strstr(line, "size")) TH_LOG("%s", line);
 	expect_absent(_metadata);
 	ASSERT_EQ(-ENOENT, unload("mymem"));
 }

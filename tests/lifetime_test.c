@@ -4,7 +4,9 @@
  * one user at a time: 200 loads and unloads in a row; unload attempts
  * racing with processes that open, map, or (mymem_test) call the API;
  * descriptors closed while other threads are blocked inside the device
- * on them; processes that exit, or are killed, with live maps.  An
+ * on them; processes that exit, or are killed, with live maps; a stalled
+ * reader that must block no other reader, and a stalled write that the
+ * atomic ioctls must see whole or not at all.  An
  * unload must be refused (EWOULDBLOCK) for as long as anything can still
  * reach the module, and everything that reached it must keep working;
  * a use-after-unload would oops, which fails the VM run.
@@ -275,6 +277,10 @@ TEST_F_TIMEOUT(race, unload, 120)
 	ASSERT_EQ(0, c->err[0]) TH_LOG("%s", c->err);
 	TH_LOG("unloads: %lu refused, %lu done; users: %lu served, %lu not",
 	       refused, unloaded, c->uses, c->misses);
+	/* The race happened: unloads done, users served and turned away. */
+	ASSERT_LT(0, unloaded);
+	ASSERT_LT(0, c->uses);
+	ASSERT_LT(0, c->misses);
 	expect_unload(_metadata);
 }
 
@@ -292,6 +298,7 @@ struct blocked {
 	size_t page;
 	atomic_int tid[3];
 	long long ret[3];
+	uint64_t fetch_add_old;
 	atomic_bool done[3];
 };
 
@@ -310,6 +317,7 @@ static void *blocked_call(struct blocked *b, int which)
 		break;
 	case 2:
 		b->ret[2] = sysret(ioctl(b->fd, MYMEM_IOC_FETCH_ADD, &fa));
+		b->fetch_add_old = fa.old;
 		break;
 	}
 	atomic_store(&b->done[which], true);
@@ -387,6 +395,7 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	struct uffdio_copy copy = { 0 };
 	pthread_t threads[3];
 	uint8_t *src, *check;
+	uint64_t word;
 	int uffd, i;
 
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -443,6 +452,10 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	ASSERT_LE(0, b.fd);
 	ASSERT_EQ(b.page, sysret(pread(b.fd, check, b.page, 0)));
 	ASSERT_EQ(b.page, buf_mismatch(check, src, b.page));
+	/* The FETCH_ADD found the zeroed word and left it 1. */
+	ASSERT_EQ(0, b.fetch_add_old);
+	ASSERT_EQ(8, sysret(pread(b.fd, &word, 8, 3 * b.page)));
+	ASSERT_EQ(1, word);
 	close(b.fd);
 	expect_unload(_metadata);
 	close(uffd);
@@ -526,6 +539,211 @@ TEST_F(life, exit_with_maps)
 		ASSERT_EQ(i + 1, words[i]);
 	}
 	expect_unload(_metadata);
+}
+
+/*
+ * Stalls that hold up no one they need not, and hold up what they must.
+ * A reader whose buffer is a userfaultfd page stops inside its copy:
+ * another reader still reads.  A write whose source's second page is
+ * such a page stops half way; a FETCH_ADD on a word of its first half,
+ * then a CMPXCHG on one of its second, from another thread, must find it
+ * whole or not begun: both run before it, or wait for it, or the first
+ * runs before and the second after; never the first after and the
+ * second before.
+ */
+
+/* A userfaultfd reporting the missing pages of [@start, +@len), or -1. */
+static int uffd_missing(void *start, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+		.range = { .start = (uintptr_t)start, .len = len },
+	};
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd >= 0 && (ioctl(uffd, UFFDIO_API, &api) ||
+			  ioctl(uffd, UFFDIO_REGISTER, &reg))) {
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+/* Resolves the missing page at @dst with the page at @src. */
+static int uffd_fill(int uffd, void *dst, const void *src)
+{
+	struct uffdio_copy copy = {
+		.dst = (uintptr_t)dst,
+		.src = (uintptr_t)src,
+		.len = page_size(),
+	};
+
+	return ioctl(uffd, UFFDIO_COPY, &copy);
+}
+
+struct stalled_read {
+	int fd;
+	uint8_t *buf;
+	long long ret;
+	atomic_bool done;
+};
+
+static void *read_first_page(void *arg)
+{
+	struct stalled_read *r = arg;
+
+	r->ret = sysret(pread(r->fd, r->buf, page_size(), 0));
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(life, stalled_reader_blocks_no_reader, 60)
+{
+	const size_t page = page_size();
+	struct stalled_read a = { 0 }, b = { 0 };
+	uint8_t *src = malloc(page), *other = malloc(page);
+	pthread_t ta, tb;
+	int uffd, i;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, other);
+	a.buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a.buf);
+	b.buf = other;
+	uffd = uffd_missing(a.buf, page);
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, load(mymem_ko(), ""));
+	a.fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, a.fd);
+	b.fd = a.fd;
+	pattern_fill(src, 0, page, 5);
+	ASSERT_EQ(page, sysret(pwrite(a.fd, src, page, 0)));
+
+	ASSERT_EQ(0, pthread_create(&ta, NULL, read_first_page, &a));
+	ASSERT_EQ((uintptr_t)a.buf, next_fault(uffd, 10000));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, read_first_page, &b));
+	for (i = 0; i < 10000 && !atomic_load(&b.done); i++)
+		usleep(1000);
+	ASSERT_TRUE(atomic_load(&b.done)) TH_LOG("the second reader waits");
+	ASSERT_FALSE(atomic_load(&a.done));
+	ASSERT_EQ(page, b.ret);
+	ASSERT_EQ(page, pattern_mismatch(b.buf, 0, page, 5));
+
+	/* The first one then reads the same. */
+	memset(other, 0, page);
+	ASSERT_EQ(0, uffd_fill(uffd, a.buf, other));
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ASSERT_EQ(page, a.ret);
+	ASSERT_EQ(page, pattern_mismatch(a.buf, 0, page, 5));
+	close(a.fd);
+	expect_unload(_metadata);
+	close(uffd);
+	munmap(a.buf, page);
+	free(src);
+	free(other);
+}
+
+struct half_write {
+	int fd;
+	uint8_t *src;		/* two pages, the second a userfaultfd one */
+	long long write_ret, fetch_add_ret, cmpxchg_ret;
+	struct mymem_fetch_add fa;
+	struct mymem_cmpxchg cx;
+	atomic_int tid;
+	atomic_bool atomics_done;
+};
+
+static void *write_two_pages(void *arg)
+{
+	struct half_write *h = arg;
+
+	h->write_ret = sysret(pwrite(h->fd, h->src, 2 * page_size(), 0));
+	return NULL;
+}
+
+static void *fetch_add_then_cmpxchg(void *arg)
+{
+	struct half_write *h = arg;
+
+	atomic_store(&h->tid, gettid());
+	h->fetch_add_ret = sysret(ioctl(h->fd, MYMEM_IOC_FETCH_ADD, &h->fa));
+	h->cmpxchg_ret = sysret(ioctl(h->fd, MYMEM_IOC_CMPXCHG, &h->cx));
+	atomic_store(&h->atomics_done, true);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(life, stalled_write_is_atomic_to_fetch_add_and_cmpxchg, 60)
+{
+	const size_t page = page_size();
+	struct half_write h = { 0 };
+	uint8_t *pattern = malloc(2 * page);
+	uint64_t w0, w1, word0, word1;
+	pthread_t writer, atomics;
+	int uffd, i, tid;
+
+	ASSERT_NE(NULL, pattern);
+	pattern_fill(pattern, 0, 2 * page, 9);
+	memcpy(&w0, pattern, 8);
+	memcpy(&w1, pattern + page, 8);
+	ASSERT_NE(0, w0);
+	ASSERT_NE(0, w1);
+	h.src = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, h.src);
+	memcpy(h.src, pattern, page);
+	uffd = uffd_missing(h.src + page, page);
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, load(mymem_ko(), ""));
+	h.fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, h.fd);
+	/* On the zeroed region: add 1 to word 0, make the word at page ~w1. */
+	h.fa = (struct mymem_fetch_add){ .offset = 0, .value = 1 };
+	h.cx = (struct mymem_cmpxchg){ .offset = page, .desired = ~w1 };
+
+	ASSERT_EQ(0, pthread_create(&writer, NULL, write_two_pages, &h));
+	ASSERT_EQ((uintptr_t)(h.src + page), next_fault(uffd, 10000));
+	ASSERT_EQ(0, pthread_create(&atomics, NULL, fetch_add_then_cmpxchg,
+				    &h));
+	/* They finish, or wait (D) for the write. */
+	for (i = 0; i < 10000 && !atomic_load(&h.atomics_done); i++) {
+		tid = atomic_load(&h.tid);
+		if (tid && thread_state(tid) == 'D')
+			break;
+		usleep(1000);
+	}
+	ASSERT_LT(i, 10000);
+	ASSERT_EQ(0, uffd_fill(uffd, h.src + page, pattern + page));
+	pthread_join(writer, NULL);
+	pthread_join(atomics, NULL);
+	ASSERT_EQ(2 * page, h.write_ret);
+	ASSERT_EQ(0, h.fetch_add_ret);
+	ASSERT_EQ(0, h.cmpxchg_ret);
+	ASSERT_EQ(8, sysret(pread(h.fd, &word0, 8, 0)));
+	ASSERT_EQ(8, sysret(pread(h.fd, &word1, 8, page)));
+	TH_LOG("FETCH_ADD old %#llx, CMPXCHG old %#llx; words %#llx %#llx",
+	       (unsigned long long)h.fa.old, (unsigned long long)h.cx.old,
+	       (unsigned long long)word0, (unsigned long long)word1);
+
+	if (h.fa.old == 0) {
+		/* The FETCH_ADD went first; the CMPXCHG before or after. */
+		ASSERT_TRUE(h.cx.old == 0 || h.cx.old == w1);
+		ASSERT_EQ(w0, word0);
+		ASSERT_EQ(w1, word1);
+	} else {
+		/* Both after the write. */
+		ASSERT_EQ(w0, h.fa.old);
+		ASSERT_EQ(w1, h.cx.old);
+		ASSERT_EQ(w0 + 1, word0);
+		ASSERT_EQ(w1, word1);
+	}
+	close(h.fd);
+	expect_unload(_metadata);
+	close(uffd);
+	munmap(h.src, 2 * page);
+	free(pattern);
 }
 
 TEST_HARNESS_MAIN

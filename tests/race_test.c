@@ -384,6 +384,10 @@ TEST_F_TIMEOUT(torn, uniform_reads, 120)
 	       TORN_WRITERS, TORN_READERS, t->span, TORN_SECONDS, t->writes,
 	       t->reads, t->torn, patterns);
 	ASSERT_EQ(0, t->failed_calls);
+	/* The race happened: writes, reads, and reads that saw them change. */
+	ASSERT_LT(0, t->writes);
+	ASSERT_LT(0, t->reads);
+	ASSERT_LE(2, patterns);
 	ASSERT_EQ(0, t->torn)
 		TH_LOG("first torn read: %#x up to offset %zu, then %#x",
 		       t->tear_before, t->tear_off, t->tear_after);

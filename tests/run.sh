@@ -68,8 +68,9 @@ main() {
 		'/struct mymem_fetch_add {/,/};/s/__u64 value;/unsigned long value;/'
 	tap_check "ABI layout check catches implicit padding" abi_check_catches \
 		'/struct mymem_cmpxchg {/,/};/s/__u64 offset;/&\n\t__u32 flags;/'
-	# The other parts' own host-side tests.
-	# The harness's self-test boots 4 guests at once.  On our debug
+	# The verdict's own test, then the other parts' host-side tests.
+	tap_nest tests/test-tap.sh tests/test-tap.sh
+	# The harness's self-test boots 6 guests at once.  On our debug
 	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
 	# early (docs/reliability.md), and the harness is the same on the
 	# distro kernel, so it is tested there.
@@ -89,4 +90,4 @@ main() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/test.log"
-tests/summary.sh "$BUILD/test.log"
+tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/test.log"

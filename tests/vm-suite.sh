@@ -7,7 +7,7 @@
 # $MYMEM_TESTS (default /mymem/tests); /results is copied back.
 #
 # Order: the tests of the device with mymem loaded once at the default
-# size, then the in-kernel selftest, then lifecycle_test and
+# size, then the in-kernel selftest and race, then lifecycle_test and
 # lifetime_test, which load and unload mymem themselves and so must
 # disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
@@ -70,11 +70,11 @@ write_past_end() {
 		head -c $SIZE "$W/big" | cmp - /dev/mymem
 }
 
-# The in-kernel API checks of mymem_test, their KTAP relayed from the
-# kernel log: timestamps and the "mymem_test: " prefix stripped.
-selftest() {
+# mymem_test loaded with PARAMS, its KTAP relayed from the kernel log:
+# timestamps and the "mymem_test: " prefix stripped.
+mymem_test() {
 	before=$(dmesg | wc -l)
-	insmod /mymem/mymem_test.ko run=selftest
+	insmod /mymem/mymem_test.ko "$@"
 	status=$?
 	dmesg | tail -n +$((before + 1)) |
 		sed -n 's/^\[[^]]*\] mymem_test: //p'
@@ -93,7 +93,12 @@ tap_check "shell: dd in, cat out, cmp" roundtrip_whole
 tap_check "shell: dd pieces with bs/seek/count/skip" roundtrip_pieces
 tap_check "shell: dd reads stop at the end" read_at_end
 tap_check "shell: writing past the end: No space left on device" write_past_end
-tap_nest "mymem_test run=selftest" selftest
+tap_nest "mymem_test run=selftest" mymem_test run=selftest
+tap_check "unload mymem_test" rmmod mymem_test
+# The API under concurrency: 8 kthreads x 20,000 increments of one word,
+# each mode once; the count must be exact (unlocked: never above).
+tap_nest "mymem_test run=race: 8 kthreads, every mode" \
+	mymem_test run=race workers=8 iters=20000 runs=1
 tap_check "unload mymem_test" rmmod mymem_test
 tap_check "unload mymem" rmmod mymem
 # Loads and unloads mymem itself too; on KERNEL=debug only (else a SKIP).

@@ -3,9 +3,12 @@
 #
 #   vm/selftest.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
-# Boots four guests at once (so it stays near 30 s under TCG): a job that
+# Boots six guests at once (so it stays near 30 s under TCG): a job that
 # checks the guest's layout, writes /results and exits 3; a clean job that
-# exits 0; a job that puts a WARNING in the kernel log; a job that hangs.
+# exits 0; jobs that put a WARNING and a "kernel BUG at" in the kernel
+# log; a job that powers the guest off, so that no exit status comes; a
+# job that hangs.  Then, without a guest, the report lines of the console
+# scan (kernel-problems.txt) against real reports and boot banners.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +39,8 @@ exit $((3 + 10 * fail))
 EOF
 printf '#!/bin/sh\necho clean\n' >"$tmp/clean.sh"
 printf '#!/bin/sh\necho "WARNING: vm selftest" >/dev/kmsg\n' >"$tmp/warn.sh"
+printf '#!/bin/sh\necho "kernel BUG at vm/selftest.sh:1!" >/dev/kmsg\n' >"$tmp/bug.sh"
+printf '#!/bin/sh\npoweroff -f\n' >"$tmp/poweroff.sh"
 printf '#!/bin/sh\nsleep 600\n' >"$tmp/hang.sh"
 
 # run NAME RUN.SH-OPTIONS... : boot in the background, status to NAME.rc.
@@ -52,6 +57,8 @@ run layout --out "$tmp/results" --add "$(command -v seq)=/mymem/bin/hostseq" \
 	-- "$tmp/layout.sh" "two words" "it's" "$kver"
 run clean -- "$tmp/clean.sh"
 run warn -- "$tmp/warn.sh"
+run bug -- "$tmp/bug.sh"
+run poweroff -- "$tmp/poweroff.sh"
 run hang --timeout 15 -- "$tmp/hang.sh"
 wait
 
@@ -68,10 +75,11 @@ tap() {
 	fi
 }
 rc() { cat "$tmp/$1.rc"; }
+: >"$tmp/scan.err"
 
 # Each check's status goes to tap, so a failing one must not end us.
 set +e
-echo "1..7"
+echo "1..11"
 [ "$(rc layout)" = 3 ]
 tap $? "the job's exit status (3) is run.sh's" layout
 ! grep -q '^guest: FAIL' "$tmp/layout.out" && grep -q '^guest: ok' "$tmp/layout.out"
@@ -85,6 +93,54 @@ grep -q '^vm: kernel .*, accel ' "$tmp/clean.err"
 tap $? "run.sh names the kernel and accelerator" clean
 [ "$(rc warn)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*WARNING: vm selftest' "$tmp/warn.err"
 tap $? "a WARNING in the kernel log fails the run (126)" warn
+[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/selftest.sh:1!' "$tmp/bug.err"
+tap $? "a kernel BUG at in the kernel log fails the run (126)" bug
+[ "$(rc poweroff)" = 125 ] && grep -q '^vm: FAIL: the guest stopped without an exit status' "$tmp/poweroff.err"
+tap $? "a guest that stops before the job's status is sent fails the run (125)" poweroff
 [ "$(rc hang)" = 124 ] && grep -q '^vm: FAIL: time limit' "$tmp/hang.err"
 tap $? "a hung job is stopped at the time limit (124)" hang
+
+# Lines of real reports (6.1 and 6.12 formats) that must fail a run, and
+# boot lines of the debug kernels that must not.
+cat >"$tmp/reports" <<'EOF'
+[   10.000001] kernel BUG at mm/slub.c:379!
+[   10.000002] invalid opcode: 0000 [#1] PREEMPT SMP KASAN NOPTI
+[   10.000003] BUG: unable to handle page fault for address: ffffc90000400000
+[   10.000004] Oops: 0002 [#1] PREEMPT SMP NOPTI
+[   10.000005] general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1]
+[   10.000006] WARNING: CPU: 1 PID: 97 at kernel/jump_label.c:829 jump_label_module_notify+0x1f/0x90
+[   10.000007] Kernel panic - not syncing: Fatal exception
+[   10.000008] Call Trace:
+[   10.000009] UBSAN: shift-out-of-bounds in drivers/char/mymem.c:100:9
+[   10.000010] BUG: KASAN: slab-out-of-bounds in mymem_read+0x1/0x2 [mymem]
+[   10.000011] BUG: KCSAN: data-race in mymem_write / mymem_read
+[   10.000012] kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+[   10.000013] INFO: task insmod:123 blocked for more than 120 seconds.
+[   10.000014] WARNING: possible circular locking dependency detected
+[   10.000015] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+[   10.000016] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [insmod:123]
+[   10.000017] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1
+[   10.000018] DEBUG_LOCKS_WARN_ON(1)
+unreferenced object 0xffff888003a1b000 (size 64):
+[   10.000019] kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE
+[   10.000020] kmemleak: Cannot allocate a kmemleak_object structure
+kmemleak: scan failed
+EOF
+cat >"$tmp/banners" <<'EOF'
+[    0.000000] kasan: KernelAddressSanitizer initialized (generic)
+[    0.000001] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
+[    0.000002] ... MAX_LOCKDEP_SUBCLASSES:  8
+[    0.000003] kmemleak: Kernel memory leak detector initialized (mem pool available: 15838)
+[    0.000004] kcsan: enabled early
+[    1.000000] mymem-vm: job /mymem/job/vm-suite.sh starts
+[    2.000000] mymem: 524288 bytes at /dev/mymem
+[    3.000000] reboot: Power down
+EOF
+# (grep's 1: no line selected; 2, an error, fails too.)
+grep -v -E -f "$here/kernel-problems.txt" "$tmp/reports" >"$tmp/scan.out"
+[ $? = 1 ]
+tap $? "every kind of kernel report is a problem line (kernel-problems.txt)" scan
+grep -E -f "$here/kernel-problems.txt" "$tmp/banners" >"$tmp/scan.out"
+[ $? = 1 ]
+tap $? "boot banners of the debug kernels and our own lines are not" scan
 [ "$failed" -eq 0 ]

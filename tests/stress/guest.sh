@@ -23,9 +23,7 @@ export FIO_LOOPS
 # fio_run FILE REGIONS LENGTH: FILE on REGIONS regions at once, one fio
 # each, on the first LENGTH bytes of each equal part of the device (see
 # whole.fio).  fio's JSON reports become TAP, a case per job and region,
-# fio's complaints diagnostics.  fio's verification reads back every
-# block a job writes, so the bytes written are the bytes verified; a job
-# that moved nothing fails, since it checked nothing.
+# fio's complaints diagnostics (tests/stress/fio-tap.awk).
 fio_run() {
 	start=$(date +%s)
 	part=$((size / $2))
@@ -43,37 +41,8 @@ fio_run() {
 		wait "$pid" || status=1
 	done
 	cat "$tap_tmp"/fio.*.err | sed 's/^/# /'
-	awk -v part="$part" -v secs=$(($(date +%s) - start)) '
-	FNR == 1 {
-		region = FILENAME
-		sub(/.*fio\./, "", region)
-		region = (region + 0) * part
-	}
-	/"jobname" :/ {
-		split($0, q, "\"")
-		n++
-		name[n] = q[4] " at " region
-	}
-	/"error" :/ { err[n] = $3 + 0 }
-	/"(read|write|trim|sync)" : \{/ { split($0, q, "\""); dir = q[2] }
-	/"io_bytes" :/ && dir == "write" { written[n] = $3 + 0 }
-	/"total_ios" :/ && (dir == "read" || dir == "write") { ios[n] += $3 + 0 }
-	END {
-		print "TAP version 13"
-		print "1.." n
-		for (i = 1; i <= n; i++) {
-			bad = err[i] || !written[i]
-			printf "%s %d %s: %.0f I/Os, %.0f bytes verified%s\n",
-				bad ? "not ok" : "ok", i, name[i], ios[i],
-				written[i], err[i] ? ", error " err[i] : ""
-			ops += ios[i]
-			bytes += written[i]
-			failed += bad
-		}
-		printf "# verified: %.0f ops, %.0f bytes, %d s\n", ops, bytes, secs
-		exit failed || !n
-	}
-	' "$tap_tmp"/fio.*.json || status=1
+	awk -v part="$part" -v secs=$(($(date +%s) - start)) -f "$S/fio-tap.awk" \
+		"$tap_tmp"/fio.*.json || status=1
 	rm -f "$tap_tmp"/fio.*
 	return $status
 }
