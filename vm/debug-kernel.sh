@@ -71,6 +71,8 @@ debug_config() {
 	case "$1" in
 	debug)
 		# KASAN_VMALLOC: mymem's region is vmalloc_user() memory.
+		# USERFAULTFD: the suite's stalled user copies, so that lockdep
+		# and might_fault() see mymem's copies stop in a fault.
 		echo --enable KASAN --enable KASAN_GENERIC --enable KASAN_INLINE \
 			--disable KASAN_OUTLINE --enable KASAN_VMALLOC \
 			--enable PROVE_LOCKING --enable DEBUG_ATOMIC_SLEEP \
@@ -82,7 +84,8 @@ debug_config() {
 			--disable DEBUG_KMEMLEAK_DEFAULT_OFF \
 			--disable DEBUG_KMEMLEAK_AUTO_SCAN \
 			--enable FAULT_INJECTION --enable FAILSLAB \
-			--enable FAIL_PAGE_ALLOC --enable FAULT_INJECTION_DEBUG_FS
+			--enable FAIL_PAGE_ALLOC --enable FAULT_INJECTION_DEBUG_FS \
+			--enable USERFAULTFD
 		;;
 	kcsan)
 		# The defaults (report a race only when the value changed,
