@@ -37,6 +37,8 @@ else
 fi
 icount=${ICOUNT:-$([ "${ACCEL:-tcg}" = kvm ] && echo 0 || echo 1)}
 
+# Taken before the guests run, so that an edit meanwhile is not its.
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 results=${RESULTS:-results}
 raw=$results/raw
 # HOST=1: on this machine's running kernel instead of the VM's
@@ -106,7 +108,7 @@ fi
 	echo "accel=${ACCEL:-tcg}"
 	[ "$host" = 1 ] || echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
-	echo "commit=$(git describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "commit=$commit"
 	echo "quick=${QUICK:-0}"
 } >>"$raw/env.txt"
 # The exports of this build, with their CRCs (CONFIG_MODVERSIONS).
