@@ -29,7 +29,7 @@ esac
 # and cost as much again, so it runs once; the wall-clock steps run RUNS
 # times.
 if [ "${QUICK:-0}" = 1 ]; then
-	trials=200 workers=16 iters=5000 runs=1 bench_runs=1 sweep_iters=2000
+	trials=100 workers=16 iters=5000 runs=1 bench_runs=1 sweep_iters=2000
 	limit=300 icount_limit=300
 else
 	trials=1000 workers=50 iters=150000 runs=3 bench_runs=1 sweep_iters=20000
@@ -105,7 +105,7 @@ fi
 
 # What only the host knows about the run.
 {
-	echo "accel=${ACCEL:-tcg}"
+	echo "accel=$([ "$host" = 1 ] && echo host || echo "${ACCEL:-tcg}")"
 	[ "$host" = 1 ] || echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit=$commit"

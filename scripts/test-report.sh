@@ -210,6 +210,20 @@ check "no modes.txt: every figure is of env.txt's accel" sh -c "
 	grep -Fq '| 1-byte read(): mymem / /dev/zero (time) | 0.90x | 0.90-0.91x (2 runs, 1.0%) | tcg |' '$D/REPORT.md' &&
 	! grep -q '| icount |' '$D/REPORT.md'"
 
+fresh scaleruns
+D=$T/scaleruns
+# runs 2 and 3 of the scale: 9,600 / 400 = 24.00x and 600 / 400 = 1.50x
+for r in 2:9600.0 3:600.0; do
+	printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
+		'user,mymem,read,524288,1,100,1e6,1e6,2e6,400.0' \
+		"user,mymem,read,524288,2,200,1e6,1e6,2e6,${r#*:}" \
+		>"$D/raw/scale-user-${r%%:*}.csv"
+done
+run "$D"
+check "read scaling over 3 runs: the median run's 1.50x, the spread beside it" sh -c "
+	grep -Fq '| 512 KiB pread: 2 threads / 1 (aggregate MB/s) | 1.50x | 1.10-24.00x (3 runs, 2081.8%) | tcg |' '$D/REPORT.md' &&
+	grep -q 'Run 3 of 3, the one with the median ratio' '$D/REPORT.md'"
+
 # --- sentences printed only where the figures support them ----------
 
 # null's 1-byte write at 1,250 ns: 1,400 / 1,250 = 1.12x, a close miss
