@@ -1090,6 +1090,11 @@ def q1_throughput(data):
                    f" At 512 KiB that gives {num(top)} MB/s, against "
                    f"{num(mb_s(SMALL, fixed), 2)} MB/s at 1 byte.")
     out += floor_text(data)
+    if mode_of(data, "bench-user.csv") == "icount":
+        out += ["", "Under -icount these ns are counted instructions and "
+                "these MB/s bytes per 1,000 of them (a rep movsb moves one "
+                "byte an instruction): a measure of work, not the speed "
+                "of this machine or of hardware."]
     out += ["", ops_table(data), "", ops_verdict(data, "user", "mymem",
                                                  "Through the system calls")]
     out += ["", ops_verdict(data, "kernel", "api",
