@@ -55,7 +55,7 @@ main() {
 	done
 	tap_check "ABI layout: -m32 = -m64" abi_same_layout
 	# The other parts' own host-side tests.
-	# The harness's self-test boots 4 guests at once.  On our debug
+	# The harness's self-test boots 5 guests at once.  On our debug
 	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
 	# early (docs/reliability.md), and the harness is the same on the
 	# distro kernel, so it is tested there.

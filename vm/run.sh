@@ -86,6 +86,10 @@ tcg | kvm | auto) ;;
 	exit 64
 	;;
 esac
+if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
+	echo "vm: --icount needs TCG, not ACCEL=kvm" >&2
+	exit 64
+fi
 
 "$here/setup.sh" base >&2 || die "setup failed"
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
@@ -377,18 +381,12 @@ if [ ${#runs[@]} -gt 20 ]; then
 	rm -rf "${runs[@]:0:${#runs[@]}-20}"
 fi
 accel=$ACCEL
-if [ "$accel" = auto ]; then
+# -icount is TCG's: ACCEL=auto takes it without probing KVM.
+if [ "$icount" = 1 ]; then
+	accel=icount smp=1
+elif [ "$accel" = auto ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
 	accel="$accel (auto, KVM $probe_note)"
-fi
-if [ "$icount" = 1 ]; then
-	case "${accel%% *}" in
-	kvm)
-		echo "vm: --icount needs TCG, not ACCEL=$ACCEL" >&2
-		exit 64
-		;;
-	esac
-	accel=icount smp=1
 fi
 echo "vm: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
 

@@ -3,9 +3,10 @@
 #
 #   vm/selftest.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
-# Boots four guests at once (so it stays near 30 s under TCG): a job that
+# Boots five guests at once (so it stays near 30 s under TCG): a job that
 # checks the guest's layout, writes /results and exits 3; a clean job that
-# exits 0; a job that puts a WARNING in the kernel log; a job that hangs.
+# exits 0; a job that puts a WARNING in the kernel log; a job that hangs;
+# one under --icount.  Then --icount with ACCEL=kvm, refused at once.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +54,8 @@ run layout --out "$tmp/results" --add "$(command -v seq)=/mymem/bin/hostseq" \
 run clean -- "$tmp/clean.sh"
 run warn -- "$tmp/warn.sh"
 run hang --timeout 15 -- "$tmp/hang.sh"
+printf '#!/bin/sh\nnproc\n' >"$tmp/nproc.sh"
+run icount --icount -- "$tmp/nproc.sh"
 wait
 
 n=0 failed=0
@@ -71,7 +74,7 @@ rc() { cat "$tmp/$1.rc"; }
 
 # Each check's status goes to tap, so a failing one must not end us.
 set +e
-echo "1..7"
+echo "1..9"
 [ "$(rc layout)" = 3 ]
 tap $? "the job's exit status (3) is run.sh's" layout
 ! grep -q '^guest: FAIL' "$tmp/layout.out" && grep -q '^guest: ok' "$tmp/layout.out"
@@ -87,4 +90,10 @@ tap $? "run.sh names the kernel and accelerator" clean
 tap $? "a WARNING in the kernel log fails the run (126)" warn
 [ "$(rc hang)" = 124 ] && grep -q '^vm: FAIL: time limit' "$tmp/hang.err"
 tap $? "a hung job is stopped at the time limit (124)" hang
+[ "$(rc icount)" = 0 ] && [ "$(cat "$tmp/icount.out")" = 1 ] &&
+	grep -q '^vm: kernel .*, accel icount, 1 cpus' "$tmp/icount.err"
+tap $? "--icount boots one vCPU and says accel icount" icount
+ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
+[ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
+tap $? "--icount with ACCEL=kvm is a usage error (64)"
 [ "$failed" -eq 0 ]
