@@ -383,6 +383,28 @@ run "$D"
 check "each read as fast with two readers: they did not overlap" \
 	grep -q 'mostly did not run at the same time' "$D/REPORT.md"
 
+# the same per-read times with a control that scales 1.90x
+cp "$T/control/raw/scale-control.csv" "$D/raw/"
+run "$D"
+check "readers not slowing each other: the control does not 'point at the device'" \
+	sh -c "! grep -q 'points at the device' '$D/REPORT.md' &&
+	grep -q 'do not show the device limiting it' '$D/REPORT.md'"
+
+# ioctl at 200,000 incr/s: 2.00x mutex, missed; races on the wall clock
+# and the 1-byte read() under icount are not one yardstick
+fresh slowioctl
+D=$T/slowioctl
+sed -i 's/^\(user,ioctl,.*\),[0-9]*$/\1,200000/' "$D/raw/race-user.csv"
+run "$D"
+check "ioctl / mutex missed: no per-increment cost in icount 1-byte read()s" sh -c "
+	grep -Fq '| race: ioctl / mutex (incr/s) | 2.00x |' '$D/REPORT.md' &&
+	! grep -q 'x a 1-byte read()' '$D/REPORT.md' &&
+	grep -q 'With 50 threads on 2 CPUs' '$D/REPORT.md'"
+rm "$D/raw/modes.txt"
+run "$D"
+check "the same on one clock: the per-increment cost in 1-byte read()s" \
+	grep -q 'x a 1-byte read()' "$D/REPORT.md"
+
 fresh badnum
 sed -i '3s/,1400,/,fast,/' "$T/badnum/raw/bench-user.csv"
 run "$T/badnum"
