@@ -1,93 +1,163 @@
 #!/bin/sh
 # Runs in the VM guest (see scripts/run.sh): the experiments of `make run`,
-# user side and kernel side in one boot, raw results into /results.
+# raw results into /results.
 #
-#   experiments.sh WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#   experiments.sh STEPS TRIALS WORKERS ITERS RUNS SWEEP_ITERS
 #
-# WHAT is "all" or "bench".  Progress goes to stdout, one line a step.
-# MYMEM_RESULTS (default /results) and MYMEM_MODULES (where mymem.ko and
-# mymem_test.ko are, default /mymem) let scripts/host.sh run it on a real
-# machine.
+# STEPS is a comma-separated list of modorder, bench, kbench, scale, race,
+# sweep, krace, or "all" (every step) or "bench" (all but the races).
+# scripts/run.sh runs the single-threaded steps in one guest and the
+# parallel ones in another, as each needs its own kind of clock.  bench,
+# kbench and scale are repeated RUNS times: run 1 writes NAME.csv, run N
+# NAME-N.csv.  Progress goes to stdout, one line a step.  MYMEM_RESULTS
+# (default /results) and MYMEM_MODULES (where mymem.ko and mymem_test.ko
+# are, default /mymem) let scripts/host.sh run it on a real machine.
 set -eu
 
-what=$1 trials=$2 workers=$3 iters=$4 runs=$5 sweep_iters=$6
+steps=$1 trials=$2 workers=$3 iters=$4 runs=$5 sweep_iters=$6
 out=${MYMEM_RESULTS:-/results}
 mods=${MYMEM_MODULES:-/mymem}
 kver=$(uname -r)
 extra=/lib/modules/$kver/extra
-steps=$([ "$what" = all ] && echo 7 || echo 4)
+case "$steps" in
+all) steps=modorder,bench,scale,kbench,race,sweep,krace ;;
+bench) steps=modorder,bench,scale,kbench ;;
+esac
+for s in $(echo "$steps" | tr , ' '); do
+	case "$s" in
+	modorder | bench | kbench | scale | race | sweep | krace) ;;
+	*) echo "experiments.sh: unknown step '$s'" >&2; exit 2 ;;
+	esac
+done
+nsteps=$(echo "$steps" | tr , '\n' | wc -l)
 step=0
 
 progress() {
 	step=$((step + 1))
-	echo "[$step/$steps] $*"
+	echo "[$step/$nsteps] $*"
 }
+
+wants() {
+	case ",$steps," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+# run_file NAME N: the file of run N of NAME.csv
+run_file() {
+	if [ "$2" = 1 ]; then echo "$out/$1.csv"; else echo "$out/$1-$2.csv"; fi
+}
+
+clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
+# With tsc=reliable the kernel starts on tsc-early and switches to the
+# refined tsc about a second into the boot: benchmarks wait for it, so
+# that no run straddles the switch.
+i=0
+while [ "$(cat "$clocksource")" = tsc-early ] && [ $i -lt 10 ]; do
+	sleep 1
+	i=$((i + 1))
+done
 
 {
 	echo "kernel=$kver"
 	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "nproc=$(nproc)"
-	echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	echo "clocksource=$(cat "$clocksource")"
+	# What picks the kernel's copy routines (x86: rep movsb with erms).
+	echo "copy_flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 |
+		tr ' ' '\n' | grep -x -E 'rep_good|erms|fsrm' | tr '\n' ' ' | sed 's/ $//')"
 	echo "params=trials=$trials workers=$workers iters=$iters runs=$runs sweep_iters=$sweep_iters"
 } >>"$out/env.txt"
 
-progress "module load order: insmod mymem_test before mymem, then modprobe"
-{
-	echo "\$ insmod mymem_test.ko        # before mymem"
-	insmod "$mods/mymem_test.ko" run=selftest 2>&1 && echo "(loaded?!)" || true
-	dmesg | grep -m 3 'mymem_test: Unknown symbol' || true
+# modprobe finds the modules through depmod's index.
+install_modules() {
 	mkdir -p "$extra"
 	cp "$mods/mymem.ko" "$mods/mymem_test.ko" "$extra/"
-	echo "\$ depmod && modprobe mymem_test run=selftest"
 	depmod
-	grep mymem "/lib/modules/$kver/modules.dep"
-	modprobe mymem_test run=selftest
-	echo "\$ lsmod"
-	lsmod | grep -E '^(Module|mymem)'
-	echo "\$ rmmod mymem                 # while mymem_test uses it"
-	rmmod mymem 2>&1 || true
-	echo "\$ modprobe -r mymem_test      # takes mymem with it"
-	modprobe -r mymem_test
-	echo "\$ lsmod | grep -c mymem"
-	lsmod | grep -c mymem || true
-} >"$out/modorder.txt" 2>&1
-dmesg | sed -n 's/.*mymem_test: //p' | sed -n '/^KTAP/,/^# /p' >"$out/selftest.txt"
+}
+
+if wants modorder; then
+	progress "module load order: insmod mymem_test before mymem, then modprobe"
+	{
+		echo "\$ insmod mymem_test.ko        # before mymem"
+		insmod "$mods/mymem_test.ko" run=selftest 2>&1 && echo "(loaded?!)" || true
+		dmesg | grep -m 3 'mymem_test: Unknown symbol' || true
+		echo "\$ depmod && modprobe mymem_test run=selftest"
+		install_modules
+		grep mymem "/lib/modules/$kver/modules.dep"
+		modprobe mymem_test run=selftest
+		echo "\$ lsmod"
+		lsmod | grep -E '^(Module|mymem)'
+		echo "\$ rmmod mymem                 # while mymem_test uses it"
+		rmmod mymem 2>&1 || true
+		echo "\$ modprobe -r mymem_test      # takes mymem with it"
+		modprobe -r mymem_test
+		echo "\$ lsmod | grep -c mymem"
+		lsmod | grep -c mymem || true
+	} >"$out/modorder.txt" 2>&1
+	dmesg | sed -n 's/.*mymem_test: //p' | sed -n '/^KTAP/,/^# /p' >"$out/selftest.txt"
+	# How mymem_test names what it needs from mymem: the imported
+	# namespace, the dependency, and the CRCs of the symbols it uses.
+	{
+		echo "\$ modinfo mymem_test.ko"
+		modinfo "$mods/mymem_test.ko"
+		echo "\$ modprobe --dump-modversions mymem_test.ko | grep mymem_"
+		modprobe --dump-modversions "$mods/mymem_test.ko" | grep mymem_ || true
+	} >"$out/modinfo.txt" 2>&1
+else
+	install_modules
+fi
 
 modprobe mymem
 modprobe brd rd_nr=1 rd_size=1024
 
-progress "user bench: $trials trials of each size, mymem and its peers"
-mymem-bench -q --csv -n "$trials" -t mymem,mmap,zero,null,tmpfs,brd,memcpy \
-	>"$out/bench-user.csv"
+if wants bench; then
+	progress "user bench: $trials trials of each size, mymem and its peers, $runs runs"
+	for r in $(seq "$runs"); do
+		mymem-bench -q --csv -n "$trials" -t mymem,mmap,zero,null,tmpfs,brd,memcpy \
+			>"$(run_file bench-user "$r")"
+	done
+fi
 
-progress "user bench: read scaling, 1 and 2 threads, mymem and a tmpfs control"
-mymem-bench -q --csv -n "$trials" -t scale >"$out/scale-user.csv"
-# The same readers on a tmpfs file tell the device from the machine: if
-# neither scales, the vCPUs did not run in parallel.
-dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
-mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
-	>"$out/scale-control.csv"
-rm -f /tmp/scale-control
+if wants scale; then
+	progress "user bench: read scaling, 1 and 2 threads, mymem and a tmpfs control, $runs runs"
+	# The same readers on a tmpfs file tell the device from the machine:
+	# if neither scales, the vCPUs did not run in parallel.
+	dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
+	for r in $(seq "$runs"); do
+		mymem-bench -q --csv -n "$trials" -t scale >"$(run_file scale-user "$r")"
+		mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
+			>"$(run_file scale-control "$r")"
+	done
+	rm -f /tmp/scale-control
+fi
 
-progress "kernel bench: mymem_test run=bench, $trials trials"
-modprobe mymem_test run=bench trials="$trials"
-cp /sys/kernel/debug/mymem_test/results "$out/bench-kernel.csv"
-rmmod mymem_test
+if wants kbench; then
+	progress "kernel bench: mymem_test run=bench, $trials trials, $runs runs"
+	for r in $(seq "$runs"); do
+		modprobe mymem_test run=bench trials="$trials"
+		cp /sys/kernel/debug/mymem_test/results "$(run_file bench-kernel "$r")"
+		rmmod mymem_test
+	done
+fi
 
-[ "$what" = all ] || exit 0
-
-progress "user race: $workers threads x $iters increments, every mode, $runs runs"
 # Exit status 1 means an exact mode was not exact: keep the data, fail later.
 race_status=0
-mymem-race -q --csv -w "$workers" -n "$iters" -m all -r "$runs" \
-	>"$out/race-user.csv" || race_status=$?
+if wants race; then
+	progress "user race: $workers threads x $iters increments, every mode, $runs runs"
+	mymem-race -q --csv -w "$workers" -n "$iters" -m all -r "$runs" \
+		>"$out/race-user.csv" || race_status=$?
+fi
 
-progress "user race sweep: W = 1..100 threads x $sweep_iters increments, no lock"
-mymem-race -q --csv -n "$sweep_iters" --sweep -m none >"$out/race-sweep.csv"
+if wants sweep; then
+	progress "user race sweep: W = 1..100 threads x $sweep_iters increments, no lock"
+	mymem-race -q --csv -n "$sweep_iters" --sweep -m none >"$out/race-sweep.csv"
+fi
 
-progress "kernel race: $workers kthreads x $iters increments, every mode, $runs runs"
-modprobe mymem_test run=race workers="$workers" iters="$iters" runs="$runs"
-cp /sys/kernel/debug/mymem_test/results "$out/race-kernel.csv"
-rmmod mymem_test
+if wants krace; then
+	progress "kernel race: $workers kthreads x $iters increments, every mode, $runs runs"
+	modprobe mymem_test run=race workers="$workers" iters="$iters" runs="$runs"
+	cp /sys/kernel/debug/mymem_test/results "$out/race-kernel.csv"
+	rmmod mymem_test
+fi
 
 exit "$race_status"

@@ -4,6 +4,14 @@
 #
 #   scripts/run.sh [all|bench]
 #
+# Two guests, one after the other, each with the clock its figures need
+# (docs/report.md, "Measurement modes"): the single-threaded benchmarks
+# under QEMU -icount on one vCPU, where time counts instructions and does
+# not follow the host's load; read scaling and the races on two vCPUs with
+# the host's clock (ACCEL).  ICOUNT=0 runs everything in one guest on
+# ACCEL (as does ACCEL=kvm, where -icount does not exist).  Every file of
+# results/raw/ is named with its mode in raw/modes.txt.
+#
 # QUICK=1 runs a small version (about 2 minutes under TCG) to try things.
 # HOST=1 runs them on this machine's kernel instead (scripts/host.sh).
 set -euo pipefail
@@ -11,17 +19,26 @@ cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case "$what" in
-all | bench) ;;
+all) single=modorder,bench,kbench parallel=scale,race,sweep,krace ;;
+bench) single=modorder,bench,kbench parallel=scale ;;
 *) echo "run.sh: unknown experiment set '$what' (want all or bench)" >&2; exit 2 ;;
 esac
 
-# The seed experiment's parameters; QUICK trades them for speed.
+# The seed experiment's parameters; QUICK trades them for speed.  Under
+# -icount a repeated benchmark would repeat its figures (docs/report.md)
+# and cost as much again, so it runs once; the wall-clock steps run RUNS
+# times.
 if [ "${QUICK:-0}" = 1 ]; then
-	trials=200 workers=16 iters=5000 runs=1 sweep_iters=2000 limit=300
+	trials=100 workers=16 iters=5000 runs=1 bench_runs=1 sweep_iters=2000
+	limit=300 icount_limit=300
 else
-	trials=1000 workers=50 iters=150000 runs=3 sweep_iters=20000 limit=1500
+	trials=1000 workers=50 iters=150000 runs=3 bench_runs=1 sweep_iters=20000
+	limit=1500 icount_limit=900
 fi
+icount=${ICOUNT:-$([ "${ACCEL:-tcg}" = kvm ] && echo 0 || echo 1)}
 
+# Taken before the guests run, so that an edit meanwhile is not its.
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 results=${RESULTS:-results}
 raw=$results/raw
 # HOST=1: on this machine's running kernel instead of the VM's
@@ -31,34 +48,69 @@ host=${HOST:-0}
 [ "$host" != 1 ] || scripts/host.sh check
 rm -rf "$raw"
 mkdir -p "$raw"
+vm_log=$(mktemp)
+boot_out=$(mktemp -d)
+trap 'rm -rf "$vm_log" "$boot_out"' EXIT
+
+# collect MODE: one guest's results (in $boot_out) into $raw, each file
+# named with the mode it was measured in.
+collect() {
+	local mode=$1 f name
+	for f in "$boot_out"/*; do
+		[ -e "$f" ] || continue
+		name=${f##*/}
+		if [ "$name" = env.txt ]; then
+			mv "$f" "$raw/env-$mode.txt"
+		else
+			mv "$f" "$raw/$name"
+			echo "$name=$mode" >>"$raw/modes.txt"
+		fi
+	done
+}
+
+# boot ICOUNT STEPS RUNS LIMIT: one guest running experiments.sh; sets
+# mode to icount or the accelerator it ran on.
+boot() {
+	local flags=(--fast-clock) rc=0
+	[ "$1" = 0 ] || flags+=(--icount)
+	vm/run.sh --out "$boot_out" --timeout "$4" "${flags[@]}" \
+		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
+		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
+		--add "${BUILD:-build}/bin=/mymem/bin" \
+		-- scripts/experiments.sh "$2" "$trials" "$workers" "$iters" "$3" \
+		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
+	# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
+	mode=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")
+	collect "${mode:-unknown}"
+	[ "$rc" -eq 0 ] || status=$rc
+}
 
 status=0
 if [ "$host" = 1 ]; then
 	vm/setup.sh run
-	scripts/host.sh run "$raw" "$what" "$trials" "$workers" "$iters" "$runs" \
-		"$sweep_iters" || status=$?
-	accel=host
+	scripts/host.sh run "$boot_out" "$what" "$trials" "$workers" "$iters" \
+		"$runs" "$sweep_iters" || status=$?
+	collect host
+elif [ "$icount" = 1 ]; then
+	vm/setup.sh base run
+	boot 1 "$single" "$bench_runs" "$icount_limit"
+	boot 0 "$parallel" "$runs" "$limit"
 else
 	vm/setup.sh base run
-	# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
-	vm_log=$(mktemp)
-	trap 'rm -f "$vm_log"' EXIT
-	vm/run.sh --out "$raw" --timeout "$limit" --fast-clock \
-		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
-		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
-		--add "${BUILD:-build}/bin=/mymem/bin" \
-		-- scripts/experiments.sh "$what" "$trials" "$workers" "$iters" "$runs" \
-		"$sweep_iters" 2> >(tee "$vm_log" >&2) || status=$?
-	accel=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")
+	boot 0 "$single,$parallel" "$runs" "$limit"
 fi
 
 # What only the host knows about the run.
 {
-	echo "accel=$accel"
+	echo "accel=$([ "$host" = 1 ] && echo host || echo "${ACCEL:-tcg}")"
 	[ "$host" = 1 ] || echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "commit=$commit"
 	echo "quick=${QUICK:-0}"
 } >>"$raw/env.txt"
+# The exports of this build, with their CRCs (CONFIG_MODVERSIONS).
+symvers=${MYMEM_KO_DIR:-kernel}/Module.symvers
+[ "$host" = 1 ] || [ ! -s "$symvers" ] || cp "$symvers" "$raw/symvers.txt"
 
 if [ ! -s "$raw/bench-user.csv" ]; then
 	echo "run: no results (status $status); see the output above and ${BUILD:-build}/vm/last/" >&2

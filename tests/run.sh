@@ -70,7 +70,7 @@ main() {
 		'/struct mymem_cmpxchg {/,/};/s/__u64 offset;/&\n\t__u32 flags;/'
 	# The verdict's own test, then the other parts' host-side tests.
 	tap_nest tests/test-tap.sh tests/test-tap.sh
-	# The harness's self-test boots 6 guests at once.  On our debug
+	# The harness's self-test boots 7 guests at once.  On our debug
 	# kernels, under TCG on 2 host cores, about 1 such boot in 8 hangs
 	# early (docs/reliability.md), and the harness is the same on the
 	# distro kernel, so it is tested there.

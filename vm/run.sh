@@ -3,7 +3,7 @@
 #
 #   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
 #             [--module NAME]... [--mem MB] [--smp N] [--cmdline ARGS]
-#             [--fast-clock]
+#             [--fast-clock] [--icount]
 #             -- SCRIPT [ARGS...]
 #
 # Environment: KERNEL (6.1, 6.12, 6.12-rt; see kernel.sh), ACCEL (tcg
@@ -50,6 +50,7 @@ die() {
 }
 
 out="" cmdline_extra="" timeout=300 mem=1024 smp=2 clock="tsc=unstable"
+icount=0
 adds=() modules=(brd)
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -65,6 +66,10 @@ while [ $# -gt 0 ]; do
 	# price is the risk described at the command line below, which
 	# scales absolute times but not ratios measured in one run.
 	--fast-clock) clock="tsc=reliable clocksource=tsc"; shift ;;
+	# Guest time counts instructions (1 ns each), not the host's clock,
+	# so timings do not follow the host's load.  QEMU 7.2 boots it on
+	# one vCPU only (with two it stops at "Booting SMP configuration").
+	--icount) icount=1; shift ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -83,6 +88,10 @@ tcg | kvm | auto) ;;
 	exit 64
 	;;
 esac
+if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
+	echo "vm: --icount needs TCG, not ACCEL=kvm" >&2
+	exit 64
+fi
 
 "$here/setup.sh" base >&2 || die "setup failed"
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
@@ -327,6 +336,7 @@ start_qemu() {
 	local accel=$1 secs=$2 logs=$3 append=$4 cpu
 	case "$accel" in
 	tcg) cpu=(-accel "tcg,thread=multi" -cpu max) ;;
+	icount) cpu=(-accel "tcg,thread=single" -cpu max -icount shift=0,sleep=off) ;;
 	kvm) cpu=(-accel kvm -cpu host) ;;
 	esac
 	# Empty files first, so that "tail -f" can follow from the start.
@@ -377,7 +387,10 @@ if [ ${#runs[@]} -gt 20 ]; then
 	rm -rf "${runs[@]:0:${#runs[@]}-20}"
 fi
 accel=$ACCEL
-if [ "$accel" = auto ]; then
+# -icount is TCG's: ACCEL=auto takes it without probing KVM.
+if [ "$icount" = 1 ]; then
+	accel=icount smp=1
+elif [ "$accel" = auto ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
 	accel="$accel (auto, KVM $probe_note)"
 fi

@@ -3,12 +3,14 @@
 #
 #   vm/selftest.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
-# Boots six guests at once (so it stays near 30 s under TCG): a job that
-# checks the guest's layout, writes /results and exits 3; a clean job that
-# exits 0; jobs that put a WARNING and a "kernel BUG at" in the kernel
-# log; a job that powers the guest off, so that no exit status comes; a
-# job that hangs.  Then, without a guest, the report lines of the console
-# scan (kernel-problems.txt) against real reports and boot banners.
+# Boots seven guests at once (so it stays near 30 s on idle cores): a
+# job that checks the guest's layout, writes /results and exits 3; a clean
+# job that exits 0; jobs that put a WARNING and a "kernel BUG at" in the
+# kernel log; a job that powers the guest off, so that no exit status
+# comes; a job that hangs; one under --icount.  Then --icount with
+# ACCEL=kvm, refused at once, and, without a guest, the report lines of
+# the console scan (kernel-problems.txt) against real reports and boot
+# banners.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +62,8 @@ run warn -- "$tmp/warn.sh"
 run bug -- "$tmp/bug.sh"
 run poweroff -- "$tmp/poweroff.sh"
 run hang --timeout 15 -- "$tmp/hang.sh"
+printf '#!/bin/sh\nnproc\n' >"$tmp/nproc.sh"
+run icount --icount -- "$tmp/nproc.sh"
 wait
 
 n=0 failed=0
@@ -79,7 +83,7 @@ rc() { cat "$tmp/$1.rc"; }
 
 # Each check's status goes to tap, so a failing one must not end us.
 set +e
-echo "1..11"
+echo "1..13"
 [ "$(rc layout)" = 3 ]
 tap $? "the job's exit status (3) is run.sh's" layout
 ! grep -q '^guest: FAIL' "$tmp/layout.out" && grep -q '^guest: ok' "$tmp/layout.out"
@@ -99,6 +103,12 @@ tap $? "a kernel BUG at in the kernel log fails the run (126)" bug
 tap $? "a guest that stops before the job's status is sent fails the run (125)" poweroff
 [ "$(rc hang)" = 124 ] && grep -q '^vm: FAIL: time limit' "$tmp/hang.err"
 tap $? "a hung job is stopped at the time limit (124)" hang
+[ "$(rc icount)" = 0 ] && [ "$(cat "$tmp/icount.out")" = 1 ] &&
+	grep -q '^vm: kernel .*, accel icount, 1 cpus' "$tmp/icount.err"
+tap $? "--icount boots one vCPU and says accel icount" icount
+ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
+[ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
+tap $? "--icount with ACCEL=kvm is a usage error (64)"
 
 # Lines of real reports (6.1 and 6.12 formats) that must fail a run, and
 # boot lines of the debug kernels that must not.
