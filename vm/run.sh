@@ -336,7 +336,7 @@ start_qemu() {
 	local accel=$1 secs=$2 logs=$3 append=$4 cpu
 	case "$accel" in
 	tcg) cpu=(-accel "tcg,thread=multi" -cpu max) ;;
-	icount) cpu=(-accel "tcg,thread=single" -cpu max -icount shift=0,sleep=off) ;;
+	icount) cpu=(-accel "tcg,thread=single" -cpu max -icount "shift=0,sleep=off") ;;
 	kvm) cpu=(-accel kvm -cpu host) ;;
 	esac
 	# Empty files first, so that "tail -f" can follow from the start.
