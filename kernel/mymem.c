@@ -16,9 +16,11 @@
  * user copies run with page faults disabled, and pages are faulted in
  * between attempts with nothing held (see mymem_copy_to_user_nofault()).
  * So no caller can hold the others off for longer than a copy within the
- * region takes, and no read section sleeps: the 32-bit count cannot come
- * back round (2^31 writers) to the value a sleeping reader started with.  Readers never spin on an odd count but
- * fall back to the mutex, so a writer may be preempted in its section.
+ * region takes, and no read section sleeps.  A reader checks a 64-bit
+ * count of writer sections besides the seqcount, which 2^31 writers
+ * bring back round (see mymem_read_begin()).  Readers never spin on an
+ * odd count but fall back to the mutex, so a writer may be preempted in
+ * its section.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,7 +54,7 @@ static struct {
 	size_t size;
 	struct mutex lock;	/* serialises writers */
 	seqcount_t seq;		/* odd while a writer changes data */
-	u64 writes;		/* writer sections so far, under lock */
+	u64 writes;		/* writer sections so far; changed under lock */
 } mymem;
 
 /*
@@ -87,7 +89,7 @@ static int mymem_write_lock(void)
 	if (mutex_lock_killable(&mymem.lock))
 		return -EINTR;
 	raw_write_seqcount_begin(&mymem.seq);
-	mymem.writes++;
+	WRITE_ONCE(mymem.writes, mymem.writes + 1);
 	return 0;
 }
 
@@ -155,6 +157,27 @@ static int mymem_put_user_nofault(u64 __user *to, u64 val)
 	return ret;
 }
 
+/*
+ * A lockless read section: false if a writer is in its section.  Besides
+ * the seqcount, the 64-bit count of writer sections: a reader preempted
+ * in its copy for as long as 2^31 writer sections take would otherwise
+ * find the seqcount back at its value.  (On 32-bit kernels that read is
+ * not atomic, so there it only makes the wrap far less likely.)
+ */
+static bool mymem_read_begin(unsigned int *seq, u64 *gen)
+{
+	*seq = raw_read_seqcount(&mymem.seq);
+	*gen = READ_ONCE(mymem.writes);
+	return !(*seq & 1);
+}
+
+/* Whether a writer ran since mymem_read_begin(): the copy is void. */
+static bool mymem_read_retry(unsigned int seq, u64 gen)
+{
+	return read_seqcount_retry(&mymem.seq, seq) ||
+	       READ_ONCE(mymem.writes) != gen;
+}
+
 /* Bytes a read of @len at @pos copies (0: none), or -EINVAL. */
 static ssize_t mymem_read_span(size_t len, loff_t pos)
 {
@@ -207,15 +230,14 @@ static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
 	size_t copied = 0, written = 0, left;
 	int err = -EFAULT;
 	unsigned int seq;
-	u64 gen = 0;
+	u64 gen;
 
 	if (n <= 0)
 		return n;
 	might_fault();
-	seq = raw_read_seqcount(&mymem.seq);
-	if (!(seq & 1)) {
+	if (mymem_read_begin(&seq, &gen)) {
 		left = mymem_copy_to_user_nofault(buf, src, n);
-		if (!read_seqcount_retry(&mymem.seq, seq) && !left)
+		if (!mymem_read_retry(seq, gen) && !left)
 			return mymem_read_done(n);
 		written = n - left;
 	}
@@ -294,13 +316,13 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	unsigned int seq;
+	u64 gen;
 
 	if (n <= 0)
 		return n;
-	seq = raw_read_seqcount(&mymem.seq);
-	if (!(seq & 1)) {
+	if (mymem_read_begin(&seq, &gen)) {
 		memcpy(buf, mymem.data + pos, n);
-		if (!read_seqcount_retry(&mymem.seq, seq))
+		if (!mymem_read_retry(seq, gen))
 			return mymem_read_done(n);
 	}
 	if (mutex_lock_killable(&mymem.lock))
