@@ -26,6 +26,7 @@
 
 #include <linux/fault-inject-usercopy.h>
 #include <linux/fs.h>
+#include <linux/instrumented.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -106,23 +107,30 @@ static void mymem_write_unlock(void)
  * held, and copies again, as generic_perform_write() does.  So no fault,
  * however slow (userfaultfd, FUSE, a hung NFS mount), holds off others.
  *
- * The copies are the kernel's own: copy_to_user(), and the other way
- * __copy_from_user_inatomic() behind the checks that copy_from_user()
- * makes first (usercopy fault injection, access_ok() with the
- * speculation barrier, or the user address masking where the kernel has
- * it).  copy_from_user() itself would zero the rest of the destination on
- * a short copy: region bytes that the write does not report writing.
- * Both run hardened usercopy's object check, which with page faults
- * disabled skips its vmalloc area lookup (mm/usercopy.c); every copy is
- * bounded by the region here.
+ * The copies are _copy_to_user() and _copy_from_user() as 6.1 and 6.12
+ * make them: usercopy fault injection, access_ok() and, from user space,
+ * the speculation barrier or the user address masking where the kernel
+ * has it, the sanitizers' instrumentation, the raw copy; the callers make
+ * might_fault()'s checks once per call.  copy_from_user() itself would
+ * zero the rest of the destination on a short copy: region bytes the
+ * write does not report writing.  Left out is hardened usercopy's
+ * check_object_size(), which costs about 90 instructions a copy (1-byte
+ * reads 12% slower; docs/reliability.md) and checks nothing here: with
+ * page faults disabled it skips its one test for vmalloc memory, the
+ * area bounds (mm/usercopy.c), and the rest (not NULL, stack or kernel
+ * text) holds for any region pointer; mymem_*_span() bound every copy by
+ * the region.  The page cache's copies skip it likewise.
  */
 static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
 					 size_t len)
 {
 	size_t left;
 
+	if (should_fail_usercopy() || !access_ok(to, len))
+		return len;
+	instrument_copy_to_user(to, from, len);
 	pagefault_disable();
-	left = copy_to_user(to, from, len);
+	left = raw_copy_to_user(to, from, len);
 	pagefault_enable();
 	return left;
 }
@@ -141,9 +149,11 @@ static size_t mymem_copy_from_user_nofault(void *to, const char __user *from,
 			return len;
 		barrier_nospec();
 	}
+	instrument_copy_from_user_before(to, from, len);
 	pagefault_disable();
-	left = __copy_from_user_inatomic(to, from, len);
+	left = raw_copy_from_user(to, from, len);
 	pagefault_enable();
+	instrument_copy_from_user_after(to, from, len, left);
 	return left;
 }
 
@@ -215,31 +225,34 @@ static ssize_t mymem_write_done(size_t copied)
 /*
  * The device's read.  After the lockless attempt, copies under the lock,
  * and between copies faults in the page of @buf that stopped the last
- * one.  @copied bytes of @buf then hold the region as it was after writer
- * section @gen; a later copy continues them if no writer has run since,
- * else starts again.  @written is how far any attempt wrote: when the
- * region changed and no attempt wrote past @copied, those bytes are the
- * result, a short read.  So a read returns bytes of one instant, and
- * writes nothing past what it returns unless the caller itself unmaps or
- * write-protects its buffer from another thread while it runs.
+ * one.  @copied bytes of @buf hold the region as it was after writer
+ * section @gen: a copy continues them if no writer has run since, else
+ * starts again from the first byte.  A fresh start that cannot write a
+ * byte leaves them as they were.  So a read returns bytes of one
+ * instant; a short read (a page of @buf that cannot be faulted in) leaves
+ * the bytes past it as they were, unless the caller unmaps or
+ * write-protects pages of @buf that a copy had written, from another
+ * thread, while the read runs.
  */
 static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	const u8 *src = mymem.data + pos;
-	size_t copied = 0, written = 0, left;
+	size_t copied = 0, from, end, left;
 	int err = -EFAULT;
 	unsigned int seq;
-	u64 gen;
+	u64 gen, now;
 
 	if (n <= 0)
 		return n;
 	might_fault();
 	if (mymem_read_begin(&seq, &gen)) {
 		left = mymem_copy_to_user_nofault(buf, src, n);
-		if (!mymem_read_retry(seq, gen) && !left)
-			return mymem_read_done(n);
-		written = n - left;
+		if (!mymem_read_retry(seq, gen)) {
+			if (!left)
+				return mymem_read_done(n);
+			copied = n - left;
+		}
 	}
 
 	for (;;) {
@@ -247,20 +260,17 @@ static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
 			err = -EINTR;
 			break;
 		}
-		if (copied && gen != mymem.writes) {
-			if (written <= copied) {
-				mutex_unlock(&mymem.lock);
-				break;
-			}
-			copied = 0;
-		}
-		gen = mymem.writes;
-		left = mymem_copy_to_user_nofault(buf + copied, src + copied,
-						  n - copied);
+		now = mymem.writes;
+		from = now == gen ? copied : 0;
+		left = mymem_copy_to_user_nofault(buf + from, src + from,
+						  n - from);
 		mutex_unlock(&mymem.lock);
-		copied = n - left;
-		written = max(written, copied);
-		if (!left || fault_in_safe_writeable(buf + copied, left) == left)
+		end = n - left;
+		if (end > from || !copied) {
+			copied = end;
+			gen = now;
+		}
+		if (!left || fault_in_safe_writeable(buf + end, left) == left)
 			break;
 	}
 	return copied ? mymem_read_done(copied) : err;
