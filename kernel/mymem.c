@@ -12,9 +12,15 @@
  * line, a reader takes the lock only when it raced with a writer, and no
  * read, write or atomic operation ever sees another one half done.
  *
- * Unlike a classic seqcount, the writer may sleep (copy_from_user() can
- * fault) and so stays preemptible: readers never spin on an odd count but
- * fall back to the mutex, which is what makes that safe.
+ * No page fault is ever taken inside a read section or under the lock:
+ * user copies run with page faults disabled, and pages are faulted in
+ * between attempts with nothing held (see mymem_copy_to_user_nofault()).
+ * So no caller can hold the others off for longer than a copy within the
+ * region takes, and no read section sleeps.  A reader checks a 64-bit
+ * count of writer sections besides the seqcount, which 2^31 writers
+ * bring back round (see mymem_read_begin()).  Readers never spin on an
+ * odd count but fall back to the mutex, so a writer may be preempted in
+ * its section.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,9 +28,12 @@
 #include <linux/fs.h>
 #include <linux/instrumented.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/mymem.h>
+#include <linux/nospec.h>
+#include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
 #include <linux/uaccess.h>
@@ -46,6 +55,7 @@ static struct {
 	size_t size;
 	struct mutex lock;	/* serialises writers */
 	seqcount_t seq;		/* odd while a writer changes data */
+	u64 writes;		/* writer sections so far; changed under lock */
 } mymem;
 
 /*
@@ -71,15 +81,16 @@ static void mymem_count(enum mymem_stat calls, enum mymem_stat bytes,
 }
 
 /*
- * raw_write_seqcount_*() because the section may sleep: the lockdep and
- * preemption checks of write_seqcount_begin() assume spinning readers,
- * which mymem does not have.
+ * raw_write_seqcount_*() because the section may be preempted: the
+ * lockdep and preemption checks of write_seqcount_begin() assume spinning
+ * readers, which mymem does not have.
  */
 static int mymem_write_lock(void)
 {
 	if (mutex_lock_killable(&mymem.lock))
 		return -EINTR;
 	raw_write_seqcount_begin(&mymem.seq);
+	WRITE_ONCE(mymem.writes, mymem.writes + 1);
 	return 0;
 }
 
@@ -90,122 +101,210 @@ static void mymem_write_unlock(void)
 }
 
 /*
- * User copies as lib/iov_iter.c does them for every read_iter and
- * write_iter file (tmpfs, brd, ...): access_ok(), fault injection and the
- * sanitizers' instrumentation, then the raw copy.  What they leave out is
- * hardened usercopy's object check, redundant here because the callers
- * bound every copy by the region, and costly: for vmalloc memory it looks
- * the area up under a global spinlock, on every call.  The raw copy also
- * does not zero the rest of the destination on a fault as
- * copy_from_user() does, which would destroy region bytes that a write
- * never reported writing.
+ * User copies never take a page fault: they run with page faults
+ * disabled, and a short copy means a page that is not there.  The caller
+ * then leaves the lock or read section, faults the page in with nothing
+ * held, and copies again, as generic_perform_write() does.  So no fault,
+ * however slow (userfaultfd, FUSE, a hung NFS mount), holds off others.
+ *
+ * The copies are _copy_to_user() and _copy_from_user() as 6.1 and 6.12
+ * make them: usercopy fault injection, access_ok() and, from user space,
+ * the speculation barrier or the user address masking where the kernel
+ * has it, the sanitizers' instrumentation, the raw copy; the callers make
+ * might_fault()'s checks once per call.  copy_from_user() itself would
+ * zero the rest of the destination on a short copy: region bytes the
+ * write does not report writing.  Left out is hardened usercopy's
+ * check_object_size(), which costs about 90 instructions a copy (1-byte
+ * reads 12% slower; docs/reliability.md) and checks nothing here: with
+ * page faults disabled it skips its one test for vmalloc memory, the
+ * area bounds (mm/usercopy.c), and the rest (not NULL, stack or kernel
+ * text) holds for any region pointer; mymem_*_span() bound every copy by
+ * the region.  The page cache's copies skip it likewise.
  */
-static size_t mymem_copy_to_user(char __user *to, const void *from,
-				 size_t len)
+static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
+					 size_t len)
 {
+	size_t left;
+
 	if (should_fail_usercopy() || !access_ok(to, len))
 		return len;
 	instrument_copy_to_user(to, from, len);
-	return raw_copy_to_user(to, from, len);
+	pagefault_disable();
+	left = raw_copy_to_user(to, from, len);
+	pagefault_enable();
+	return left;
 }
 
-static size_t mymem_copy_from_user(void *to, const char __user *from,
-				   size_t len)
+static size_t mymem_copy_from_user_nofault(void *to, const char __user *from,
+					   size_t len)
 {
-	size_t not_copied;
+	size_t left;
 
-	if (should_fail_usercopy() || !access_ok(from, len))
+	if (should_fail_usercopy())
 		return len;
+	if (can_do_masked_user_access()) {
+		from = mask_user_address(from);
+	} else {
+		if (!access_ok(from, len))
+			return len;
+		barrier_nospec();
+	}
 	instrument_copy_from_user_before(to, from, len);
-	not_copied = raw_copy_from_user(to, from, len);
-	instrument_copy_from_user_after(to, from, len, not_copied);
-	return not_copied;
+	pagefault_disable();
+	left = raw_copy_from_user(to, from, len);
+	pagefault_enable();
+	instrument_copy_from_user_after(to, from, len, left);
+	return left;
 }
 
-/*
- * The device and the API share one implementation: the API passes a
- * kernel buffer, the device a user one.  The choice is made on the kernel
- * pointer because a user pointer may well be NULL, which must fail with
- * -EFAULT like any other bad address.  A kernel copy cannot fault.
- */
-static size_t mymem_copy_out(char __user *ubuf, void *kbuf, loff_t pos,
-			     size_t len)
+static int mymem_put_user_nofault(u64 __user *to, u64 val)
 {
-	if (!kbuf)
-		return mymem_copy_to_user(ubuf, mymem.data + pos, len);
-	memcpy(kbuf, mymem.data + pos, len);
-	return 0;
-}
+	int ret;
 
-/* Bytes copied, or -EFAULT when a user buffer took none of them. */
-static ssize_t mymem_copied(size_t len, size_t not_copied)
-{
-	return not_copied == len ? -EFAULT : len - not_copied;
-}
-
-static ssize_t mymem_read_done(size_t len, size_t not_copied)
-{
-	ssize_t ret = mymem_copied(len, not_copied);
-
-	if (ret > 0)
-		mymem_count(MYMEM_STAT_READS, MYMEM_STAT_BYTES_READ, ret);
+	pagefault_disable();
+	ret = put_user(val, to);
+	pagefault_enable();
 	return ret;
 }
 
-static ssize_t mymem_do_read(char __user *ubuf, void *kbuf, size_t len,
-			     loff_t pos)
+/*
+ * A lockless read section: false if a writer is in its section.  Besides
+ * the seqcount, the 64-bit count of writer sections: a reader preempted
+ * in its copy for as long as 2^31 writer sections take would otherwise
+ * find the seqcount back at its value.  (On 32-bit kernels that read is
+ * not atomic, so there it only makes the wrap far less likely.)
+ */
+static bool mymem_read_begin(unsigned int *seq, u64 *gen)
 {
-	size_t not_copied;
-	unsigned int seq;
-
-	if (pos < 0)
-		return -EINVAL;
-	if (pos >= mymem.size || !len)
-		return 0;
-	len = min_t(size_t, len, mymem.size - pos);
-
-	seq = raw_read_seqcount(&mymem.seq);
-	if (!(seq & 1)) {
-		not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
-		if (!read_seqcount_retry(&mymem.seq, seq))
-			return mymem_read_done(len, not_copied);
-	}
-
-	/* A writer ran meanwhile: copy again with writers held off. */
-	if (mutex_lock_killable(&mymem.lock))
-		return -EINTR;
-	not_copied = mymem_copy_out(ubuf, kbuf, pos, len);
-	mutex_unlock(&mymem.lock);
-	return mymem_read_done(len, not_copied);
+	*seq = raw_read_seqcount(&mymem.seq);
+	*gen = READ_ONCE(mymem.writes);
+	return !(*seq & 1);
 }
 
-static ssize_t mymem_do_write(const char __user *ubuf, const void *kbuf,
-			      size_t len, loff_t pos)
+/* Whether a writer ran since mymem_read_begin(): the copy is void. */
+static bool mymem_read_retry(unsigned int seq, u64 gen)
 {
-	size_t not_copied = 0;
-	ssize_t ret;
+	return read_seqcount_retry(&mymem.seq, seq) ||
+	       READ_ONCE(mymem.writes) != gen;
+}
 
+/* Bytes a read of @len at @pos copies (0: none), or -EINVAL. */
+static ssize_t mymem_read_span(size_t len, loff_t pos)
+{
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= mymem.size)
+		return 0;
+	return min_t(size_t, len, mymem.size - pos);
+}
+
+/* Bytes a write of @len at @pos copies (0: none), or -EINVAL, -ENOSPC. */
+static ssize_t mymem_write_span(size_t len, loff_t pos)
+{
 	if (pos < 0)
 		return -EINVAL;
 	if (!len)
 		return 0;
 	if (pos >= mymem.size)
 		return -ENOSPC;
-	len = min_t(size_t, len, mymem.size - pos);
+	return min_t(size_t, len, mymem.size - pos);
+}
 
-	ret = mymem_write_lock();
-	if (ret)
-		return ret;
-	if (!kbuf)
-		not_copied = mymem_copy_from_user(mymem.data + pos, ubuf, len);
-	else
-		memcpy(mymem.data + pos, kbuf, len);
-	mymem_write_unlock();
+static ssize_t mymem_read_done(size_t copied)
+{
+	mymem_count(MYMEM_STAT_READS, MYMEM_STAT_BYTES_READ, copied);
+	return copied;
+}
 
-	ret = mymem_copied(len, not_copied);
-	if (ret > 0)
-		mymem_count(MYMEM_STAT_WRITES, MYMEM_STAT_BYTES_WRITTEN, ret);
-	return ret;
+static ssize_t mymem_write_done(size_t copied)
+{
+	mymem_count(MYMEM_STAT_WRITES, MYMEM_STAT_BYTES_WRITTEN, copied);
+	return copied;
+}
+
+/*
+ * The device's read.  After the lockless attempt, copies under the lock,
+ * and between copies faults in the page of @buf that stopped the last
+ * one.  @copied bytes of @buf hold the region as it was after writer
+ * section @gen: a copy continues them if no writer has run since, else
+ * starts again from the first byte.  A fresh start that cannot write a
+ * byte leaves them as they were.  So a read returns bytes of one
+ * instant; a short read (a page of @buf that cannot be faulted in) leaves
+ * the bytes past it as they were, unless the caller unmaps or
+ * write-protects pages of @buf that a copy had written, from another
+ * thread, while the read runs.
+ */
+static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
+{
+	ssize_t n = mymem_read_span(len, pos);
+	const u8 *src = mymem.data + pos;
+	size_t copied = 0, from, end, left;
+	int err = -EFAULT;
+	unsigned int seq;
+	u64 gen, now;
+
+	if (n <= 0)
+		return n;
+	might_fault();
+	if (mymem_read_begin(&seq, &gen)) {
+		left = mymem_copy_to_user_nofault(buf, src, n);
+		if (!mymem_read_retry(seq, gen)) {
+			if (!left)
+				return mymem_read_done(n);
+			copied = n - left;
+		}
+	}
+
+	for (;;) {
+		if (mutex_lock_killable(&mymem.lock)) {
+			err = -EINTR;
+			break;
+		}
+		now = mymem.writes;
+		from = now == gen ? copied : 0;
+		left = mymem_copy_to_user_nofault(buf + from, src + from,
+						  n - from);
+		mutex_unlock(&mymem.lock);
+		end = n - left;
+		if (end > from || !copied) {
+			copied = end;
+			gen = now;
+		}
+		if (!left || fault_in_safe_writeable(buf + end, left) == left)
+			break;
+	}
+	return copied ? mymem_read_done(copied) : err;
+}
+
+/*
+ * The device's write, all at once: the bytes it reports went in together,
+ * under the lock.  A copy within one page is all or nothing; one across
+ * pages has them faulted in first, so that it is cut short only when a
+ * page cannot be read or went away again meanwhile.
+ */
+static ssize_t mymem_write_user(const char __user *buf, size_t len,
+				loff_t pos)
+{
+	ssize_t n = mymem_write_span(len, pos);
+	size_t left;
+	int ret;
+
+	if (n <= 0)
+		return n;
+	might_fault();
+	if (offset_in_page(buf) + n > PAGE_SIZE)
+		fault_in_readable(buf, n);
+	for (;;) {
+		ret = mymem_write_lock();
+		if (ret)
+			return ret;
+		left = mymem_copy_from_user_nofault(mymem.data + pos, buf, n);
+		mymem_write_unlock();
+		if (left < n)
+			return mymem_write_done(n - left);
+		if (fault_in_readable(buf, n) == n)
+			return -EFAULT;
+	}
 }
 
 /* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
@@ -225,13 +324,38 @@ EXPORT_SYMBOL_NS_GPL(mymem_size, MYMEM_NS);
 
 ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
-	return mymem_do_read(NULL, buf, len, pos);
+	ssize_t n = mymem_read_span(len, pos);
+	unsigned int seq;
+	u64 gen;
+
+	if (n <= 0)
+		return n;
+	if (mymem_read_begin(&seq, &gen)) {
+		memcpy(buf, mymem.data + pos, n);
+		if (!mymem_read_retry(seq, gen))
+			return mymem_read_done(n);
+	}
+	if (mutex_lock_killable(&mymem.lock))
+		return -EINTR;
+	memcpy(buf, mymem.data + pos, n);
+	mutex_unlock(&mymem.lock);
+	return mymem_read_done(n);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_read, MYMEM_NS);
 
 ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 {
-	return mymem_do_write(NULL, buf, len, pos);
+	ssize_t n = mymem_write_span(len, pos);
+	int ret;
+
+	if (n <= 0)
+		return n;
+	ret = mymem_write_lock();
+	if (ret)
+		return ret;
+	memcpy(mymem.data + pos, buf, n);
+	mymem_write_unlock();
+	return mymem_write_done(n);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_write, MYMEM_NS);
 
@@ -240,35 +364,60 @@ EXPORT_SYMBOL_NS_GPL(mymem_write, MYMEM_NS);
  * word byte by byte must not see it half updated.  They still use atomic
  * instructions because a shared mmap() may update the word concurrently.
  * @operand is what fetch-add adds, or what compare-exchange expects.
+ *
+ * For the ioctl, @uold is the caller's old field, and the old value is
+ * stored there before the word changes: a compare-exchange loop, with the
+ * store done without faulting under the lock and the field faulted in
+ * with the lock dropped.  So -EFAULT always means an unchanged word.  The
+ * API passes no @uold; its @old cannot fault.
  */
 static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
-			u64 *old)
+			u64 __user *uold, u64 *old)
 {
 	atomic64_t *word = mymem_word(offset);
+	u64 cur, new;
 	int ret;
 
+	/* A bad argument pointer is -EFAULT, whatever else is wrong. */
 	if (!word)
-		return -EINVAL;
-	ret = mymem_write_lock();
-	if (ret)
-		return ret;
-	if (exchange)
-		*old = atomic64_cmpxchg(word, operand, desired);
-	else
-		*old = atomic64_fetch_add(operand, word);
-	mymem_write_unlock();
+		return uold && fault_in_safe_writeable((const char __user *)uold,
+						       sizeof(*uold)) ?
+		       -EFAULT : -EINVAL;
+	for (;;) {
+		ret = mymem_write_lock();
+		if (ret)
+			return ret;
+		cur = atomic64_read(word);
+		do {
+			if (uold) {
+				ret = mymem_put_user_nofault(uold, cur);
+				if (ret)
+					break;
+			}
+			if (exchange && cur != operand)
+				break;
+			new = exchange ? desired : cur + operand;
+		} while (!atomic64_try_cmpxchg(word, &cur, new));
+		mymem_write_unlock();
+		if (!ret)
+			break;
+		if (fault_in_safe_writeable((const char __user *)uold,
+					    sizeof(*uold)))
+			return -EFAULT;
+	}
+	*old = cur;
 	return 0;
 }
 
 int mymem_fetch_add(u64 offset, u64 value, u64 *old)
 {
-	return mymem_atomic(offset, false, value, 0, old);
+	return mymem_atomic(offset, false, value, 0, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
 
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 {
-	return mymem_atomic(offset, true, expected, desired, old);
+	return mymem_atomic(offset, true, expected, desired, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 
@@ -280,7 +429,7 @@ EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
-	ssize_t ret = mymem_do_read(buf, NULL, len, *ppos);
+	ssize_t ret = mymem_read_user(buf, len, *ppos);
 
 	if (ret > 0)
 		*ppos += ret;
@@ -290,7 +439,7 @@ static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
-	ssize_t ret = mymem_do_write(buf, NULL, len, *ppos);
+	ssize_t ret = mymem_write_user(buf, len, *ppos);
 
 	if (ret > 0)
 		*ppos += ret;
@@ -302,11 +451,7 @@ static loff_t mymem_fop_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, mymem.size);
 }
 
-/*
- * Both atomic ioctls end with the __u64 old value.  That field is probed
- * first, by writing back what it holds, so a caller whose result cannot
- * be returned gets -EFAULT with the word and its own memory unchanged.
- */
+/* Both atomic ioctls end with the __u64 old value (see mymem_atomic()). */
 static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -317,7 +462,6 @@ static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 	} req;
 	u64 __user *uold;
 	u64 old;
-	int ret;
 
 	switch (cmd) {
 	case MYMEM_IOC_GET_SIZE:
@@ -336,30 +480,28 @@ static long mymem_fop_ioctl(struct file *file, unsigned int cmd,
 	if (copy_from_user(&req, argp, _IOC_SIZE(cmd)))
 		return -EFAULT;
 	uold = argp + _IOC_SIZE(cmd) - sizeof(*uold);
-	if (get_user(old, uold) || put_user(old, uold))
-		return -EFAULT;
-
 	if (cmd == MYMEM_IOC_FETCH_ADD)
-		ret = mymem_fetch_add(req.fetch_add.offset,
-				      req.fetch_add.value, &old);
-	else
-		ret = mymem_cmpxchg(req.cmpxchg.offset, req.cmpxchg.expected,
-				    req.cmpxchg.desired, &old);
-	if (ret)
-		return ret;
-	return put_user(old, uold);
+		return mymem_atomic(req.fetch_add.offset, false,
+				    req.fetch_add.value, 0, uold, &old);
+	return mymem_atomic(req.cmpxchg.offset, true, req.cmpxchg.expected,
+			    req.cmpxchg.desired, uold, &old);
 }
 
 /*
  * remap_vmalloc_range() maps every page at mmap() time; this brings back
- * the ones MADV_DONTNEED has unmapped since.  The mapping cannot grow
- * (VM_DONTEXPAND), so its pages stay within the region.
+ * the ones MADV_DONTNEED has unmapped since.  mmap() and VM_DONTEXPAND
+ * keep the mapping within the region; checked anyway, as in-tree fault
+ * handlers do, since a page past it would be someone else's memory.
  */
 static vm_fault_t mymem_vm_fault(struct vm_fault *vmf)
 {
 	struct page *page;
 
+	if (vmf->pgoff >= DIV_ROUND_UP(mymem.size, PAGE_SIZE))
+		return VM_FAULT_SIGBUS;
 	page = vmalloc_to_page(mymem.data + (vmf->pgoff << PAGE_SHIFT));
+	if (!page)
+		return VM_FAULT_SIGBUS;
 	get_page(page);
 	vmf->page = page;
 	return 0;

@@ -8,6 +8,7 @@
 #define _MYMEM_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/uaccess.h>
 
 /*
  * Symbol namespace of the API: a bare token up to 6.12, a string literal
@@ -27,6 +28,15 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 {
 	vma->vm_flags &= ~flags;
 }
+#endif
+
+/*
+ * 6.12 masks user addresses for copy_from_user() where the architecture
+ * can, instead of access_ok() and a speculation barrier.
+ */
+#ifndef can_do_masked_user_access
+#define can_do_masked_user_access() 0
+#define mask_user_address(src) (src)
 #endif
 
 #endif /* _MYMEM_COMPAT_H */

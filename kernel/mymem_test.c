@@ -485,7 +485,8 @@ static void bench_stats(u64 *ns, unsigned int n, u64 overhead,
 	sort(ns, n, sizeof(*ns), bench_cmp_u64, NULL);
 	st->mean = div_u64(sum, n);
 	st->median = (ns[(n - 1) / 2] + ns[n / 2]) / 2;
-	st->p99 = ns[DIV_ROUND_UP((u64)n * 99, 100) - 1];
+	/* n <= BENCH_MAX_TRIALS: n * 99 fits in 32 bits, no u64 division */
+	st->p99 = ns[DIV_ROUND_UP(n * 99, 100) - 1];
 }
 
 /* Median of trials empty timings: the clock's own cost, per measurement. */
@@ -551,7 +552,8 @@ static int bench_measure(struct bench *b, size_t len)
 static void bench_report(struct bench *b, size_t len)
 {
 	struct bench_stats st;
-	u64 batch, mean, mb_s100;
+	u64 batch, mean, mb_s;
+	u32 hundredths;
 	int op;
 
 	for (op = 0; op < NR_BENCH_OPS; op++) {
@@ -560,13 +562,15 @@ static void bench_report(struct bench *b, size_t len)
 			b->batch_ns[op] - b->clock_ns : 1;
 		mean = div_u64(batch, trials);
 		/* MB/s = bytes * 1000 / ns; hundredths of it, for 2 decimals */
-		mb_s100 = mul_u64_u64_div_u64((u64)len * trials, 100000, batch);
-		results_add("kernel,api,%s,%zu,1,%u,%llu,%llu,%llu,%llu.%02llu\n",
+		mb_s = div_u64_rem(mul_u64_u64_div_u64((u64)len * trials,
+						       100000, batch),
+				   100, &hundredths);
+		results_add("kernel,api,%s,%zu,1,%u,%llu,%llu,%llu,%llu.%02u\n",
 			    bench_op_names[op], len, trials, mean, st.median,
-			    st.p99, mb_s100 / 100, mb_s100 % 100);
-		pr_info(KTAP_SUB "# size %zu %s: mean %llu ns (batch), %llu ns (per call); median %llu ns, p99 %llu ns; %llu.%02llu MB/s\n",
+			    st.p99, mb_s, hundredths);
+		pr_info(KTAP_SUB "# size %zu %s: mean %llu ns (batch), %llu ns (per call); median %llu ns, p99 %llu ns; %llu.%02u MB/s\n",
 			len, bench_op_names[op], mean, st.mean, st.median,
-			st.p99, mb_s100 / 100, mb_s100 % 100);
+			st.p99, mb_s, hundredths);
 	}
 }
 
@@ -765,7 +769,8 @@ static bool race_report(enum race_mode m, unsigned int run,
 	u64 total = (u64)workers * iters;
 	u64 expected = RACE_START + total;
 	const char *sign;
-	u64 ppm, rate;
+	u64 pct, rate;
+	u32 pct_frac;
 	s64 lost;
 
 	if (res->err) {
@@ -775,17 +780,17 @@ static bool race_report(enum race_mode m, unsigned int run,
 	}
 	lost = expected - res->final;
 	sign = lost < 0 ? "-" : "";
-	/* error_pct: updates lost per hundred made, in parts per million. */
-	ppm = mul_u64_u64_div_u64(abs(lost), 1000000, total);
+	/* error_pct: updates lost per hundred made, to 4 decimals. */
+	pct = div_u64_rem(mul_u64_u64_div_u64(abs(lost), 1000000, total),
+			  10000, &pct_frac);
 	rate = mul_u64_u64_div_u64(total, NSEC_PER_SEC,
 				   max_t(u64, res->elapsed_ns, 1));
-	results_add("kernel,%s,%u,%u,%u,%llu,%llu,%lld,%s%llu.%04llu,%llu,%llu\n",
+	results_add("kernel,%s,%u,%u,%u,%llu,%llu,%lld,%s%llu.%04u,%llu,%llu\n",
 		    race_mode_names[m], workers, iters, run, res->final,
-		    expected, lost, sign, ppm / 10000, ppm % 10000,
-		    res->elapsed_ns, rate);
-	pr_info(KTAP_SUB "# %s run %u: final %llu, expected %llu, lost %lld (%s%llu.%04llu%%), %llu ns, %llu increments/s\n",
+		    expected, lost, sign, pct, pct_frac, res->elapsed_ns, rate);
+	pr_info(KTAP_SUB "# %s run %u: final %llu, expected %llu, lost %lld (%s%llu.%04u%%), %llu ns, %llu increments/s\n",
 		race_mode_names[m], run, res->final, expected, lost, sign,
-		ppm / 10000, ppm % 10000, res->elapsed_ns, rate);
+		pct, pct_frac, res->elapsed_ns, rate);
 	/* Even unlocked, a count above expected means a torn read/write. */
 	return m == RACE_UNLOCKED ? lost >= 0 : lost == 0;
 }

@@ -14,8 +14,6 @@
  * Like lifecycle_test, each test starts with mymem unloaded and leaves
  * it so; the suite runs it after the tests of a loaded device.
  */
-#include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -24,6 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "modlib.h"
+#include "stall.h"
 
 #define RELOADS		200
 #define PINNED_TRIES	200	/* unload attempts while a user is pinned */
@@ -285,39 +284,34 @@ TEST_F_TIMEOUT(race, unload, 120)
 }
 
 /*
- * A descriptor closed while other threads are inside the device on it:
- * a write stopped in the middle of its copy (its buffer is a
- * userfaultfd page, not yet there) holding the writers' lock, and a read
- * and a FETCH_ADD waiting for that lock.  close() returns at once; the
- * calls in flight keep the file, and with it the module, until they
- * finish, and then finish correctly.
+ * A descriptor closed while other threads are inside the device on it: a
+ * write, a read and a FETCH_ADD, each stopped at a userfaultfd page of
+ * its own (the write's source, the read's destination, the ioctl's
+ * argument).  close() returns at once; the calls in flight keep the
+ * file, and with it the module, until they finish, and then finish
+ * correctly.
  */
 struct blocked {
 	int fd;
-	uint8_t *buf;		/* two userfaultfd pages */
+	uint8_t *buf;		/* three userfaultfd pages, one per call */
 	size_t page;
-	atomic_int tid[3];
 	long long ret[3];
-	uint64_t fetch_add_old;
 	atomic_bool done[3];
 };
 
 static void *blocked_call(struct blocked *b, int which)
 {
-	struct mymem_fetch_add fa = { .offset = 3 * b->page, .value = 1 };
+	uint8_t *mine = b->buf + which * b->page;
 
-	atomic_store(&b->tid[which], gettid());
 	switch (which) {
 	case 0:
-		b->ret[0] = sysret(pwrite(b->fd, b->buf, b->page, 0));
+		b->ret[0] = sysret(pwrite(b->fd, mine, b->page, 0));
 		break;
 	case 1:
-		b->ret[1] = sysret(pread(b->fd, b->buf + b->page, b->page,
-					 2 * b->page));
+		b->ret[1] = sysret(pread(b->fd, mine, b->page, 2 * b->page));
 		break;
 	case 2:
-		b->ret[2] = sysret(ioctl(b->fd, MYMEM_IOC_FETCH_ADD, &fa));
-		b->fetch_add_old = fa.old;
+		b->ret[2] = sysret(ioctl(b->fd, MYMEM_IOC_FETCH_ADD, mine));
 		break;
 	}
 	atomic_store(&b->done[which], true);
@@ -339,75 +333,27 @@ static void *blocked_ioctl(void *b)
 	return blocked_call(b, 2);
 }
 
-/* The state letter of thread @tid (R, S, D, ...), or 0. */
-static char thread_state(int tid)
-{
-	char path[64], line[256], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(line, sizeof(line), f);
-	fclose(f);
-	/* After the command, which is in parentheses and may hold any. */
-	p = p ? strrchr(line, ')') : NULL;
-	return p && p[1] ? p[2] : 0;
-}
-
-/* Wait up to 10 s until thread @which sleeps uninterruptibly (a mutex). */
-static bool wait_blocked(struct blocked *b, int which)
-{
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		int tid = atomic_load(&b->tid[which]);
-
-		if (tid && thread_state(tid) == 'D')
-			return true;
-		usleep(1000);
-	}
-	return false;
-}
-
-/* The next fault on @uffd within @timeout_ms: its page address, or 0. */
-static unsigned long next_fault(int uffd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	struct uffd_msg msg;
-
-	if (poll(&pfd, 1, timeout_ms) != 1 ||
-	    read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
-	    msg.event != UFFD_EVENT_PAGEFAULT)
-		return 0;
-	return msg.arg.pagefault.address & ~(page_size() - 1);
-}
-
 TEST_F_TIMEOUT(life, close_while_blocked, 60)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct blocked b = { .page = page_size() };
 	void *(*fns[3])(void *) = {
 		blocked_write, blocked_read, blocked_ioctl,
 	};
-	struct uffdio_copy copy = { 0 };
-	pthread_t threads[3];
+	struct mymem_fetch_add fa = { .offset = 3 * b.page, .value = 1 };
 	uint8_t *src, *check;
+	pthread_t threads[3];
+	unsigned int stopped = 0;	/* bit i: the call at page i */
+	unsigned long addr;
 	uint64_t word;
 	int uffd, i;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = uffd_open();
 	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	b.buf = mmap(NULL, 2 * b.page, PROT_READ | PROT_WRITE,
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
+	b.buf = mmap(NULL, 3 * b.page, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, b.buf);
-	reg.range.start = (uintptr_t)b.buf;
-	reg.range.len = 2 * b.page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, uffd_register(uffd, b.buf, 3 * b.page));
 	src = malloc(b.page);
 	check = malloc(b.page);
 	ASSERT_NE(NULL, src);
@@ -418,13 +364,15 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	b.fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, b.fd);
 
-	/* The write, stopped at its buffer's first byte, holds the lock. */
-	ASSERT_EQ(0, pthread_create(&threads[0], NULL, fns[0], &b));
-	ASSERT_EQ((uintptr_t)b.buf, next_fault(uffd, 10000));
-	for (i = 1; i < 3; i++) {
+	/* Each call stops at its own page, in any order. */
+	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fns[i], &b));
-		ASSERT_TRUE(wait_blocked(&b, i)) TH_LOG("thread %d", i);
+	for (i = 0; i < 3; i++) {
+		addr = next_fault(uffd, 10000);
+		ASSERT_NE(0, addr);
+		stopped |= 1u << (addr - (uintptr_t)b.buf) / b.page;
 	}
+	ASSERT_EQ(7, stopped);
 
 	ASSERT_EQ(0, close(b.fd));
 	expect_busy(_metadata);
@@ -432,20 +380,17 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 		ASSERT_FALSE(atomic_load(&b.done[i])) TH_LOG("thread %d", i);
 	}
 
-	/* Let them go: the write's page, then the read's when it faults. */
-	copy.src = (uintptr_t)src;
-	copy.len = b.page;
-	copy.dst = (uintptr_t)b.buf;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
-	copy.dst += b.page;
-	ASSERT_EQ(copy.dst, next_fault(uffd, 10000));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	/* Let them go: the write's source, the read's page, the argument. */
+	ASSERT_EQ(0, uffd_fill(uffd, b.buf, src));
+	ASSERT_EQ(0, uffd_fill(uffd, b.buf + b.page, src));
+	memcpy(check, &fa, sizeof(fa));
+	ASSERT_EQ(0, uffd_fill(uffd, b.buf + 2 * b.page, check));
 	for (i = 0; i < 3; i++)
 		pthread_join(threads[i], NULL);
 	ASSERT_EQ(b.page, b.ret[0]);
 	ASSERT_EQ(b.page, b.ret[1]);
 	ASSERT_EQ(0, b.ret[2]);
-	/* The read went after the write, into a zeroed part of the region. */
+	/* The read is of a part of the region nothing wrote: zeros. */
 	ASSERT_TRUE(all_bytes(b.buf + b.page, 0, b.page));
 
 	b.fd = open(MYMEM_DEVICE_PATH, O_RDONLY);
@@ -453,13 +398,14 @@ TEST_F_TIMEOUT(life, close_while_blocked, 60)
 	ASSERT_EQ(b.page, sysret(pread(b.fd, check, b.page, 0)));
 	ASSERT_EQ(b.page, buf_mismatch(check, src, b.page));
 	/* The FETCH_ADD found the zeroed word and left it 1. */
-	ASSERT_EQ(0, b.fetch_add_old);
+	memcpy(&fa, b.buf + 2 * b.page, sizeof(fa));
+	ASSERT_EQ(0, fa.old);
 	ASSERT_EQ(8, sysret(pread(b.fd, &word, 8, 3 * b.page)));
 	ASSERT_EQ(1, word);
 	close(b.fd);
 	expect_unload(_metadata);
 	close(uffd);
-	munmap(b.buf, 2 * b.page);
+	munmap(b.buf, 3 * b.page);
 	free(src);
 	free(check);
 }
@@ -552,36 +498,6 @@ TEST_F(life, exit_with_maps)
  * second before.
  */
 
-/* A userfaultfd reporting the missing pages of [@start, +@len), or -1. */
-static int uffd_missing(void *start, size_t len)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-		.range = { .start = (uintptr_t)start, .len = len },
-	};
-	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (uffd >= 0 && (ioctl(uffd, UFFDIO_API, &api) ||
-			  ioctl(uffd, UFFDIO_REGISTER, &reg))) {
-		close(uffd);
-		return -1;
-	}
-	return uffd;
-}
-
-/* Resolves the missing page at @dst with the page at @src. */
-static int uffd_fill(int uffd, void *dst, const void *src)
-{
-	struct uffdio_copy copy = {
-		.dst = (uintptr_t)dst,
-		.src = (uintptr_t)src,
-		.len = page_size(),
-	};
-
-	return ioctl(uffd, UFFDIO_COPY, &copy);
-}
-
 struct stalled_read {
 	int fd;
 	uint8_t *buf;
@@ -613,7 +529,8 @@ TEST_F_TIMEOUT(life, stalled_reader_blocks_no_reader, 60)
 	ASSERT_NE(MAP_FAILED, a.buf);
 	b.buf = other;
 	uffd = uffd_missing(a.buf, page);
-	ASSERT_LE(0, uffd);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
 	ASSERT_EQ(0, load(mymem_ko(), ""));
 	a.fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, a.fd);
@@ -695,7 +612,8 @@ TEST_F_TIMEOUT(life, stalled_write_is_atomic_to_fetch_add_and_cmpxchg, 60)
 	ASSERT_NE(MAP_FAILED, h.src);
 	memcpy(h.src, pattern, page);
 	uffd = uffd_missing(h.src + page, page);
-	ASSERT_LE(0, uffd);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
 	ASSERT_EQ(0, load(mymem_ko(), ""));
 	h.fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, h.fd);

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The data path against callers whose memory stalls or changes under a
+ * call: a userfaultfd page holds a copy at the fault for as long as the
+ * test likes, so each race happens in one order, every run.
+ *
+ * - A write stalled on its source holds off no read, atomic or other
+ *   write, and is still whole and right once released.
+ * - A read stalled on its destination sleeps outside any copy, lets
+ *   writers run, and then returns what they wrote, not a mix.
+ * - A read cut short by its own buffer changes no byte past its count,
+ *   even when the region changed while it waited.
+ * - An atomic ioctl's result is delivered whenever the word changes,
+ *   however long the operation waits for the lock.
+ *
+ * Runs on the loaded device (default size); each test starts from
+ * pattern OLD in the region.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "testlib.h"
+#include "stall.h"
+
+#define OLD		1	/* pattern seeds: the region before a test */
+#define NEW		2	/* ... and what a test writes */
+#define SENTINEL	0xa5	/* the caller's bytes that nothing may touch */
+#define WORD_OFF	8192	/* a word no stalled call covers */
+#define OTHER_OFF	12288	/* a range no stalled call covers */
+/*
+ * How long a call that must not be held off may take.  In the code this
+ * guards against, it waits for as long as the stall lasts.
+ */
+#define FREE_MS		10000
+
+/* One call made by a thread of its own, so that it can stall. */
+enum call_op { CALL_PREAD, CALL_PWRITE, CALL_FETCH_ADD };
+
+struct call {
+	enum call_op op;
+	int fd;
+	void *buf;
+	size_t len;
+	off_t pos;
+	pthread_t thread;
+	bool joined;
+	atomic_int tid;
+	atomic_bool done;
+	long long ret;
+};
+
+static void *call_thread(void *arg)
+{
+	struct call *c = arg;
+
+	atomic_store(&c->tid, gettid());
+	switch (c->op) {
+	case CALL_PREAD:
+		c->ret = sysret(pread(c->fd, c->buf, c->len, c->pos));
+		break;
+	case CALL_PWRITE:
+		c->ret = sysret(pwrite(c->fd, c->buf, c->len, c->pos));
+		break;
+	case CALL_FETCH_ADD:
+		c->ret = sysret(ioctl(c->fd, MYMEM_IOC_FETCH_ADD, c->buf));
+		break;
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/* Until @c has returned, or sleeps uninterruptibly (a mutex): true. */
+static bool call_done_or_blocked(struct call *c)
+{
+	int i;
+
+	for (i = 0; i < FREE_MS; i++) {
+		int tid = atomic_load(&c->tid);
+
+		if (atomic_load(&c->done) || (tid && thread_state(tid) == 'D'))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static uint64_t pattern_word(uint64_t off, uint8_t seed)
+{
+	uint64_t word;
+
+	pattern_fill((uint8_t *)&word, off, sizeof(word), seed);
+	return word;
+}
+
+FIXTURE(stall) {
+	int fd, uffd;
+	size_t page;
+	uint8_t *arena;	/* an ordinary page, then STALL_PAGES that stall */
+	uint8_t *fill;	/* a page to fill a stalled one with */
+	struct call calls[2];
+	int ncalls;
+};
+
+#define STALL_PAGES	2
+
+FIXTURE_SETUP(stall)
+{
+	uint8_t *region = malloc(DEFAULT_SIZE);
+
+	self->page = page_size();
+	self->fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_NE(NULL, region);
+	pattern_fill(region, 0, DEFAULT_SIZE, OLD);
+	ASSERT_EQ(DEFAULT_SIZE, sysret(pwrite(self->fd, region, DEFAULT_SIZE,
+					      0)));
+	free(region);
+
+	/* Without userfaultfd (the debug kernels) each test skips. */
+	self->uffd = uffd_open();
+	if (self->uffd < 0)
+		return;
+	self->arena = mmap(NULL, (1 + STALL_PAGES) * self->page,
+			   PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->arena);
+	memset(self->arena, SENTINEL, self->page);
+	ASSERT_EQ(0, uffd_register(self->uffd, self->arena + self->page,
+				   STALL_PAGES * self->page));
+	self->fill = malloc(self->page);
+	ASSERT_NE(NULL, self->fill);
+	memset(self->fill, SENTINEL, self->page);
+}
+
+/* Closing the userfaultfd lets any call still stalled go. */
+FIXTURE_TEARDOWN(stall)
+{
+	int i;
+
+	if (self->uffd >= 0)
+		close(self->uffd);
+	for (i = 0; i < self->ncalls; i++)
+		if (!self->calls[i].joined)
+			pthread_join(self->calls[i].thread, NULL);
+	close(self->fd);
+}
+
+#define NEED_UFFD() do {						\
+	if (self->uffd < 0)						\
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));	\
+} while (0)
+
+/* Starts a call of @self's on its own thread. */
+static struct call *start(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(stall) *self, enum call_op op,
+			  void *buf, size_t len, off_t pos)
+{
+	struct call *c = &self->calls[self->ncalls];
+
+	*c = (struct call){ .op = op, .fd = self->fd, .buf = buf,
+			    .len = len, .pos = pos };
+	ASSERT_EQ(0, pthread_create(&c->thread, NULL, call_thread, c));
+	self->ncalls++;
+	return c;
+}
+
+static void join(struct call *c)
+{
+	pthread_join(c->thread, NULL);
+	c->joined = true;
+}
+
+/*
+ * Another process's read of the stalled range, fetch-add and write of
+ * another range, once @go has a byte: 0, or the number of the first that
+ * went wrong.
+ */
+static char other_user(int go)
+{
+	struct mymem_fetch_add fa = { .offset = WORD_OFF, .value = 1 };
+	int fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	uint8_t buf[96], data[64];
+	char c;
+
+	if (fd < 0 || read(go, &c, 1) != 1)
+		return 1;
+	/* The stalled write has not happened yet, not even in part. */
+	if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf) ||
+	    pattern_mismatch(buf, 0, sizeof(buf), OLD) != sizeof(buf))
+		return 2;
+	if (ioctl(fd, MYMEM_IOC_FETCH_ADD, &fa) ||
+	    fa.old != pattern_word(WORD_OFF, OLD))
+		return 3;
+	pattern_fill(data, OTHER_OFF, sizeof(data), NEW);
+	if (pwrite(fd, data, sizeof(data), OTHER_OFF) != sizeof(data))
+		return 4;
+	return 0;
+}
+
+/*
+ * A write whose source is 32 bytes of an ordinary page and 64 of a
+ * stalled one: while it waits, another process reads the range (all of
+ * it as before), adds to a word and writes elsewhere, each at once.
+ * Then the write completes whole.
+ */
+TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
+{
+	uint8_t *src = self->arena + self->page - 32, check[96];
+	int go[2], done[2];
+	struct pollfd pfd;
+	struct call *w;
+	char result;
+	pid_t pid;
+
+	NEED_UFFD();
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(self->uffd);	/* so that a teardown can let go */
+		result = other_user(go[0]);
+		_exit(write(done[1], &result, 1) != 1);
+	}
+	close(go[0]);
+	close(done[1]);
+	pfd = (struct pollfd){ .fd = done[0], .events = POLLIN };
+
+	pattern_fill(src, 0, 32, NEW);
+	w = start(_metadata, self, CALL_PWRITE, src, 96, 0);
+	ASSERT_EQ((uintptr_t)self->arena + self->page,
+		  next_fault(self->uffd, FREE_MS));
+
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, poll(&pfd, 1, FREE_MS)) TH_LOG("the other user is held off");
+	ASSERT_EQ(1, read(done[0], &result, 1));
+	ASSERT_EQ(0, result);
+	ASSERT_FALSE(atomic_load(&w->done));
+
+	pattern_fill(self->fill, 32, 64, NEW);
+	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
+			       self->fill));
+	join(w);
+	ASSERT_EQ(96, w->ret);
+	ASSERT_EQ(96, sysret(pread(self->fd, check, 96, 0)));
+	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW));
+	ASSERT_EQ(64, sysret(pread(self->fd, check, 64, OTHER_OFF)));
+	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW));
+	ASSERT_EQ(8, sysret(pread(self->fd, check, 8, WORD_OFF)));
+	ASSERT_EQ(pattern_word(WORD_OFF, OLD) + 1, *(uint64_t *)check);
+	close(go[1]);
+	close(done[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * A read into a stalled page: the copy that met the missing page did not
+ * wait in it (no page fault frame on the stack: the read waits in a
+ * fault-in of its own, outside any copy and lock), a write meanwhile
+ * goes through, and the read then returns that write's bytes.
+ */
+TEST_F_TIMEOUT(stall, read_waits_outside_copy, 60)
+{
+	uint8_t *dst = self->arena + self->page, data[64];
+	char stack[8192];
+	struct call *r;
+	long n;
+
+	NEED_UFFD();
+
+	r = start(_metadata, self, CALL_PREAD, dst, 64, 0);
+	ASSERT_EQ((uintptr_t)dst, next_fault(self->uffd, FREE_MS));
+
+	n = thread_kernel_stack(atomic_load(&r->tid), stack, sizeof(stack));
+	ASSERT_LT(0, n) TH_LOG("/proc/.../stack: %s", strerror(-n));
+	ASSERT_EQ(NULL, strstr(stack, "exc_page_fault")) TH_LOG("%s", stack);
+
+	pattern_fill(data, 0, 64, NEW);
+	ASSERT_EQ(64, sysret(pwrite(self->fd, data, 64, 0)));
+	ASSERT_FALSE(atomic_load(&r->done));
+
+	ASSERT_EQ(0, uffd_fill(self->uffd, dst, self->fill));
+	join(r);
+	ASSERT_EQ(64, r->ret);
+	ASSERT_EQ(64, pattern_mismatch(dst, 0, 64, NEW));
+}
+
+/*
+ * A read into 32 bytes of an ordinary page and 64 of a stalled one.
+ * While it waits, a write changes the range and the caller makes the
+ * ordinary page read-only.  The read returns the 32 bytes it could
+ * deliver, all of them as they were before that write, and leaves the
+ * 64 beyond them as the caller had them.
+ */
+TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
+{
+	uint8_t *dst = self->arena + self->page - 32, data[96];
+	struct call *r;
+
+	NEED_UFFD();
+
+	r = start(_metadata, self, CALL_PREAD, dst, 96, 0);
+	ASSERT_EQ((uintptr_t)self->arena + self->page,
+		  next_fault(self->uffd, FREE_MS));
+
+	pattern_fill(data, 0, 96, NEW);
+	ASSERT_EQ(96, sysret(pwrite(self->fd, data, 96, 0)));
+	ASSERT_EQ(0, mprotect(self->arena, self->page, PROT_READ));
+	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
+			       self->fill));
+	join(r);
+	ASSERT_EQ(32, r->ret);
+	ASSERT_EQ(32, pattern_mismatch(dst, 0, 32, OLD));
+	ASSERT_EQ(64, byte_mismatch(dst + 32, SENTINEL, 64));
+}
+
+/*
+ * A fetch-add that may have to wait for the lock (behind a write stalled
+ * on its source), its old field made read-only by the caller meanwhile:
+ * if the word changed, the old value was delivered.  The write does not
+ * hold the lock while it waits, so the add completes at once.
+ */
+TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
+{
+	const uint64_t marker = 0x0123456789abcdefull;
+	struct mymem_fetch_add *fa;
+	struct call *w, *a;
+	uint64_t word;
+
+	NEED_UFFD();
+
+	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fa);
+	*fa = (struct mymem_fetch_add){
+		.offset = WORD_OFF, .value = 5, .old = marker,
+	};
+
+	w = start(_metadata, self, CALL_PWRITE, self->arena + self->page, 8,
+		  16);
+	ASSERT_EQ((uintptr_t)self->arena + self->page,
+		  next_fault(self->uffd, FREE_MS));
+	a = start(_metadata, self, CALL_FETCH_ADD, fa, 0, 0);
+	ASSERT_TRUE(call_done_or_blocked(a));
+	ASSERT_EQ(0, mprotect(fa, self->page, PROT_READ));
+	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
+			       self->fill));
+	join(w);
+	join(a);
+
+	ASSERT_EQ(8, w->ret);
+	ASSERT_EQ(8, sysret(pread(self->fd, &word, 8, WORD_OFF)));
+	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
+				    (unsigned long long)word,
+				    (unsigned long long)pattern_word(WORD_OFF,
+								     OLD));
+	ASSERT_EQ(pattern_word(WORD_OFF, OLD), fa->old);
+	ASSERT_EQ(pattern_word(WORD_OFF, OLD) + 5, word);
+	munmap(fa, self->page);
+}
+
+TEST_HARNESS_MAIN
