@@ -73,8 +73,8 @@ install_all() {
 		[ -x "$BUILD/bin/$t" ] || die "no $BUILD/bin/$t: run make tools first"
 	done
 	# Two copies of a module for one kernel: modprobe would pick one
-	# of them silently.
-	[ ! -e "$moddir/dkms/mymem.ko" ] ||
+	# of them silently.  DKMS compresses as the kernel does (.ko.xz).
+	! compgen -G "$moddir/dkms/mymem.ko*" >/dev/null ||
 		die "mymem is installed through DKMS for $KVER: make dkms-remove first"
 	need_root
 
