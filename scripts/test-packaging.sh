@@ -109,28 +109,19 @@ dkms_install_staged() {
 
 # Each refuses, in a copy of the other's tree, while the other's mymem is
 # there (modprobe would pick one of two silently), and adds nothing.
-install_refused_by_dkms() {
-	local err
-	cp -a "$stage/dkms" "$stage/dkms-then-install" || return
-	if err=$(make -s install DESTDIR="$stage/dkms-then-install" KVER="$kver" 2>&1); then
-		echo "make install succeeded"
+# refused_over TREE PATTERN CMD...: CMD, installing into a copy of TREE
+# (DESTDIR), fails with PATTERN and leaves every file as it was.
+refused_over() {
+	local tree=$1 pattern=$2 copy=$1-refused err
+	shift 2
+	cp -a "$tree" "$copy" || return
+	if err=$(DESTDIR=$copy KVER=$kver "$@" 2>&1); then
+		echo "$* succeeded"
 		return 1
 	fi
 	echo "$err"
-	grep -q 'installed through DKMS' <<<"$err" &&
-		diff <(installed_files "$stage/dkms") <(installed_files "$stage/dkms-then-install")
-}
-
-dkms_refused_by_install() {
-	local err
-	cp -a "$stage/install" "$stage/install-then-dkms" || return
-	if err=$(DESTDIR=$stage/install-then-dkms KVER=$kver scripts/dkms.sh install 2>&1); then
-		echo "dkms.sh install succeeded"
-		return 1
-	fi
-	echo "$err"
-	grep -q 'installed by make install' <<<"$err" &&
-		diff <(installed_files "$stage/install") <(installed_files "$stage/install-then-dkms")
+	grep -q "$pattern" <<<"$err" &&
+		diff <(installed_files "$tree") <(installed_files "$copy")
 }
 
 # The guest gets the modules DKMS installed; remove runs on a copy.
@@ -184,8 +175,10 @@ tap_check "make install KVER=$kver: modules built for $kver" install_vermagic
 tap_check "make uninstall DESTDIR=...: nothing left" uninstall_staged
 tap_check "dkms.sh install DESTDIR=... KVER=$kver: built, installed" dkms_install_staged
 tap_check "dkms.sh remove DESTDIR=...: nothing of mymem left" dkms_remove_staged
-tap_check "make install refuses while DKMS's mymem is installed" install_refused_by_dkms
-tap_check "dkms.sh install refuses while make install's mymem is installed" dkms_refused_by_install
+tap_check "make install refuses while DKMS's mymem is installed" \
+	refused_over "$stage/dkms" 'installed through DKMS' make -s install
+tap_check "dkms.sh install refuses while make install's mymem is installed" \
+	refused_over "$stage/install" 'installed by make install' scripts/dkms.sh install
 tap_check "install and DKMS left the host's module tree, /usr/src, /var/lib/dkms alone" \
 	test "$before" = "$(host_state)"
 tap_check "HOST=1 refuses: not root (make run as nobody, results/ kept)" host_run_as_user
