@@ -143,6 +143,28 @@ host_run() {
 		! grep -q mymem "$mods/modules.dep"
 }
 
+# host_run_stopped STATUS ACTION: host.sh run, with a mymem-bench that
+# notes what is loaded, runs the shell command ACTION and fails, so the
+# run stops midway with mymem and brd loaded: host.sh exits with STATUS
+# and leaves, as when it succeeds, nothing loaded or installed.
+host_run_stopped() {
+	local want=$1 action=$2 stub=/tmp/stub status
+	mkdir -p $stub/bin /tmp/raw-stopped &&
+		printf '#!/bin/sh\ncut -d" " -f1 /proc/modules >%s/loaded\n%s\nexit 1\n' \
+			$stub "$action" >$stub/bin/mymem-bench &&
+		chmod +x $stub/bin/mymem-bench || return
+	# BUILD/bin comes first in host.sh's PATH.
+	BUILD=$stub HOST_MODULES=/mymem/ko /mymem/scripts/host.sh run \
+		/tmp/raw-stopped bench 5 2 100 1 100 &
+	echo $! >$stub/host.pid
+	wait $!
+	status=$?
+	echo "host.sh run: exit status $status; loaded midway:" $(cat $stub/loaded)
+	[ $status -eq "$want" ] && grep -qx mymem $stub/loaded &&
+		grep -qx brd $stub/loaded && none_loaded &&
+		[ ! -e "$mods/extra" ] && ! grep -q mymem "$mods/modules.dep"
+}
+
 tap_begin
 tap_check "make install: modprobe mymem_test run=selftest loads mymem first" modprobe_test updates
 tap_check "/dev/mymem has mode 0666" device_mode
@@ -168,4 +190,7 @@ tap_check "HOST=1 refuses: mymem installed" refused "is installed in" "$installe
 tap_check "HOST=1 refuses: brd loaded" refused_while_loaded brd "brd is loaded" modprobe brd
 tap_check "HOST=1 refuses: no debugfs" refused "debugfs" "$no_debugfs"
 tap_check "host.sh run: experiments, then nothing loaded or left" host_run
+tap_check "host.sh run failing midway: nothing loaded or left" host_run_stopped 1 :
+tap_check "host.sh run killed midway (SIGTERM): nothing loaded or left" \
+	host_run_stopped 143 'kill -TERM "$(cat /tmp/stub/host.pid)"'
 tap_done

@@ -250,37 +250,12 @@ FIXTURE_TEARDOWN(invalid_size)
 	leave_unloaded();
 }
 
-/*
- * The kernel's error lines (level err or worse; a record starts with
- * "PRIORITY,"), since @fd last read: how many, the last in @line.
- * EPIPE: records were lost before being read; the next read goes on.
- */
-static int kmsg_errors(int fd, char *line, size_t len)
-{
-	char rec[4096], *text;
-	int n = 0;
-	ssize_t got;
-
-	line[0] = 0;
-	while ((got = read(fd, rec, sizeof(rec) - 1)) > 0 ||
-	       (got < 0 && errno == EPIPE)) {
-		if (got < 0 || atoi(rec) > 3)
-			continue;
-		rec[got] = 0;
-		text = strchr(rec, ';');
-		text = text ? text + 1 : rec;
-		snprintf(line, len, "%.*s", (int)strcspn(text, "\n"), text);
-		n++;
-	}
-	return n;
-}
-
 TEST_F(invalid_size, load)
 {
 	char line[256];
 
 	ASSERT_EQ(-(variant->err ?: EINVAL), load(mymem_ko(), variant->params));
-	ASSERT_EQ(1, kmsg_errors(self->kmsg, line, sizeof(line)))
+	ASSERT_EQ(1, kmsg_count(self->kmsg, 3, NULL, line, sizeof(line)))
 		TH_LOG("the last: %s", line);
 	ASSERT_EQ(0, strncmp(line, "mymem: ", 7)) TH_LOG("%s", line);
 	ASSERT_NE(NULL, strstr(line, "size")) TH_LOG("%s", line);

@@ -102,4 +102,34 @@ static inline void leave_unloaded(void)
 	unload("mymem");
 }
 
+/*
+ * The kernel log's records since @fd last read (open /dev/kmsg
+ * O_NONBLOCK, seek to its end first) at level @max_level or more
+ * severe that contain @text (NULL: any): how many, the last in @line.
+ * EPIPE: records were lost before being read; the next read goes on.
+ */
+static inline int kmsg_count(int fd, int max_level, const char *text,
+			     char *line, size_t len)
+{
+	char rec[4096], *msg;
+	int n = 0;
+	ssize_t got;
+
+	line[0] = 0;
+	while ((got = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (got < 0 && errno == EPIPE)) {
+		if (got < 0 || atoi(rec) > max_level)
+			continue;
+		rec[got] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = 0;	/* the text, not its dictionary */
+		if (text && !strstr(msg, text))
+			continue;
+		snprintf(line, len, "%.*s", (int)strlen(msg), msg);
+		n++;
+	}
+	return n;
+}
+
 #endif /* MYMEM_MODLIB_H */

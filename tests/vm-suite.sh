@@ -7,9 +7,9 @@
 # $MYMEM_TESTS (default /mymem/tests); /results is copied back.
 #
 # Order: the tests of the device with mymem loaded once at the default
-# size, then the in-kernel selftest and race, then lifecycle_test and
-# lifetime_test, which load and unload mymem themselves and so must
-# disturb nothing after them.
+# size, then the in-kernel selftest and race, then lifecycle_test,
+# lifetime_test and consumer_test, which load and unload mymem
+# themselves and so must disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
 . "$T/tap.sh"
 
@@ -106,5 +106,7 @@ tap_check "unload mymem" rmmod mymem
 tap_nest "fault injection at load" "$T/faultinject.sh"
 tap_nest lifecycle_test "$T/lifecycle_test"
 tap_nest lifetime_test "$T/lifetime_test"
+# Last: a GPL-incompatible load taints the kernel (lockdep goes off).
+tap_nest consumer_test "$T/consumer_test"
 dmesg >/results/dmesg.txt
 tap_done
