@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install the Debian packages a part of mymem needs.
 #
-#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
+#   setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
 #                                      | debug | dkms
 #
 # Fast when nothing is missing: one dpkg-query call and no apt at all.
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: vm/setup.sh [base|check|run|stress|debug|dkms]..." >&2
+	echo "usage: setup.sh [base|check|run|stress|debug|dkms]..." >&2
 	exit 64
 }
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-vm/setup.sh base check
+./setup.sh base check
 src=$(vm/linux-source.sh)
 kdir=$(vm/kernel.sh kdir)
 # The sources under git, not what Kbuild generates next to them.
@@ -38,7 +38,7 @@ checkpatch() {
 
 step "checkpatch --strict" checkpatch
 step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h
-step "man pages (groff -ww, mandoc -T lint)" scripts/check-man.sh
+step "man pages (groff -ww, mandoc -T lint)" lint/check-man.sh
 # In a fresh copy: every file is compiled and checked, and kernel/*.ko,
 # which the VM runs use, stay as they are whatever KERNEL is.
 out=${BUILD:-build}/check-${KERNEL:-6.1}

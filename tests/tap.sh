@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# TAP helpers for tests/run.sh (host, bash) and tests/vm-suite.sh (guest,
+# TAP helpers for tests/suite.sh (host, bash) and guest/suite.sh (guest,
 # busybox sh), and the counting rule of tests/summary.sh.  Source it.
 #
 #   tap_begin               the TAP header, first

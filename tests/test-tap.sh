@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d "${TMPDIR:-/tmp}/mymem-test-tap.XXXXXX") || exit 1
 trap 'rm -rf "$t" "$tap_tmp"' EXIT
 
-# A whole log as tests/run.sh writes one: a nested program with its plan
+# A whole log as tests/suite.sh writes one: a nested program with its plan
 # first, a nested suite with a kselftest program and the KTAP of the
 # in-kernel selftest (a subtest two spaces deeper, plan last), console
 # noise, comments, a skip.  5 passed, 1 skipped.
@@ -75,7 +75,7 @@ whole_log() {
 		grep -qx "1 skipped" "$t/out"
 }
 
-# The same under busybox awk, as tests/vm-suite.sh counts in the guest.
+# The same under busybox awk, as guest/suite.sh counts in the guest.
 whole_log_busybox() {
 	mkdir -p "$t/bb" && ln -sf "$(command -v busybox)" "$t/bb/awk" &&
 		PATH=$t/bb:$PATH summary <"$t/whole" && expect "5 passed, 0 failed" 0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Self-test of the VM harness, run on the host; prints TAP.
 #
-#   vm/selftest.sh          (honours KERNEL and ACCEL like vm/run.sh)
+#   vm/test-vm.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
 # Boots seven guests at once (so it stays near 30 s on idle cores): a
 # job that checks the guest's layout, writes /results and exits 3; a clean
@@ -41,7 +41,7 @@ exit $((3 + 10 * fail))
 EOF
 printf '#!/bin/sh\necho clean\n' >"$tmp/clean.sh"
 printf '#!/bin/sh\necho "WARNING: vm selftest" >/dev/kmsg\n' >"$tmp/warn.sh"
-printf '#!/bin/sh\necho "kernel BUG at vm/selftest.sh:1!" >/dev/kmsg\n' >"$tmp/bug.sh"
+printf '#!/bin/sh\necho "kernel BUG at vm/test-vm.sh:1!" >/dev/kmsg\n' >"$tmp/bug.sh"
 printf '#!/bin/sh\npoweroff -f\n' >"$tmp/poweroff.sh"
 printf '#!/bin/sh\nsleep 600\n' >"$tmp/hang.sh"
 
@@ -97,7 +97,7 @@ grep -q '^vm: kernel .*, accel ' "$tmp/clean.err"
 tap $? "run.sh names the kernel and accelerator" clean
 [ "$(rc warn)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*WARNING: vm selftest' "$tmp/warn.err"
 tap $? "a WARNING in the kernel log fails the run (126)" warn
-[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/selftest.sh:1!' "$tmp/bug.err"
+[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/test-vm.sh:1!' "$tmp/bug.err"
 tap $? "a kernel BUG at in the kernel log fails the run (126)" bug
 [ "$(rc poweroff)" = 125 ] && grep -q '^vm: FAIL: the guest stopped without an exit status' "$tmp/poweroff.err"
 tap $? "a guest that stops before the job's status is sent fails the run (125)" poweroff
@@ -142,7 +142,7 @@ cat >"$tmp/banners" <<'EOF'
 [    0.000002] ... MAX_LOCKDEP_SUBCLASSES:  8
 [    0.000003] kmemleak: Kernel memory leak detector initialized (mem pool available: 15838)
 [    0.000004] kcsan: enabled early
-[    1.000000] mymem-vm: job /mymem/job/vm-suite.sh starts
+[    1.000000] mymem-vm: job /mymem/job/suite.sh starts
 [    2.000000] mymem: 524288 bytes at /dev/mymem
 [    3.000000] reboot: Power down
 EOF
