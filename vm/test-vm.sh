@@ -1,5 +1,5 @@
 #!/bin/bash
-# Self-test of the VM harness, run on the host; prints TAP.
+# Self-test of the VM harness, run on the host; prints TAP (tests/tap.sh).
 #
 #   vm/test-vm.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
@@ -14,8 +14,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+. "$here/../tests/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm-selftest.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$tap_tmp"' EXIT
 kver=$("$here/kernel.sh" kver)
 
 cat >"$tmp/layout.sh" <<'EOF'
@@ -66,24 +68,17 @@ printf '#!/bin/sh\nnproc\n' >"$tmp/nproc.sh"
 run icount --icount -- "$tmp/nproc.sh"
 wait
 
-n=0 failed=0
-# tap OK? DESCRIPTION [RUN-NAME to show when not ok]
+# tap STATUS DESCRIPTION [RUN-NAME to show when not ok]
 tap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -z "${3:-}" ] || sed 's/^/# /' "$tmp/$3.out" "$tmp/$3.err"
-	fi
+	tap_result "$1" "$2"
+	[ "$1" = 0 ] || [ -z "${3:-}" ] || sed 's/^/# /' "$tmp/$3.out" "$tmp/$3.err"
 }
 rc() { cat "$tmp/$1.rc"; }
 : >"$tmp/scan.err"
 
 # Each check's status goes to tap, so a failing one must not end us.
 set +e
-echo "1..13"
+tap_begin
 [ "$(rc layout)" = 3 ]
 tap $? "the job's exit status (3) is run.sh's" layout
 ! grep -q '^guest: FAIL' "$tmp/layout.out" && grep -q '^guest: ok' "$tmp/layout.out"
@@ -153,4 +148,4 @@ tap $? "every kind of kernel report is a problem line (kernel-problems.txt)" sca
 grep -E -f "$here/kernel-problems.txt" "$tmp/banners" >"$tmp/scan.out"
 [ $? = 1 ]
 tap $? "boot banners of the debug kernels and our own lines are not" scan
-[ "$failed" -eq 0 ]
+tap_done
