@@ -14,9 +14,9 @@
 # nothing.
 #
 # run checks again, builds the modules for the running kernel (in a
-# temporary copy of the source) and the tools, and runs
-# guest/experiments.sh with its results in RAW.  experiments.sh loads
-# the modules and brd and copies the modules to /lib/modules/KVER/extra;
+# temporary copy of the source) and the tools, and runs guest/measure.sh
+# with its results in RAW.  measure.sh loads the modules and brd and
+# copies the modules to /lib/modules/KVER/extra;
 # on exit, however it ends, everything it loaded is unloaded, the copies
 # are removed and depmod runs again.
 #
@@ -79,7 +79,7 @@ check() {
 		refuse "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)"
 }
 
-# Runs on exit: what experiments.sh loaded and copied goes away.
+# Runs on exit: what measure.sh loaded and copied goes away.
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
 	local m
@@ -109,7 +109,7 @@ run() {
 		mods=$tmp/kernel
 	fi
 	PATH=${BUILD:-$repo/build}/bin:$PATH MYMEM_RESULTS=$raw MYMEM_MODULES=$mods \
-		"$repo/guest/experiments.sh" "$@"
+		"$repo/guest/measure.sh" "$@"
 }
 
 case "${1:-}" in

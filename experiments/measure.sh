@@ -68,7 +68,7 @@ collect() {
 	done
 }
 
-# boot ICOUNT STEPS RUNS LIMIT: one guest running guest/experiments.sh; sets
+# boot ICOUNT STEPS RUNS LIMIT: one guest running guest/measure.sh; sets
 # mode to icount or the accelerator it ran on.
 boot() {
 	local flags=(--fast-clock) rc=0
@@ -77,7 +77,7 @@ boot() {
 		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
 		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "${BUILD:-build}/bin=/mymem/bin" \
-		-- guest/experiments.sh "$2" "$trials" "$workers" "$iters" "$3" \
+		-- guest/measure.sh "$2" "$trials" "$workers" "$iters" "$3" \
 		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
 	# vm/run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
 	mode=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")

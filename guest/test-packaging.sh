@@ -10,9 +10,9 @@
 # What the host packed:
 #   /                   the tree of make install DESTDIR=... (no depmod yet)
 #   /stage/dkms/KVER/   the module tree dkms.sh install DESTDIR=... made
-#   /mymem/{packaging/install.sh,experiments/host.sh,guest/experiments.sh}
+#   /mymem/{packaging/install.sh,experiments/host.sh,guest/measure.sh}
 #                       at their paths in the repository, where host.sh
-#                       finds experiments.sh; install.sh for uninstall
+#                       finds measure.sh; install.sh for uninstall
 #   /mymem/ko/          the modules, built for this kernel (HOST_MODULES)
 #   /mymem/bin/         the tools
 #   /mymem/sbin/setpriv util-linux's (busybox's /bin/setpriv lacks --reuid)

@@ -154,7 +154,7 @@ guest() {
 		--add "$stage/dkms/lib/modules=/stage/dkms" \
 		--add packaging/install.sh=/mymem/packaging/install.sh \
 		--add experiments/host.sh=/mymem/experiments/host.sh \
-		--add guest/experiments.sh=/mymem/guest/experiments.sh \
+		--add guest/measure.sh=/mymem/guest/measure.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \
 		--add "$BUILD/bin=/mymem/bin" \
 		--add tests/tap.sh=/mymem/tests/tap.sh \
