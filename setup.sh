@@ -1,5 +1,10 @@
 #!/bin/bash
-# Install the Debian packages a part of mymem needs.
+# Install the Debian packages a part of mymem needs.  The one list of the
+# whole project's packages, in groups; each script asks for its own:
+# base (build, boot the guest: Makefile, vm/), check (lint/,
+# vm/linux-source.sh), run (experiments/, the report), stress
+# (tests/stress.sh, tests/fuzz.sh), debug (vm/debug-kernel.sh), dkms
+# (packaging/dkms.sh).
 #
 #   setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
 #                                      | debug | dkms

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# TAP helpers for tests/suite.sh (host, bash) and guest/suite.sh (guest,
-# busybox sh), and the counting rule of tests/summary.sh.  Source it.
+# TAP helpers for every shell test, on the host (bash) and in the guest
+# (dash), and the counting rule of tests/summary.sh.  Source it.
 #
 #   tap_begin               the TAP header, first
 #   tap_check DESC CMD...   one result: CMD's status; its output shown
