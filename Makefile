@@ -49,7 +49,7 @@ all: modules tools tests
 
 # Installs what is missing (as root) or names the apt-get line.
 setup:
-	@vm/setup.sh
+	@./setup.sh
 
 # KDIR, not KVER: the debug kernels' build trees are not in /lib/modules.
 modules: setup
@@ -64,21 +64,21 @@ tests: setup
 	@echo "  TESTS   $(BUILD)/tests"
 	@$(MAKE) $(QUIET) -C tests
 
-# HOST=1 runs on this machine's kernel: scripts/host.sh checks the machine
+# HOST=1 runs on this machine's kernel: experiments/host.sh checks the machine
 # first, then builds the modules for it, so nothing of the VM is needed.
 EXPERIMENTS_NEED := $(if $(filter 1,$(HOST)),,all)
 
 run: $(EXPERIMENTS_NEED)
-	@scripts/run.sh all
+	@experiments/measure.sh all
 
 bench: $(EXPERIMENTS_NEED)
-	@scripts/run.sh bench
+	@experiments/measure.sh bench
 
 test: all
-	@tests/run.sh
+	@tests/suite.sh
 
 check: setup
-	@scripts/check.sh
+	@lint/check.sh
 
 stress: all
 	@tests/stress.sh
@@ -92,16 +92,16 @@ debug-kernel: setup
 # Not through `setup`: a real machine needs no QEMU or VM kernel for these.
 install:
 	@$(MAKE) -C tools
-	@scripts/install.sh install
+	@packaging/install.sh install
 
 uninstall:
-	@scripts/install.sh uninstall
+	@packaging/install.sh uninstall
 
 dkms-install:
-	@scripts/dkms.sh install
+	@packaging/dkms.sh install
 
 dkms-remove:
-	@scripts/dkms.sh remove
+	@packaging/dkms.sh remove
 
 clean:
 	@$(MAKE) -C kernel clean

@@ -3,7 +3,7 @@
 
     scripts/report.py RESULTS_DIR
 
-Reads RESULTS_DIR/raw/ (the layout scripts/experiments.sh writes):
+Reads RESULTS_DIR/raw/ (the layout guest/measure.sh writes):
 
     bench-user.csv   mymem-bench --csv (required); may hold the scale rows
     scale-user.csv   mymem-bench -t scale --csv (optional, wins over the

@@ -68,7 +68,7 @@ outputs_exist()
 	for f in REPORT.md bench.csv race.csv; do
 		[ -s "$1/$f" ] || return 1
 	done
-	# vm/setup.sh run installs it: without it nothing here is checked.
+	# setup.sh run installs it: without it nothing here is checked.
 	command -v gnuplot >/dev/null || { echo "# no gnuplot"; return 1; }
 	for p in latency throughput race-error race-rate; do
 		head -c 8 "$1/$p.png" | grep -q PNG && grep -q '<svg' "$1/$p.svg" ||

@@ -14,6 +14,7 @@
 # MYMEM_KO names the module (default /mymem/mymem.ko); the helper is in
 # $MYMEM_TESTS (default /mymem/tests).  mymem must not be loaded.
 T=${MYMEM_TESTS:-/mymem/tests}
+# shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$T/tap.sh"
 
 KO=${MYMEM_KO:-/mymem/mymem.ko}
@@ -123,9 +124,10 @@ no_leaks() {
 tap_begin
 if [ ! -e "$DBG/failslab" ] || [ ! -e "$DBG/fail_page_alloc" ] ||
 	[ ! -e "$DBG/kmemleak" ] || [ ! -e /proc/thread-self/fail-nth ]; then
-	echo "ok 1 fault injection at load # SKIP the kernel has no failslab, fail_page_alloc or kmemleak (KERNEL=debug has)"
-	echo "1..1"
-	exit 0
+	tap_skip "fault injection at load" \
+		"the kernel has no failslab, fail_page_alloc or kmemleak (KERNEL=debug has)"
+	tap_done
+	exit
 fi
 tap_check "set up failslab and fail_page_alloc" setup_injection
 tap_check "mymem is not loaded" nothing_loaded

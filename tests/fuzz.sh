@@ -5,7 +5,7 @@
 # mapping, with /dev/mymem as its only file; then stress-ng's device
 # stressor on it; then checks that the guest is healthy: the device and
 # the in-kernel API still work (device_test, mymem_test run=selftest) and
-# the module unloads.  tests/fuzz-job.sh is the guest's side.  vm/run.sh
+# the module unloads.  guest/fuzz.sh is the guest's side.  vm/run.sh
 # fails the run on any kernel report (oops, BUG, WARNING, ...).
 #
 #   tests/fuzz.sh [--quick] [--secs N]
@@ -13,7 +13,7 @@
 # Each fuzzer runs N seconds (default 120; --quick: 10, about 40 s in
 # all with the boot, for `make test`).  Prints TAP, the last line
 # tests/summary.sh's "N passed, N failed"; the log is $BUILD/fuzz.log.
-# Needs what `make` builds and vm/setup.sh's stress group (trinity,
+# Needs what `make` builds and setup.sh's stress group (trinity,
 # stress-ng).  Environment: BUILD, KERNEL, ACCEL (see vm/run.sh),
 # MYMEM_KO_DIR (the modules' directory for KERNEL, set by the Makefile;
 # default kernel/).
@@ -47,15 +47,15 @@ fuzz_vm() {
 		--add "$(command -v trinity)=/mymem/bin/trinity" \
 		--add "$(command -v stress-ng)=/mymem/bin/stress-ng" \
 		--add "$(command -v setpriv)=/mymem/bin/setpriv" \
-		-- tests/fuzz-job.sh "$secs"
+		-- guest/fuzz.sh "$secs"
 }
 
 main() {
 	local start=$SECONDS
 
 	tap_begin
-	tap_check "vm/setup.sh stress (trinity, stress-ng)" vm/setup.sh stress
-	tap_nest "fuzz in the VM (tests/fuzz-job.sh $secs)" fuzz_vm
+	tap_check "setup.sh stress (trinity, stress-ng)" ./setup.sh stress
+	tap_nest "fuzz in the VM (guest/fuzz.sh $secs)" fuzz_vm
 	echo "# fuzz VM run: $((SECONDS - start)) s, boot included"
 	tap_done
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the host-side drivers (run.sh, stress.sh, fuzz.sh): where
+# Sourced by the host-side drivers (suite.sh, stress.sh, fuzz.sh): where
 # the repository, the build and the modules for KERNEL are, then the TAP
 # helpers.  Runs in the repository's top directory.
 here=$(cd "$(dirname "$0")" && pwd)

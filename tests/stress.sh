@@ -35,7 +35,7 @@ case "${1-}" in
 esac
 
 build() {
-	vm/setup.sh stress && make -C tests/stress BUILD="$BUILD"
+	./setup.sh stress && make -C tests/stress BUILD="$BUILD"
 }
 
 module_built() {
@@ -47,7 +47,7 @@ vm_stress() {
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$(command -v fio)=/mymem/bin/fio" \
 		--add "$BUILD/stress=/mymem/stress" \
-		-- tests/stress/guest.sh "$loops" "$bytes" "$seconds"
+		-- guest/stress.sh "$loops" "$bytes" "$seconds"
 }
 
 main() {

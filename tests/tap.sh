@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# TAP helpers for tests/run.sh (host, bash) and tests/vm-suite.sh (guest,
-# busybox sh), and the counting rule of tests/summary.sh.  Source it.
+# TAP helpers for every shell test, on the host (bash) and in the guest
+# (dash), and the counting rule of tests/summary.sh.  Source it.
 #
 #   tap_begin               the TAP header, first
 #   tap_check DESC CMD...   one result: CMD's status; its output shown
@@ -9,6 +9,9 @@
 #   tap_nest DESC CMD...    CMD prints TAP (or KTAP): shown nested four
 #                           spaces deeper, then one result closing it;
 #                           returns non-zero if it failed
+#   tap_result STATUS DESC  one result of a check already made (STATUS 0:
+#                           ok); the caller prints any diagnostics after
+#   tap_skip DESC REASON    one result not run: "ok N DESC # SKIP REASON"
 #   tap_done                the plan, last; returns non-zero if any
 #                           result failed
 #
@@ -171,6 +174,11 @@ tap_result() {
 		tap_failed=$((tap_failed + 1))
 		echo "not ok $tap_n $2"
 	fi
+}
+
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n $1 # SKIP $2"
 }
 
 tap_check() {

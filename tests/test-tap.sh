@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d "${TMPDIR:-/tmp}/mymem-test-tap.XXXXXX") || exit 1
 trap 'rm -rf "$t" "$tap_tmp"' EXIT
 
-# A whole log as tests/run.sh writes one: a nested program with its plan
+# A whole log as tests/suite.sh writes one: a nested program with its plan
 # first, a nested suite with a kselftest program and the KTAP of the
 # in-kernel selftest (a subtest two spaces deeper, plan last), console
 # noise, comments, a skip.  5 passed, 1 skipped.
@@ -75,7 +75,7 @@ whole_log() {
 		grep -qx "1 skipped" "$t/out"
 }
 
-# The same under busybox awk, as tests/vm-suite.sh counts in the guest.
+# The same under busybox awk, as guest/suite.sh counts in the guest.
 whole_log_busybox() {
 	mkdir -p "$t/bb" && ln -sf "$(command -v busybox)" "$t/bb/awk" &&
 		PATH=$t/bb:$PATH summary <"$t/whole" && expect "5 passed, 0 failed" 0
@@ -185,6 +185,31 @@ nest_fails() {
 		summary "$t/nested" && expect "3 passed, 2 failed" 1
 }
 
+# tap_result and tap_skip number their results in tap_check's sequence;
+# a failed tap_result fails tap_done, and a skip is "ok" with its reason
+# (one that tests/expected-skips does not list, a failure of the log).
+result_and_skip() {
+	(
+		tap_tmp=$t/result tap_n=0 tap_failed=0
+		mkdir "$tap_tmp" || exit 1
+		tap_begin
+		tap_result 0 "a"
+		tap_result 1 "b"
+		tap_skip "c" "no device"
+		tap_check "d" true
+		tap_done && exit 1
+		exit 0
+	) >"$t/results" || {
+		echo "tap_done passed after a failed tap_result:"
+		cat "$t/results"
+		return 1
+	}
+	grep -qx "not ok 2 b" "$t/results" &&
+		grep -qx "ok 3 c # SKIP no device" "$t/results" &&
+		grep -qx "1..4" "$t/results" &&
+		summary "$t/results" && expect "2 passed, 2 failed" 1
+}
+
 # A skip counts as one only if tests/expected-skips lists it for KERNEL.
 expected_skips() {
 	printf 'TAP version 13\n1..2\nok 1 fault injection at load # SKIP no failslab\nok 2 a # SKIP why not\n' >"$t/log"
@@ -246,5 +271,6 @@ tap_check "summary: several logs, each whole on its own" several_logs
 tap_check "summary: a skip not in tests/expected-skips for KERNEL fails" expected_skips
 tap_check "tap_check returns the command's status" check_returns_status
 tap_check "tap_nest: a cut or failed program is not ok and counted" nest_fails
+tap_check "tap_result, tap_skip: numbered with tap_check, counted" result_and_skip
 tap_check "stress: a fio job that read back less than it wrote fails" fio_readback
 tap_done

@@ -3,7 +3,7 @@
 #
 # Host-side tests of mymem-bench and mymem-race: options, error paths,
 # exit codes, output formats.  /dev/mymem is not needed: the tools take
-# any file as --device.  Prints TAP.
+# any file as --device.  Prints TAP (tests/tap.sh).
 #
 # Usage: tools/test-tools.sh BINDIR
 #
@@ -17,17 +17,16 @@ fi
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
 
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+. "$(dirname "$0")/../tests/tap.sh"
 T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT
+trap 'rm -rf "$T" "$tap_tmp"' EXIT
 # a stand-in for the device: 512 KiB, like mymem's default
 dd if=/dev/zero of="$T/dev" bs=1024 count=512 2>/dev/null
 dd if=/dev/zero of="$T/small" bs=1024 count=4 2>/dev/null
 
 BENCH_HDR=side,target,op,size,threads,trials,mean_ns,median_ns,p99_ns,mb_s
 RACE_HDR=side,mode,workers,iters,run,final,expected,lost,error_pct,elapsed_ns,incr_per_s
-
-n=0
-failed=0
 
 # run CMD...: sets $rc, output in $T/out and $T/err
 run()
@@ -38,12 +37,9 @@ run()
 
 result()
 {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
+	[ "$1" = ok ]
+	tap_result $? "$2"
+	if [ "$1" != ok ]; then
 		echo "# exit $rc; stderr:"
 		sed 's/^/#   /' "$T/err"
 		[ -z "$3" ] || echo "# $3"
@@ -82,6 +78,7 @@ check()
 	fi
 }
 
+tap_begin
 for p in "$BENCH" "$RACE"; do
 	b=$(basename "$p")
 	expect 0 "$b --help exits 0" "$p" --help
@@ -107,8 +104,8 @@ check "mymem-race: names the path and the errno text" \
 	'grep -q "$T/nonexistent: No such file or directory" "$T/err"'
 expect 2 "mymem-bench refuses race's --mode" "$BENCH" --mode mutex
 if [ -e /dev/mymem ]; then
-	n=$((n + 1))
-	echo "ok $n - # SKIP /dev/mymem exists here: no missing-device hint"
+	tap_skip "mymem-bench: default /dev/mymem missing" \
+		"/dev/mymem exists here: no missing-device hint"
 else
 	expect 3 "mymem-bench: default /dev/mymem missing" "$BENCH"
 	check "the message hints at the module" \
@@ -160,8 +157,7 @@ if command -v python3 >/dev/null; then
 		'python3 -c "import json,sys; r = json.load(open(sys.argv[1]));
 sys.exit(len(r) != 6 or r[0][\"target\"] != \"mymem\")" "$T/out"'
 else
-	n=$((n + 1))
-	echo "ok $n - # SKIP python3 missing: JSON not parsed"
+	tap_skip "bench --json is valid JSON with 6 rows" "python3 missing: JSON not parsed"
 fi
 
 expect 0 "bench --batch 4 --quiet" "$BENCH" --device "$T/dev" --trials 8 \
@@ -226,5 +222,4 @@ expect 1 "race: an inexact exact mode exits 1" "$RACE" --device /dev/zero \
 expect 0 "race: mode none never fails the exit status" "$RACE" \
 	--device /dev/zero -w 2 -n 10 --mode none
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -138,7 +138,7 @@ build() {
 		echo "$dir"
 		return
 	fi
-	"$here/setup.sh" base debug >&2
+	"$here/../setup.sh" base debug >&2
 
 	log "building the $name kernel in $dir (35-50 min on 2 cores)"
 	start=$(date +%s)

@@ -10,7 +10,7 @@
 # (often none), or how many times slower than a distro kernel it runs a
 # job (vm/run.sh scales its time limits by it).  Distro kernels: the image and headers packages
 # are installed first when no release of that flavour has both (root only;
-# vm/setup.sh rules apply); the newest installed release wins, so an
+# setup.sh rules apply); the newest installed release wins, so an
 # upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
 # with the kernel's checkers (vm/debug-kernel.sh), cached outside the
 # clone and built on first use.
@@ -105,7 +105,7 @@ main() {
 	if [ -z "$kver" ]; then
 		[ "$(id -u)" -eq 0 ] || die "no $KERNEL kernel installed; run as root to install it"
 		case "$KERNEL" in
-		6.1) "$here/setup.sh" base >&2 ;;
+		6.1) "$here/../setup.sh" base >&2 ;;
 		6.12) install_612 "" ;;
 		6.12-rt) install_612 "rt-" ;;
 		esac

@@ -13,7 +13,7 @@ cache=${MYMEM_CACHE:-/var/cache/mymem}
 tree=$cache/linux-source-6.1
 tarball=/usr/src/linux-source-6.1.tar.xz
 
-"$here/setup.sh" check >&2
+"$here/../setup.sh" check >&2
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 
 if [ "$(cat "$tree/.mymem-version" 2>/dev/null)" != "$version" ]; then

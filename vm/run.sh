@@ -93,7 +93,7 @@ if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
 	exit 64
 fi
 
-"$here/setup.sh" base >&2 || die "setup failed"
+"$repo/setup.sh" base >&2 || die "setup failed"
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
 vmlinuz=$("$here/kernel.sh" vmlinuz)
 # Time limits are written for a distro kernel; a debug kernel runs the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mixed - data integrity of /dev/mymem under a mixed load, for a bounded
- * time; run as root in the guest by tests/stress/guest.sh.
+ * time; run as root in the guest by guest/stress.sh.
  *
  *   mixed [--seconds N] [--procs N] [--threads N] [--openers N]
  *         [--device PATH] [--module NAME]

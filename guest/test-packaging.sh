@@ -1,8 +1,8 @@
 #!/bin/bash
-# The guest half of scripts/test-packaging.sh, run as root by vm/run.sh in
+# The guest half of packaging/test-packaging.sh, run as root by vm/run.sh in
 # a fresh guest, which is the "real machine" here.  Prints TAP.
 #
-#   scripts/test-packaging-guest.sh [SUFFIX]
+#   guest/test-packaging.sh [SUFFIX]
 #
 # SUFFIX: the compression DKMS gave the modules for this kernel (.xz on
 # 6.12, none on 6.1), as the host found it.
@@ -10,13 +10,15 @@
 # What the host packed:
 #   /                   the tree of make install DESTDIR=... (no depmod yet)
 #   /stage/dkms/KVER/   the module tree dkms.sh install DESTDIR=... made
-#   /mymem/scripts/     install.sh (for uninstall), host.sh, experiments.sh
+#   /mymem/{packaging/install.sh,experiments/host.sh,guest/measure.sh}
+#                       at their paths in the repository, where host.sh
+#                       finds measure.sh; install.sh for uninstall
 #   /mymem/ko/          the modules, built for this kernel (HOST_MODULES)
 #   /mymem/bin/         the tools
 #   /mymem/sbin/setpriv util-linux's (busybox's /bin/setpriv lacks --reuid)
 set -uo pipefail
 
-# shellcheck source=tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . /mymem/tests/tap.sh
 dkms_suffix=${1:-}
 kver=$(uname -r)
@@ -71,7 +73,7 @@ unload_both() {
 
 # What make uninstall (install.sh, no DESTDIR) leaves: nothing of mymem.
 uninstall() {
-	KVER=$kver /mymem/scripts/install.sh uninstall &&
+	KVER=$kver /mymem/packaging/install.sh uninstall &&
 		[ -z "$(find "$mods" /usr/local -name '*mymem*')" ] &&
 		! grep -q mymem "$mods/modules.dep" &&
 		! modinfo mymem >/dev/null 2>&1
@@ -93,7 +95,7 @@ refused() {
 	local pattern=$1 setup=$2 err status
 	shift 2
 	err=$(unshare -m --propagation private bash -c "set -e; $setup
-		exec $* /mymem/scripts/host.sh check" 2>&1 >/dev/null)
+		exec $* /mymem/experiments/host.sh check" 2>&1 >/dev/null)
 	status=$?
 	echo "status $status: $err"
 	[ "$status" -eq 1 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q "$pattern" <<<"$err"
@@ -118,7 +120,7 @@ no_debugfs="$clean; umount /sys/kernel/debug"
 # The clean guest passes the check: each refusal above is its setup's.
 check_passes() {
 	unshare -m --propagation private bash -c "set -e; $clean
-		exec /mymem/scripts/host.sh check"
+		exec /mymem/experiments/host.sh check"
 }
 
 # refused_while_loaded MODULE PATTERN LOAD...: with MODULE really loaded
@@ -136,7 +138,7 @@ refused_while_loaded() {
 # nothing is loaded and nothing of mymem is left in the module tree.
 host_run() {
 	mkdir -p /tmp/raw &&
-		HOST_MODULES=/mymem/ko /mymem/scripts/host.sh run /tmp/raw bench 5 2 100 1 100 &&
+		HOST_MODULES=/mymem/ko /mymem/experiments/host.sh run /tmp/raw bench 5 2 100 1 100 &&
 		[ -s /tmp/raw/bench-user.csv ] && [ -s /tmp/raw/bench-kernel.csv ] &&
 		grep -q 'modprobe -r mymem_test' /tmp/raw/modorder.txt &&
 		none_loaded && [ ! -e "$mods/extra" ] &&

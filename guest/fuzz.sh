@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest's side of tests/fuzz.sh, run as root by vm/run.sh:
 #
-#   fuzz-job.sh SECS
+#   guest/fuzz.sh SECS
 #
 # Loads mymem, runs trinity and then stress-ng on /dev/mymem for SECS
 # seconds each, as an unprivileged user, then checks that the device and
@@ -15,9 +15,10 @@
 # whatever it breaks is ours.  Unprivileged, it cannot reboot, load
 # modules or kill what it did not start, and the device is 0666.
 T=${MYMEM_TESTS:-/mymem/tests}
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . "$T/tap.sh"
 
-SECS=${1:?usage: fuzz-job.sh SECS}
+SECS=${1:?usage: fuzz.sh SECS}
 FUZZ_UID=1000
 SYSFS=/sys/class/misc/mymem
 W=$tap_tmp

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Self-test of the VM harness, run on the host; prints TAP.
+# Self-test of the VM harness, run on the host; prints TAP (tests/tap.sh).
 #
-#   vm/selftest.sh          (honours KERNEL and ACCEL like vm/run.sh)
+#   vm/test-vm.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
 # Boots seven guests at once (so it stays near 30 s on idle cores): a
 # job that checks the guest's layout, writes /results and exits 3; a clean
@@ -14,8 +14,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+. "$here/../tests/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm-selftest.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$tap_tmp"' EXIT
 kver=$("$here/kernel.sh" kver)
 
 cat >"$tmp/layout.sh" <<'EOF'
@@ -41,7 +43,7 @@ exit $((3 + 10 * fail))
 EOF
 printf '#!/bin/sh\necho clean\n' >"$tmp/clean.sh"
 printf '#!/bin/sh\necho "WARNING: vm selftest" >/dev/kmsg\n' >"$tmp/warn.sh"
-printf '#!/bin/sh\necho "kernel BUG at vm/selftest.sh:1!" >/dev/kmsg\n' >"$tmp/bug.sh"
+printf '#!/bin/sh\necho "kernel BUG at vm/test-vm.sh:1!" >/dev/kmsg\n' >"$tmp/bug.sh"
 printf '#!/bin/sh\npoweroff -f\n' >"$tmp/poweroff.sh"
 printf '#!/bin/sh\nsleep 600\n' >"$tmp/hang.sh"
 
@@ -66,24 +68,17 @@ printf '#!/bin/sh\nnproc\n' >"$tmp/nproc.sh"
 run icount --icount -- "$tmp/nproc.sh"
 wait
 
-n=0 failed=0
-# tap OK? DESCRIPTION [RUN-NAME to show when not ok]
+# tap STATUS DESCRIPTION [RUN-NAME to show when not ok]
 tap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -z "${3:-}" ] || sed 's/^/# /' "$tmp/$3.out" "$tmp/$3.err"
-	fi
+	tap_result "$1" "$2"
+	[ "$1" = 0 ] || [ -z "${3:-}" ] || sed 's/^/# /' "$tmp/$3.out" "$tmp/$3.err"
 }
 rc() { cat "$tmp/$1.rc"; }
 : >"$tmp/scan.err"
 
 # Each check's status goes to tap, so a failing one must not end us.
 set +e
-echo "1..13"
+tap_begin
 [ "$(rc layout)" = 3 ]
 tap $? "the job's exit status (3) is run.sh's" layout
 ! grep -q '^guest: FAIL' "$tmp/layout.out" && grep -q '^guest: ok' "$tmp/layout.out"
@@ -97,7 +92,7 @@ grep -q '^vm: kernel .*, accel ' "$tmp/clean.err"
 tap $? "run.sh names the kernel and accelerator" clean
 [ "$(rc warn)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*WARNING: vm selftest' "$tmp/warn.err"
 tap $? "a WARNING in the kernel log fails the run (126)" warn
-[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/selftest.sh:1!' "$tmp/bug.err"
+[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/test-vm.sh:1!' "$tmp/bug.err"
 tap $? "a kernel BUG at in the kernel log fails the run (126)" bug
 [ "$(rc poweroff)" = 125 ] && grep -q '^vm: FAIL: the guest stopped without an exit status' "$tmp/poweroff.err"
 tap $? "a guest that stops before the job's status is sent fails the run (125)" poweroff
@@ -142,7 +137,7 @@ cat >"$tmp/banners" <<'EOF'
 [    0.000002] ... MAX_LOCKDEP_SUBCLASSES:  8
 [    0.000003] kmemleak: Kernel memory leak detector initialized (mem pool available: 15838)
 [    0.000004] kcsan: enabled early
-[    1.000000] mymem-vm: job /mymem/job/vm-suite.sh starts
+[    1.000000] mymem-vm: job /mymem/job/suite.sh starts
 [    2.000000] mymem: 524288 bytes at /dev/mymem
 [    3.000000] reboot: Power down
 EOF
@@ -153,4 +148,4 @@ tap $? "every kind of kernel report is a problem line (kernel-problems.txt)" sca
 grep -E -f "$here/kernel-problems.txt" "$tmp/banners" >"$tmp/scan.out"
 [ $? = 1 ]
 tap $? "boot banners of the debug kernels and our own lines are not" scan
-[ "$failed" -eq 0 ]
+tap_done

@@ -2,10 +2,11 @@
 # Copy the source of the kernel modules (kernel/ and include/, no build
 # products) to DEST, so that they can be built there:
 #
-#   scripts/module-source.sh DEST
+#   packaging/module-source.sh DEST
 #
-# Used by install.sh and host.sh, which build for another kernel than the
-# VM's without touching kernel/*.ko, and by dkms.sh for /usr/src.
+# Used by install.sh, experiments/host.sh and kernel/Makefile (OUT=), which
+# build for another kernel than the VM's without touching kernel/*.ko, and
+# by dkms.sh for /usr/src.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:?usage: module-source.sh DEST}

@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
 # make check: the kernel code must be clean under checkpatch --strict,
 # kernel-doc, sparse (C=2) and W=1, the man pages under groff and mandoc.
-# Any warning fails the check.
+# Any warning fails the check.  Prints TAP (tests/tap.sh), a result a
+# step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+. tests/tap.sh
 
-vm/setup.sh base check
+./setup.sh base check
 src=$(vm/linux-source.sh)
 kdir=$(vm/kernel.sh kdir)
 # The sources under git, not what Kbuild generates next to them.
 mapfile -t kernel_files < <(git ls-files 'kernel/*.[ch]' 'include/*.h')
-failed=0
 
-step() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1) && [ -z "$(filter_noise <<<"$out")" ]; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name"
-		filter_noise <<<"$out" | sed 's/^/#   /'
-		failed=1
-	fi
+# quiet CMD...: CMD succeeds and prints nothing but the tools' own
+# chatter; whatever else it printed is printed, the result's diagnostics.
+quiet() {
+	local out status=0
+	out=$("$@" 2>&1) || status=$?
+	out=$(filter_noise <<<"$out")
+	[ -z "$out" ] || echo "$out"
+	[ "$status" -eq 0 ] && [ -z "$out" ]
 }
 
 # Only the tools' own chatter may remain once warnings are gone.
@@ -36,12 +36,18 @@ checkpatch() {
 	done
 }
 
+# Every step runs, whatever the one before it found.
+step() {
+	tap_check "$1" quiet "${@:2}" || true
+}
+
+tap_begin
 step "checkpatch --strict" checkpatch
 step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h
-step "man pages (groff -ww, mandoc -T lint)" scripts/check-man.sh
+step "man pages (groff -ww, mandoc -T lint)" lint/check-man.sh
 # In a fresh copy: every file is compiled and checked, and kernel/*.ko,
 # which the VM runs use, stay as they are whatever KERNEL is.
 out=${BUILD:-build}/check-${KERNEL:-6.1}
 rm -rf "$out"
 step "build with W=1 and sparse (C=2)" make -C kernel KDIR="$kdir" OUT="$out" W=1 C=2
-exit "$failed"
+tap_done

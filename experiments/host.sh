@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make run HOST=1: the experiments on this machine's running kernel instead
-# of the VM's (scripts/run.sh calls this).
+# of the VM's (experiments/measure.sh calls this).
 #
-#   scripts/host.sh check
-#   scripts/host.sh run RAW WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#   experiments/host.sh check
+#   experiments/host.sh run RAW WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
 #
 # check refuses, with one line and exit 1, when the modules could not be
 # loaded or would disturb the machine: not root, no headers for the
@@ -14,9 +14,9 @@
 # nothing.
 #
 # run checks again, builds the modules for the running kernel (in a
-# temporary copy of the source) and the tools, and runs
-# scripts/experiments.sh with its results in RAW.  experiments.sh loads
-# the modules and brd and copies the modules to /lib/modules/KVER/extra;
+# temporary copy of the source) and the tools, and runs guest/measure.sh
+# with its results in RAW.  measure.sh loads the modules and brd and
+# copies the modules to /lib/modules/KVER/extra;
 # on exit, however it ends, everything it loaded is unloaded, the copies
 # are removed and depmod runs again.
 #
@@ -79,7 +79,7 @@ check() {
 		refuse "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)"
 }
 
-# Runs on exit: what experiments.sh loaded and copied goes away.
+# Runs on exit: what measure.sh loaded and copied goes away.
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
 	local m
@@ -103,13 +103,13 @@ run() {
 	if [ -n "${HOST_MODULES:-}" ]; then
 		mods=$HOST_MODULES
 	else
-		"$repo/scripts/module-source.sh" "$tmp"
+		"$repo/packaging/module-source.sh" "$tmp"
 		make -C "$tmp/kernel" KVER="$kver"
 		make -C "$repo/tools"
 		mods=$tmp/kernel
 	fi
 	PATH=${BUILD:-$repo/build}/bin:$PATH MYMEM_RESULTS=$raw MYMEM_MODULES=$mods \
-		"$repo/scripts/experiments.sh" "$@"
+		"$repo/guest/measure.sh" "$@"
 }
 
 case "${1:-}" in

@@ -1,7 +1,12 @@
 #!/bin/bash
-# Install the Debian packages a part of mymem needs.
+# Install the Debian packages a part of mymem needs.  The one list of the
+# whole project's packages, in groups; each script asks for its own:
+# base (build, boot the guest: Makefile, vm/), check (lint/,
+# vm/linux-source.sh), run (experiments/, the report), stress
+# (tests/stress.sh, tests/fuzz.sh), debug (vm/debug-kernel.sh), dkms
+# (packaging/dkms.sh).
 #
-#   vm/setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
+#   setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
 #                                      | debug | dkms
 #
 # Fast when nothing is missing: one dpkg-query call and no apt at all.
@@ -11,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: vm/setup.sh [base|check|run|stress|debug|dkms]..." >&2
+	echo "usage: setup.sh [base|check|run|stress|debug|dkms]..." >&2
 	exit 64
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test, for `make test`: the host-side ones, then tests/vm-suite.sh
+# Every test, for `make test`: the host-side ones, then guest/suite.sh
 # in the guest.  All TAP goes to the terminal and $BUILD/test.log, and the
 # last line is tests/summary.sh's "N passed, N failed".  Exits non-zero
 # if anything failed, the VM run included.
@@ -45,7 +45,7 @@ vm_suite() {
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \
-		-- tests/vm-suite.sh
+		-- guest/suite.sh
 	status=$?
 	echo "# VM run: $((SECONDS - start)) s, boot included"
 	return $status
@@ -58,8 +58,8 @@ main() {
 	# Everything the steps below need, in one apt-get run on a fresh
 	# machine: the report (run), the man-page lint (check), fio, trinity
 	# and stress-ng (stress), DKMS (dkms).
-	tap_check "vm/setup.sh: the packages of every test" \
-		vm/setup.sh base run check stress dkms
+	tap_check "setup.sh: the packages of every test" \
+		./setup.sh base run check stress dkms
 	for bits in -m64 -m32; do
 		tap_check "ABI header compiles alone ($bits)" abi_compiles "$bits"
 	done
@@ -75,14 +75,14 @@ main() {
 	# early (docs/reliability.md), and the harness is the same on the
 	# distro kernel, so it is tested there.
 	case ${KERNEL:-6.1} in
-	debug | kcsan) tap_nest vm/selftest.sh env KERNEL=6.1 vm/selftest.sh ;;
-	*) tap_nest vm/selftest.sh vm/selftest.sh ;;
+	debug | kcsan) tap_nest vm/test-vm.sh env KERNEL=6.1 vm/test-vm.sh ;;
+	*) tap_nest vm/test-vm.sh vm/test-vm.sh ;;
 	esac
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
 	tap_nest scripts/test-report.sh scripts/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
-	tap_nest scripts/test-packaging.sh scripts/test-packaging.sh
-	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite
+	tap_nest packaging/test-packaging.sh packaging/test-packaging.sh
+	tap_nest "VM suite (guest/suite.sh)" vm_suite
 	tap_nest "stress --quick (tests/stress.sh)" tests/stress.sh --quick
 	tap_nest "fuzz --quick (tests/fuzz.sh)" tests/fuzz.sh --quick
 	tap_done

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # mymem through DKMS, so that the modules are rebuilt for every new kernel:
 #
-#   scripts/dkms.sh install    (make dkms-install)
-#   scripts/dkms.sh remove     (make dkms-remove)
+#   packaging/dkms.sh install    (make dkms-install)
+#   packaging/dkms.sh remove     (make dkms-remove)
 #
-# install copies the module source (kernel/, include/, dkms.conf, VERSION)
+# install copies the module source (kernel/, include/, VERSION) and dkms.conf
 # to /usr/src/mymem-VERSION, then `dkms add`, and `dkms install` (which
 # builds) for KVER, or for every kernel in /lib/modules that has headers.
 # Any mymem already in DKMS is removed first, so the source is the tree's.
@@ -26,7 +26,7 @@ die() {
 }
 
 usage() {
-	echo "usage: [KVER=release] [DESTDIR=dir] scripts/dkms.sh install|remove" >&2
+	echo "usage: [KVER=release] [DESTDIR=dir] packaging/dkms.sh install|remove" >&2
 	exit 2
 }
 
@@ -37,7 +37,7 @@ install | remove) ;;
 *) usage ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (dkms add needs it)"
-"$repo/vm/setup.sh" dkms
+"$repo/setup.sh" dkms
 PATH=$PATH:/usr/sbin:/sbin
 
 dkms_opts=()
@@ -96,8 +96,8 @@ install() {
 	done
 	remove
 	src=$srctree/mymem-$version
-	"$repo/scripts/module-source.sh" "$src"
-	cp "$repo/dkms.conf" "$repo/VERSION" "$src/"
+	"$repo/packaging/module-source.sh" "$src"
+	cp "$repo/packaging/dkms.conf" "$repo/VERSION" "$src/"
 	dkms add "${dkms_opts[@]}" -m mymem -v "$version"
 	for k in $list; do
 		# DKMS installs only into an existing module tree.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The mymem test suite, run as root in the guest by tests/run.sh (through
+# The mymem test suite, run as root in the guest by tests/suite.sh (through
 # vm/run.sh).  Prints TAP; exits non-zero if anything failed.
 #
 # The modules are in /mymem, the test programs and tap.sh in
@@ -11,6 +11,7 @@
 # lifetime_test and consumer_test, which load and unload mymem
 # themselves and so must disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . "$T/tap.sh"
 
 SIZE=524288	# the default region size

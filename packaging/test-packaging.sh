@@ -2,9 +2,9 @@
 # TAP tests of the packaging: man pages, make install/uninstall and DKMS
 # into staging directories on the host, then one guest that loads what
 # they installed and checks make run HOST=1's refusals and its run
-# (scripts/test-packaging-guest.sh).
+# (guest/test-packaging.sh).
 #
-#   scripts/test-packaging.sh          (root: DKMS and the VM need it)
+#   packaging/test-packaging.sh          (root: DKMS and the VM need it)
 #
 # Nothing on the host changes: install and DKMS go to staging directories
 # (DESTDIR).  The HOST=1 checks read the machine's kernel (sysfs, debugfs,
@@ -20,7 +20,7 @@ cd "$repo" || exit 1
 BUILD=${BUILD:-$repo/build}
 export BUILD
 PATH=$PATH:/usr/sbin:/sbin
-# shellcheck source=tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . tests/tap.sh
 
 # Packaging is for distribution kernels, whose headers are in
@@ -97,7 +97,7 @@ dkms_suffix=$(module_suffix "$kver")
 
 dkms_install_staged() {
 	local m
-	DESTDIR=$stage/dkms KVER=$kver scripts/dkms.sh install >"$stage/dkms.log" 2>&1 ||
+	DESTDIR=$stage/dkms KVER=$kver packaging/dkms.sh install >"$stage/dkms.log" 2>&1 ||
 		{ cat "$stage/dkms.log"; return 1; }
 	for m in mymem mymem_test; do
 		[ -f "$stage/dkms/lib/modules/$kver/updates/dkms/$m.ko$dkms_suffix" ] ||
@@ -127,7 +127,7 @@ refused_over() {
 # The guest gets the modules DKMS installed; remove runs on a copy.
 dkms_remove_staged() {
 	cp -a "$stage/dkms" "$stage/dkms-removed" &&
-		DESTDIR=$stage/dkms-removed scripts/dkms.sh remove >/dev/null &&
+		DESTDIR=$stage/dkms-removed packaging/dkms.sh remove >/dev/null &&
 		[ -z "$(find "$stage/dkms-removed" -name '*mymem*')" ]
 }
 
@@ -152,21 +152,21 @@ guest() {
 	vm/run.sh --timeout 300 \
 		--add "$stage/install=/" \
 		--add "$stage/dkms/lib/modules=/stage/dkms" \
-		--add scripts/install.sh=/mymem/scripts/install.sh \
-		--add scripts/host.sh=/mymem/scripts/host.sh \
-		--add scripts/experiments.sh=/mymem/scripts/experiments.sh \
+		--add packaging/install.sh=/mymem/packaging/install.sh \
+		--add experiments/host.sh=/mymem/experiments/host.sh \
+		--add guest/measure.sh=/mymem/guest/measure.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \
 		--add "$BUILD/bin=/mymem/bin" \
 		--add tests/tap.sh=/mymem/tests/tap.sh \
 		--add "$(command -v setpriv)=/mymem/sbin/setpriv" \
-		-- scripts/test-packaging-guest.sh "$dkms_suffix"
+		-- guest/test-packaging.sh "$dkms_suffix"
 	status=$?
 	echo "# VM run: $((SECONDS - start)) s, boot included"
 	return $status
 }
 
 tap_begin
-tap_check "man pages: no groff or mandoc warnings" scripts/check-man.sh
+tap_check "man pages: no groff or mandoc warnings" lint/check-man.sh
 tap_check "mymem-bench(1) has every option of --help" man_has_options mymem-bench
 tap_check "mymem-race(1) has every option of --help" man_has_options mymem-race
 before=$(host_state)
@@ -178,7 +178,7 @@ tap_check "dkms.sh remove DESTDIR=...: nothing of mymem left" dkms_remove_staged
 tap_check "make install refuses while DKMS's mymem is installed" \
 	refused_over "$stage/dkms" 'installed through DKMS' make -s install
 tap_check "dkms.sh install refuses while make install's mymem is installed" \
-	refused_over "$stage/install" 'installed by make install' scripts/dkms.sh install
+	refused_over "$stage/install" 'installed by make install' packaging/dkms.sh install
 tap_check "install and DKMS left the host's module tree, /usr/src, /var/lib/dkms alone" \
 	test "$before" = "$(host_state)"
 tap_check "HOST=1 refuses: not root (make run as nobody, results/ kept)" host_run_as_user

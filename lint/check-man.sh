@@ -2,7 +2,7 @@
 # Lint man pages: groff's warnings (what `man --warnings -l` shows) and,
 # if it is installed, mandoc's.  Prints every warning, exits 1 if any.
 #
-#   scripts/check-man.sh [PAGE...]     (default: man/*)
+#   lint/check-man.sh [PAGE...]     (default: man/*)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -gt 0 ] || set -- "$repo"/man/*

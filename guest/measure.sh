@@ -1,17 +1,17 @@
 #!/bin/sh
-# Runs in the VM guest (see scripts/run.sh): the experiments of `make run`,
-# raw results into /results.
+# Runs in the VM guest (see experiments/measure.sh): the experiments of
+# `make run`, raw results into /results.
 #
-#   experiments.sh STEPS TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#   guest/measure.sh STEPS TRIALS WORKERS ITERS RUNS SWEEP_ITERS
 #
 # STEPS is a comma-separated list of modorder, bench, kbench, scale, race,
 # sweep, krace, or "all" (every step) or "bench" (all but the races).
-# scripts/run.sh runs the single-threaded steps in one guest and the
-# parallel ones in another, as each needs its own kind of clock.  bench,
+# experiments/measure.sh runs the single-threaded steps in one guest and
+# the parallel ones in another, as each needs its own kind of clock.  bench,
 # kbench and scale are repeated RUNS times: run 1 writes NAME.csv, run N
 # NAME-N.csv.  Progress goes to stdout, one line a step.  MYMEM_RESULTS
 # (default /results) and MYMEM_MODULES (where mymem.ko and mymem_test.ko
-# are, default /mymem) let scripts/host.sh run it on a real machine.
+# are, default /mymem) let experiments/host.sh run it on a real machine.
 set -eu
 
 steps=$1 trials=$2 workers=$3 iters=$4 runs=$5 sweep_iters=$6
@@ -26,7 +26,7 @@ esac
 for s in $(echo "$steps" | tr , ' '); do
 	case "$s" in
 	modorder | bench | kbench | scale | race | sweep | krace) ;;
-	*) echo "experiments.sh: unknown step '$s'" >&2; exit 2 ;;
+	*) echo "measure.sh: unknown step '$s'" >&2; exit 2 ;;
 	esac
 done
 nsteps=$(echo "$steps" | tr , '\n' | wc -l)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make install / make uninstall: the modules, the tools and the man pages.
 #
-#   scripts/install.sh install|uninstall
+#   packaging/install.sh install|uninstall
 #
 # Environment (make passes its command-line variables on):
 #   KVER     the kernel to build and install the modules for (uname -r)
@@ -47,7 +47,7 @@ die() {
 }
 
 usage() {
-	echo "usage: [KVER=release] [PREFIX=dir] [DESTDIR=dir] scripts/install.sh install|uninstall" >&2
+	echo "usage: [KVER=release] [PREFIX=dir] [DESTDIR=dir] packaging/install.sh install|uninstall" >&2
 	exit 2
 }
 
@@ -81,7 +81,7 @@ install_all() {
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2064 # $tmp is fixed now
 	trap "rm -rf '$tmp'" EXIT
-	"$repo/scripts/module-source.sh" "$tmp"
+	"$repo/packaging/module-source.sh" "$tmp"
 	make -C "$tmp/kernel" KVER="$KVER"
 
 	for m in "${MODULES[@]}"; do

@@ -2,7 +2,7 @@
 # make run / make bench: boot the VM, run the experiments on both sides of
 # the system-call boundary, and write results/ (raw CSV, plots, REPORT.md).
 #
-#   scripts/run.sh [all|bench]
+#   experiments/measure.sh [all|bench]
 #
 # Two guests, one after the other, each with the clock its figures need
 # (docs/report.md, "Measurement modes"): the single-threaded benchmarks
@@ -13,7 +13,7 @@
 # results/raw/ is named with its mode in raw/modes.txt.
 #
 # QUICK=1 runs a small version (about 2 minutes under TCG) to try things.
-# HOST=1 runs them on this machine's kernel instead (scripts/host.sh).
+# HOST=1 runs them on this machine's kernel instead (experiments/host.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ what=${1:-all}
 case "$what" in
 all) single=modorder,bench,kbench parallel=scale,race,sweep,krace ;;
 bench) single=modorder,bench,kbench parallel=scale ;;
-*) echo "run.sh: unknown experiment set '$what' (want all or bench)" >&2; exit 2 ;;
+*) echo "measure.sh: unknown experiment set '$what' (want all or bench)" >&2; exit 2 ;;
 esac
 
 # The seed experiment's parameters; QUICK trades them for speed.  Under
@@ -42,10 +42,10 @@ commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 results=${RESULTS:-results}
 raw=$results/raw
 # HOST=1: on this machine's running kernel instead of the VM's
-# (scripts/host.sh).  Its checks come first, so that a refusal leaves
+# (experiments/host.sh).  Its checks come first, so that a refusal leaves
 # everything as it was.
 host=${HOST:-0}
-[ "$host" != 1 ] || scripts/host.sh check
+[ "$host" != 1 ] || experiments/host.sh check
 rm -rf "$raw"
 mkdir -p "$raw"
 vm_log=$(mktemp)
@@ -68,7 +68,7 @@ collect() {
 	done
 }
 
-# boot ICOUNT STEPS RUNS LIMIT: one guest running experiments.sh; sets
+# boot ICOUNT STEPS RUNS LIMIT: one guest running guest/measure.sh; sets
 # mode to icount or the accelerator it ran on.
 boot() {
 	local flags=(--fast-clock) rc=0
@@ -77,9 +77,9 @@ boot() {
 		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
 		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "${BUILD:-build}/bin=/mymem/bin" \
-		-- scripts/experiments.sh "$2" "$trials" "$workers" "$iters" "$3" \
+		-- guest/measure.sh "$2" "$trials" "$workers" "$iters" "$3" \
 		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
-	# run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
+	# vm/run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
 	mode=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")
 	collect "${mode:-unknown}"
 	[ "$rc" -eq 0 ] || status=$rc
@@ -87,16 +87,16 @@ boot() {
 
 status=0
 if [ "$host" = 1 ]; then
-	vm/setup.sh run
-	scripts/host.sh run "$boot_out" "$what" "$trials" "$workers" "$iters" \
+	./setup.sh run
+	experiments/host.sh run "$boot_out" "$what" "$trials" "$workers" "$iters" \
 		"$runs" "$sweep_iters" || status=$?
 	collect host
 elif [ "$icount" = 1 ]; then
-	vm/setup.sh base run
+	./setup.sh base run
 	boot 1 "$single" "$bench_runs" "$icount_limit"
 	boot 0 "$parallel" "$runs" "$limit"
 else
-	vm/setup.sh base run
+	./setup.sh base run
 	boot 0 "$single,$parallel" "$runs" "$limit"
 fi
 

@@ -6,13 +6,13 @@
 # "# verified: N ops, B bytes" (tests/stress.sh adds them up).  Exits
 # non-zero if anything failed.
 #
-#   guest.sh FIO_LOOPS FIO_BYTES SECONDS
+#   guest/stress.sh FIO_LOOPS FIO_BYTES SECONDS
 #
 # FIO_LOOPS: passes of whole.fio, seq.fio and rand.fio over their regions;
 # FIO_BYTES: bytes per job of bytes.fio; SECONDS: of the mixed stress.
 # The files are in /mymem/stress ($BUILD/stress); /results is copied back.
 S=/mymem/stress
-# shellcheck source-path=SCRIPTDIR source=../tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . "$S/tap.sh"
 
 FIO_LOOPS=$1
