@@ -156,7 +156,7 @@ host_run_stopped() {
 			$stub "$action" >$stub/bin/mymem-bench &&
 		chmod +x $stub/bin/mymem-bench || return
 	# BUILD/bin comes first in host.sh's PATH.
-	BUILD=$stub HOST_MODULES=/mymem/ko /mymem/scripts/host.sh run \
+	BUILD=$stub HOST_MODULES=/mymem/ko /mymem/experiments/host.sh run \
 		/tmp/raw-stopped bench 5 2 100 1 100 &
 	echo $! >$stub/host.pid
 	wait $!
