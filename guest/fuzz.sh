@@ -146,7 +146,9 @@ sed 's/^/# /' "$W/note"
 tap_check "stress-ng --dev, $SECS s, on /dev/mymem" fuzz_stress_ng
 sed 's/^/# /' "$W/note"
 tap_check "afterwards: a region's worth in and out" roundtrip
-tap_nest "afterwards: device_test" "$T/device_test"
+for prog in rw_test seek_test ioctl_test mmap_test open_test; do
+	tap_nest "afterwards: $prog" "$T/$prog"
+done
 tap_check "afterwards: mymem_test run=selftest" \
 	insmod /mymem/mymem_test.ko run=selftest
 tap_check "unload mymem_test" rmmod mymem_test

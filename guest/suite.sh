@@ -84,11 +84,11 @@ mymem_test() {
 
 tap_begin
 tap_check "load mymem.ko" insmod /mymem/mymem.ko
-tap_nest device_test "$T/device_test"
-tap_nest "device_test (-m32)" "$T/device_test_32"
+for prog in rw_test seek_test ioctl_test mmap_test open_test; do
+	tap_nest "$prog" "$T/$prog"
+	tap_nest "$prog (-m32)" "$T/${prog}_32"
+done
 tap_nest race_test "$T/race_test"
-tap_nest hostile_test "$T/hostile_test"
-tap_nest "hostile_test (-m32)" "$T/hostile_test_32"
 tap_nest datapath_test "$T/datapath_test"
 tap_check "shell: cat reads $SIZE bytes" device_size
 tap_check "shell: dd in, cat out, cmp" roundtrip_whole

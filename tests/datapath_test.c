@@ -13,8 +13,8 @@
  * - An atomic ioctl's result is delivered whenever the word changes,
  *   however long the operation waits for the lock.
  *
- * Runs on the loaded device (default size); each test starts from
- * pattern OLD in the region.
+ * Runs on the loaded device; each test starts from region_open()'s
+ * pattern in the region.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,8 +24,6 @@
 #include "testlib.h"
 #include "stall.h"
 
-#define OLD		1	/* pattern seeds: the region before a test */
-#define NEW		2	/* ... and what a test writes */
 #define SENTINEL	0xa5	/* the caller's bytes that nothing may touch */
 #define WORD_OFF	8192	/* a word no stalled call covers */
 #define OTHER_OFF	12288	/* a range no stalled call covers */
@@ -95,7 +93,8 @@ static uint64_t pattern_word(uint64_t off, uint8_t seed)
 }
 
 FIXTURE(stall) {
-	int fd, uffd;
+	struct region r;
+	int uffd;
 	size_t page;
 	uint8_t *arena;	/* an ordinary page, then STALL_PAGES that stall */
 	uint8_t *fill;	/* a page to fill a stalled one with */
@@ -107,16 +106,8 @@ FIXTURE(stall) {
 
 FIXTURE_SETUP(stall)
 {
-	uint8_t *region = malloc(DEFAULT_SIZE);
-
+	region_open(_metadata, &self->r);
 	self->page = page_size();
-	self->fd = open(MYMEM_DEVICE_PATH, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	ASSERT_NE(NULL, region);
-	pattern_fill(region, 0, DEFAULT_SIZE, OLD);
-	ASSERT_EQ(DEFAULT_SIZE, sysret(pwrite(self->fd, region, DEFAULT_SIZE,
-					      0)));
-	free(region);
 
 	/* Without userfaultfd (the debug kernels) each test skips. */
 	self->uffd = uffd_open();
@@ -144,7 +135,7 @@ FIXTURE_TEARDOWN(stall)
 	for (i = 0; i < self->ncalls; i++)
 		if (!self->calls[i].joined)
 			pthread_join(self->calls[i].thread, NULL);
-	close(self->fd);
+	region_close(&self->r);
 }
 
 #define NEED_UFFD() do {						\
@@ -159,7 +150,7 @@ static struct call *start(struct __test_metadata *_metadata,
 {
 	struct call *c = &self->calls[self->ncalls];
 
-	*c = (struct call){ .op = op, .fd = self->fd, .buf = buf,
+	*c = (struct call){ .op = op, .fd = self->r.fd, .buf = buf,
 			    .len = len, .pos = pos };
 	ASSERT_EQ(0, pthread_create(&c->thread, NULL, call_thread, c));
 	self->ncalls++;
@@ -188,12 +179,12 @@ static char other_user(int go)
 		return 1;
 	/* The stalled write has not happened yet, not even in part. */
 	if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf) ||
-	    pattern_mismatch(buf, 0, sizeof(buf), OLD) != sizeof(buf))
+	    pattern_mismatch(buf, 0, sizeof(buf), BASE_SEED) != sizeof(buf))
 		return 2;
 	if (ioctl(fd, MYMEM_IOC_FETCH_ADD, &fa) ||
-	    fa.old != pattern_word(WORD_OFF, OLD))
+	    fa.old != pattern_word(WORD_OFF, BASE_SEED))
 		return 3;
-	pattern_fill(data, OTHER_OFF, sizeof(data), NEW);
+	pattern_fill(data, OTHER_OFF, sizeof(data), NEW_SEED);
 	if (pwrite(fd, data, sizeof(data), OTHER_OFF) != sizeof(data))
 		return 4;
 	return 0;
@@ -229,7 +220,7 @@ TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
 	close(done[1]);
 	pfd = (struct pollfd){ .fd = done[0], .events = POLLIN };
 
-	pattern_fill(src, 0, 32, NEW);
+	pattern_fill(src, 0, 32, NEW_SEED);
 	w = start(_metadata, self, CALL_PWRITE, src, 96, 0);
 	ASSERT_EQ((uintptr_t)self->arena + self->page,
 		  next_fault(self->uffd, FREE_MS));
@@ -240,17 +231,17 @@ TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
 	ASSERT_EQ(0, result);
 	ASSERT_FALSE(atomic_load(&w->done));
 
-	pattern_fill(self->fill, 32, 64, NEW);
+	pattern_fill(self->fill, 32, 64, NEW_SEED);
 	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
 			       self->fill));
 	join(w);
 	ASSERT_EQ(96, w->ret);
-	ASSERT_EQ(96, sysret(pread(self->fd, check, 96, 0)));
-	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW));
-	ASSERT_EQ(64, sysret(pread(self->fd, check, 64, OTHER_OFF)));
-	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW));
-	ASSERT_EQ(8, sysret(pread(self->fd, check, 8, WORD_OFF)));
-	ASSERT_EQ(pattern_word(WORD_OFF, OLD) + 1, *(uint64_t *)check);
+	ASSERT_EQ(96, sysret(pread(self->r.fd, check, 96, 0)));
+	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW_SEED));
+	ASSERT_EQ(64, sysret(pread(self->r.fd, check, 64, OTHER_OFF)));
+	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW_SEED));
+	ASSERT_EQ(8, sysret(pread(self->r.fd, check, 8, WORD_OFF)));
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 1, *(uint64_t *)check);
 	close(go[1]);
 	close(done[0]);
 	waitpid(pid, NULL, 0);
@@ -278,14 +269,14 @@ TEST_F_TIMEOUT(stall, read_waits_outside_copy, 60)
 	ASSERT_LT(0, n) TH_LOG("/proc/.../stack: %s", strerror(-n));
 	ASSERT_EQ(NULL, strstr(stack, "exc_page_fault")) TH_LOG("%s", stack);
 
-	pattern_fill(data, 0, 64, NEW);
-	ASSERT_EQ(64, sysret(pwrite(self->fd, data, 64, 0)));
+	pattern_fill(data, 0, 64, NEW_SEED);
+	ASSERT_EQ(64, sysret(pwrite(self->r.fd, data, 64, 0)));
 	ASSERT_FALSE(atomic_load(&r->done));
 
 	ASSERT_EQ(0, uffd_fill(self->uffd, dst, self->fill));
 	join(r);
 	ASSERT_EQ(64, r->ret);
-	ASSERT_EQ(64, pattern_mismatch(dst, 0, 64, NEW));
+	ASSERT_EQ(64, pattern_mismatch(dst, 0, 64, NEW_SEED));
 }
 
 /*
@@ -306,14 +297,14 @@ TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
 	ASSERT_EQ((uintptr_t)self->arena + self->page,
 		  next_fault(self->uffd, FREE_MS));
 
-	pattern_fill(data, 0, 96, NEW);
-	ASSERT_EQ(96, sysret(pwrite(self->fd, data, 96, 0)));
+	pattern_fill(data, 0, 96, NEW_SEED);
+	ASSERT_EQ(96, sysret(pwrite(self->r.fd, data, 96, 0)));
 	ASSERT_EQ(0, mprotect(self->arena, self->page, PROT_READ));
 	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
 			       self->fill));
 	join(r);
 	ASSERT_EQ(32, r->ret);
-	ASSERT_EQ(32, pattern_mismatch(dst, 0, 32, OLD));
+	ASSERT_EQ(32, pattern_mismatch(dst, 0, 32, BASE_SEED));
 	ASSERT_EQ(64, byte_mismatch(dst + 32, SENTINEL, 64));
 }
 
@@ -352,13 +343,13 @@ TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 	join(a);
 
 	ASSERT_EQ(8, w->ret);
-	ASSERT_EQ(8, sysret(pread(self->fd, &word, 8, WORD_OFF)));
+	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
 	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
 				    (unsigned long long)word,
 				    (unsigned long long)pattern_word(WORD_OFF,
-								     OLD));
-	ASSERT_EQ(pattern_word(WORD_OFF, OLD), fa->old);
-	ASSERT_EQ(pattern_word(WORD_OFF, OLD) + 5, word);
+								     BASE_SEED));
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
 	munmap(fa, self->page);
 }
 

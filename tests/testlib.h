@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the mymem test programs.  Include after
- * kselftest_harness.h: the checking helpers take the harness's
- * _metadata so that their ASSERTs fail the calling test.
+ * The fixture library of the mymem test programs, as selftests/mm's
+ * vm_util.h is of theirs: patterns and comparisons, user buffers that
+ * fault, and the device fixture (struct region) that every test of a
+ * loaded device starts from.  stall.h (calls held at a userfaultfd page)
+ * and modlib.h (loading and unloading mymem) build on it.
  *
- * An ASSERT is two statements (the check, then the optional TH_LOG
+ * Include after kselftest_harness.h: the checking helpers take the
+ * harness's _metadata so that their ASSERTs fail the calling test.  An
+ * ASSERT is two statements (the check, then the optional TH_LOG
  * handler), so an if or for around one always takes braces.
  */
 #ifndef MYMEM_TESTLIB_H
@@ -12,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -150,6 +155,173 @@ static inline void guard_pages_free(uint8_t *boundary)
 	size_t page = page_size();
 
 	munmap(boundary - page, 2 * page);
+}
+
+/* --- the device fixture ------------------------------------------------ */
+
+#define BASE_SEED	1	/* the pattern region_open() writes */
+#define NEW_SEED	2	/* the pattern tests write over it */
+#define GUARD		0x5a	/* read buffers start out full of this */
+#define SLACK		64	/* guard bytes after each read buffer */
+/* Where pread/pwrite tests park the position, to see it is not moved. */
+#define PARKED		12345
+#define MIN_SIZE	(64 * 1024)	/* the tables' offsets fit in this */
+#define LP64		(sizeof(long) == 8)
+/* fs/read_write.c: one read or write moves at most this much. */
+#define MAX_RW_COUNT	(INT_MAX & ~(4096 - 1))
+
+/*
+ * The device, open read-write at position 0, filled with pattern
+ * BASE_SEED, and a model of what the region must hold.  Tests that may
+ * write keep the model up to date and check the region against it.
+ */
+struct region {
+	int fd;
+	off_t size;
+	uint8_t *model;
+	uint8_t *scratch;	/* the region as last read back */
+	const uint8_t *view;	/* read-only shared map, of a read-only fd */
+	uint8_t *guard;		/* guard_pages(): a PROT_NONE page here */
+	uint8_t *ro;		/* a PROT_READ page, a read-write one before */
+};
+
+static inline void region_open(struct __test_metadata *_metadata,
+			       struct region *r)
+{
+	size_t page = page_size();
+	uint8_t *p;
+	int rfd;
+
+	r->fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, r->fd) TH_LOG("open %s: %s", MYMEM_DEVICE_PATH,
+				   strerror(errno));
+	r->size = region_size(r->fd);
+	ASSERT_LE(MIN_SIZE, r->size);
+	r->model = malloc(r->size);
+	r->scratch = malloc(r->size);
+	ASSERT_NE(NULL, r->model);
+	ASSERT_NE(NULL, r->scratch);
+	pattern_fill(r->model, 0, r->size, BASE_SEED);
+	ASSERT_EQ(r->size, sysret(pwrite(r->fd, r->model, r->size, 0)));
+
+	rfd = open(MYMEM_DEVICE_PATH, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	r->view = mmap(NULL, r->size, PROT_READ, MAP_SHARED, rfd, 0);
+	ASSERT_NE(MAP_FAILED, r->view);
+	close(rfd);
+
+	r->guard = guard_pages();
+	ASSERT_NE(NULL, r->guard);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	r->ro = p + page;
+	ASSERT_EQ(0, mprotect(r->ro, page, PROT_READ));
+}
+
+static inline void region_close(struct region *r)
+{
+	size_t page = page_size();
+
+	munmap(r->ro - page, 2 * page);
+	guard_pages_free(r->guard);
+	munmap((void *)r->view, r->size);
+	free(r->model);
+	free(r->scratch);
+	close(r->fd);
+}
+
+/* A fixture of nothing but the region: FIXTURE(@name) with its setup. */
+#define REGION_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		struct region r;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		region_open(_metadata, &self->r);			\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		region_close(&self->r);					\
+	}
+
+/* @seen, the region's @r->size bytes as some path shows them, is the model. */
+static inline void expect_model_in(struct __test_metadata *_metadata,
+				   const struct region *r,
+				   const uint8_t *seen)
+{
+	size_t at = buf_mismatch(seen, r->model, r->size);
+
+	ASSERT_EQ((size_t)r->size, at)
+		TH_LOG("region byte %zu is %#x, should be %#x", at,
+		       seen[at], r->model[at]);
+}
+
+/*
+ * The region, seen through the read-only map, equals the model: a check
+ * that goes through none of the paths under test.
+ */
+static inline void expect_model(struct __test_metadata *_metadata,
+				const struct region *r)
+{
+	expect_model_in(_metadata, r, r->view);
+}
+
+/* The whole region, read back with pread(), equals the model. */
+static inline void expect_region(struct __test_metadata *_metadata,
+				 struct region *r)
+{
+	ASSERT_EQ(r->size, sysret(pread(r->fd, r->scratch, r->size, 0)));
+	expect_model_in(_metadata, r, r->scratch);
+}
+
+/*
+ * One read or write of @len bytes at @off: through the file position
+ * (lseek, then read/write) or, if @positional, with pread/pwrite while
+ * the position is parked elsewhere.  The position must end where the
+ * count says: advanced by it, or left where it was.  The bytes a read
+ * returns must be the region's; those a write reports are the model's
+ * now.  Returns the count or -errno.
+ */
+static inline long long transfer(struct __test_metadata *_metadata,
+				 struct region *r, bool is_write,
+				 bool positional, long long off,
+				 uint8_t *buf, size_t len)
+{
+	off_t start = positional ? PARKED : off;
+	long long ret;
+
+	ASSERT_EQ(start, lseek(r->fd, start, SEEK_SET));
+	if (positional)
+		ret = is_write ? pwrite(r->fd, buf, len, off) :
+				 pread(r->fd, buf, len, off);
+	else
+		ret = is_write ? write(r->fd, buf, len) :
+				 read(r->fd, buf, len);
+	ret = sysret(ret);
+	ASSERT_EQ(start + (positional || ret < 0 ? 0 : ret),
+		  lseek(r->fd, 0, SEEK_CUR));
+	if (ret > 0 && is_write)
+		memcpy(r->model + off, buf, ret);
+	if (ret > 0 && !is_write) {
+		ASSERT_EQ(ret, buf_mismatch(buf, r->model + off, ret));
+	}
+	return ret;
+}
+
+/*
+ * In @arg, an ioctl argument that would be a valid operation on the
+ * word at offset 0, which holds @word: FETCH_ADD of 1, or CMPXCHG of
+ * @word to its complement.  Returns what the word must hold after it.
+ */
+static inline uint64_t atomic_arg(unsigned long cmd, uint64_t word,
+				  uint64_t arg[4])
+{
+	arg[0] = 0;
+	arg[1] = cmd == MYMEM_IOC_CMPXCHG ? word : 1;
+	arg[2] = ~word;
+	arg[3] = 0;
+	return cmd == MYMEM_IOC_CMPXCHG ? ~word : word + 1;
 }
 
 #endif /* MYMEM_TESTLIB_H */
