@@ -4,7 +4,7 @@
 # and limited to the system calls that take a file descriptor or a
 # mapping, with /dev/mymem as its only file; then stress-ng's device
 # stressor on it; then checks that the guest is healthy: the device and
-# the in-kernel API still work (device_test, mymem_test run=selftest) and
+# the in-kernel API still work (the device programs, mymem_test run=selftest) and
 # the module unloads.  guest/fuzz.sh is the guest's side.  vm/run.sh
 # fails the run on any kernel report (oops, BUG, WARNING, ...).
 #
