@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the raw results of one `make run` into tables, plots and a report.
 
-    scripts/report.py RESULTS_DIR
+    report/report.py RESULTS_DIR
 
 Reads RESULTS_DIR/raw/ (the layout scripts/experiments.sh writes):
 
@@ -31,7 +31,7 @@ Reads RESULTS_DIR/raw/ (the layout scripts/experiments.sh writes):
 and writes into RESULTS_DIR: bench.csv and race.csv (the merged rows, in
 the formats of docs/CONTRIBUTING.md; in bench.csv the scale rows come
 last, as mymem-bench writes them), plot/*.dat, latency, throughput,
-race-error and race-rate as .png and .svg (gnuplot, scripts/plots.gp),
+race-error and race-rate as .png and .svg (gnuplot, report/plots.gp),
 and REPORT.md.  The key ratios go to stdout.
 
 Every number in the report is computed from those files; every sentence

@@ -1,16 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side tests of scripts/report.py on the fixture results in
-# tests/fixtures/report/raw/: the outputs, the key ratios (computed here
+# Host-side tests of report/report.py on the fixture results in
+# report/fixtures/raw/: the outputs, the key ratios (computed here
 # by hand from the fixture medians, see the comments), missing optional
 # inputs, malformed input.  Prints TAP; exits 1 if a test failed.
 #
-# Usage: scripts/test-report.sh
+# Usage: report/test-report.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
 REPORT="python3 $here/report.py"
-FIXTURE=$here/../tests/fixtures/report/raw
+FIXTURE=$here/fixtures/raw
 
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT

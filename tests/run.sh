@@ -79,7 +79,7 @@ main() {
 	*) tap_nest vm/selftest.sh vm/selftest.sh ;;
 	esac
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
-	tap_nest scripts/test-report.sh scripts/test-report.sh
+	tap_nest report/test-report.sh report/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest scripts/test-packaging.sh scripts/test-packaging.sh
 	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite
