@@ -80,6 +80,7 @@ main() {
 	esac
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
 	tap_nest report/test-report.sh report/test-report.sh
+	tap_nest report/test-formats.sh report/test-formats.sh "$BUILD/bin"
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest scripts/test-packaging.sh scripts/test-packaging.sh
 	tap_nest "VM suite (tests/vm-suite.sh)" vm_suite

@@ -293,6 +293,20 @@ double mb_per_s(uint64_t bytes, double ns)
 	return ns > 0 ? bytes * 1e3 / ns : 0;
 }
 
+/*
+ * A table column is as wide as its name or its widest usual value (mode
+ * names; counters near 2^32, like the race's final values), whichever
+ * is wider; text left-aligned (a negative width), numbers right.
+ */
+static int out_width(const struct out_col *c)
+{
+	int width = strlen(c->name);
+
+	if (width < (c->text ? 9 : 10))
+		width = c->text ? 9 : 10;
+	return c->text ? -width : width;
+}
+
 void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
 	       unsigned int ncols)
 {
@@ -307,8 +321,7 @@ void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
 	switch (fmt) {
 	case OUT_TABLE:
 		for (i = 0; i < ncols; i++)
-			printf("%s%*s", i ? " " : "",
-			       cols[i].text ? -cols[i].width : cols[i].width,
+			printf("%s%*s", i ? " " : "", out_width(&cols[i]),
 			       cols[i].name);
 		putchar('\n');
 		break;
@@ -335,8 +348,7 @@ void out_field(struct out *o, const char *fmt, ...)
 
 	switch (o->fmt) {
 	case OUT_TABLE:
-		printf("%s%*s", o->col ? " " : "",
-		       c->text ? -c->width : c->width, buf);
+		printf("%s%*s", o->col ? " " : "", out_width(c), buf);
 		break;
 	case OUT_CSV:
 		printf("%s%s", o->col ? "," : "", buf);

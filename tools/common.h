@@ -106,9 +106,14 @@ void common_option(int c, char **argv, enum out_fmt *fmt,
 
 struct out_col {
 	const char *name;
-	int width;		/* table column width */
 	bool text;		/* quoted in JSON, left-aligned in the table */
 };
+
+/* The out_col of each col(name, type) of a format of mymem_results.h. */
+#define OUT_COL(name, type)	{ #name, OUT_TEXT_##type },
+#define OUT_TEXT_text		true
+#define OUT_TEXT_int		false
+#define OUT_TEXT_real		false
 
 struct out {
 	enum out_fmt fmt;
