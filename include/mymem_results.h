@@ -8,14 +8,14 @@
  * of every producer against it.  Neither user ABI nor kernel API: plain
  * macros, for C in and out of the kernel and for the report's parser.
  *
- * A format is a list of columns, MYMEM_<FORMAT>_COLUMNS(col), each
- * col(name, type): type is int (decimal, may be negative), real (a
- * finite decimal number) or text.  A text column NAME takes only the
- * values of the MYMEM_<NAME>_* string macros below.  Every producer
- * prints the header with MYMEM_CSV_HEADER() and its fields in column
- * order.
+ * A format, MYMEM_<FORMAT>_FORMAT, is its columns in order, comma-
+ * separated, each NAME:TYPE.  TYPE is int (decimal, may be negative),
+ * real (a finite decimal number) or text; a text column NAME takes only
+ * the values of the MYMEM_<NAME>_* string macros below.  The header line
+ * is the names without their types; then each row has one field per
+ * column.
  *
- * To add a column: append a col() to the format (new columns go last,
+ * To add a column: append NAME:TYPE to the format (new columns go last,
  * so that old readers' positions hold), say here what it means, and give
  * every producer of the format its field; to add a value of a text
  * column: a MYMEM_<NAME>_<VALUE> macro.  report/test-formats.sh then
@@ -43,11 +43,9 @@
  *              all threads' bytes over the wall time of the run
  *   batch      operations per timed interval (1: every one timed alone)
  */
-#define MYMEM_BENCH_COLUMNS(col)					\
-	col(side, text) col(target, text) col(op, text) col(size, int)	\
-	col(threads, int) col(trials, int) col(mean_ns, real)		\
-	col(median_ns, real) col(p99_ns, real) col(mb_s, real)		\
-	col(batch, int)
+#define MYMEM_BENCH_FORMAT						\
+	"side:text,target:text,op:text,size:int,threads:int,trials:int,"	\
+	"mean_ns:real,median_ns:real,p99_ns:real,mb_s:real,batch:int"
 
 /*
  * race: one run of workers threads each incrementing the 64-bit word at
@@ -65,16 +63,11 @@
  *   elapsed_ns  first thread's start to last thread's end
  *   incr_per_s  workers * iters / elapsed
  */
-#define MYMEM_RACE_COLUMNS(col)						\
-	col(side, text) col(mode, text) col(workers, int) col(iters, int) \
-	col(run, int) col(final, int) col(expected, int) col(lost, int)	\
-	col(error_pct, real) col(elapsed_ns, int) col(incr_per_s, real)
+#define MYMEM_RACE_FORMAT						\
+	"side:text,mode:text,workers:int,iters:int,run:int,final:int,"	\
+	"expected:int,lost:int,error_pct:real,elapsed_ns:int,incr_per_s:real"
 
 #define MYMEM_RACE_START	0xDEADBEEFULL
-
-/* The header line of a format: its names, comma-separated. */
-#define MYMEM_CSV_NAME(name, type)	"," #name
-#define MYMEM_CSV_HEADER(columns)	(columns(MYMEM_CSV_NAME) + 1)
 
 #define MYMEM_SIDE_USER		"user"		/* system calls */
 #define MYMEM_SIDE_KERNEL	"kernel"	/* the in-kernel API */

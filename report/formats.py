@@ -31,10 +31,10 @@ def parse(path=HEADER):
         text = f.read()
     formats = {}
     for name, body in re.findall(
-            r"^#define MYMEM_([A-Z]+)_COLUMNS\(col\)((?:.*\\\n)*.*)$",
-            text, re.M):
-        formats[name.lower()] = [(c, TYPES[t]) for c, t in re.findall(
-            r"col\((\w+), (\w+)\)", body)]
+            r"^#define MYMEM_([A-Z]+)_FORMAT\b((?:.*\\\n)*.*)$", text, re.M):
+        spec = "".join(re.findall(r'"([^"]*)"', body))
+        formats[name.lower()] = [(c, TYPES[t]) for c, t in
+                                 (col.split(":") for col in spec.split(","))]
     values = {}
     for column, value in re.findall(
             r'^#define MYMEM_([A-Z]+)_[A-Z_]+\s+"([^"]*)"', text, re.M):

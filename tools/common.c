@@ -307,14 +307,50 @@ static int out_width(const struct out_col *c)
 	return c->text ? -width : width;
 }
 
-void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
-	       unsigned int ncols)
+/* NAME:TYPE,NAME:TYPE... into @o's columns; a bad format is our bug. */
+static void out_columns(struct out *o, const char *format)
 {
-	unsigned int i;
+	const char *p = format;
+	size_t len;
 
+	for (o->ncols = 0; *p; o->ncols++) {
+		struct out_col *c = &o->cols[o->ncols];
+
+		len = strcspn(p, ":");
+		if (o->ncols == OUT_MAX_COLS || len >= sizeof(c->name) ||
+		    !p[len])
+			die(EXIT_ENV, "bad result format '%s'", format);
+		memcpy(c->name, p, len);
+		c->name[len] = '\0';
+		p += len + 1;
+		len = strcspn(p, ",");
+		c->text = len == 4 && !strncmp(p, "text", 4);
+		p += len + !!p[len];
+	}
+}
+
+const char *out_header(const char *format)
+{
+	static char line[1024];
+	struct out o;
+	unsigned int i;
+	size_t n = 0;
+
+	out_columns(&o, format);
+	for (i = 0; i < o.ncols; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? "," : "",
+			      o.cols[i].name);
+	return line;
+}
+
+void out_begin(struct out *o, enum out_fmt fmt, const char *format)
+{
+	const struct out_col *cols = o->cols;
+	unsigned int i, ncols;
+
+	out_columns(o, format);
+	ncols = o->ncols;
 	o->fmt = fmt;
-	o->cols = cols;
-	o->ncols = ncols;
 	o->col = 0;
 	o->rows = 0;
 

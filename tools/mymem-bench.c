@@ -60,10 +60,6 @@ struct target {
 #define SCALE_SIZE	(512 * 1024)
 #define MAX_SIZES	32
 
-static const struct out_col bench_cols[] = {
-	MYMEM_BENCH_COLUMNS(OUT_COL)
-};
-
 static struct {
 	const char *device;
 	const char *tmpfs_dir;
@@ -151,7 +147,7 @@ static void usage(void)
 "written, short transfer); 2 usage error; 3 environment error (device\n"
 "missing, system call failed, out of memory).\n",
 	       prog, MYMEM_DEVICE_PATH,
-	       MYMEM_CSV_HEADER(MYMEM_BENCH_COLUMNS));
+	       out_header(MYMEM_BENCH_FORMAT));
 }
 
 static void parse_sizes(const char *arg)
@@ -678,7 +674,7 @@ static void setup_and_run(void)
 		t[T_MEMCPY].cap = opt.max_size;
 	}
 
-	out_begin(&out, opt.fmt, bench_cols, ARRAY_SIZE(bench_cols));
+	out_begin(&out, opt.fmt, MYMEM_BENCH_FORMAT);
 	for (s = 0; s < opt.nr_sizes; s++)
 		measure(t, opt.sizes[s]);
 	if (opt.targets & (1u << T_SCALE))

@@ -34,10 +34,6 @@ static const char *const mode_names[NR_MODES] = {
 
 static const unsigned int sweep_workers[] = { 1, 2, 4, 8, 16, 32, 50, 100 };
 
-static const struct out_col race_cols[] = {
-	MYMEM_RACE_COLUMNS(OUT_COL)
-};
-
 static struct {
 	const char *device;
 	unsigned int workers;
@@ -108,7 +104,7 @@ static void usage(void)
 "mmap) lost or invented updates, or a transfer was short; 2 usage error;\n"
 "3 environment error (device missing, system call failed).\n",
 	       prog, MAX_WORKERS, MYMEM_DEVICE_PATH,
-	       MYMEM_CSV_HEADER(MYMEM_RACE_COLUMNS));
+	       out_header(MYMEM_RACE_FORMAT));
 }
 
 /* Is @name one of the comma-separated words of @list? */
@@ -371,7 +367,7 @@ int main(int argc, char **argv)
 	if (errno)
 		die_errno(EXIT_ENV, "pthread_mutex_init");
 
-	out_begin(&o, opt.fmt, race_cols, ARRAY_SIZE(race_cols));
+	out_begin(&o, opt.fmt, MYMEM_RACE_FORMAT);
 	for (m = 0; m < NR_MODES; m++) {
 		if (!(opt.modes & (1u << m)))
 			continue;
