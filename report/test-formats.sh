@@ -5,16 +5,18 @@
 # include/mymem_results.h (read by report/formats.py): mymem-bench and
 # mymem-race run here, on a plain file standing in for the device (this
 # host's kernel is not ours), in CSV and JSON; mymem_test's rows, which
-# only the guest can make, are its fixtures (a `make run` checks the
-# real ones: report.py reads them through the same parser).  Then the
-# checker itself must refuse what is not in the format.  Prints TAP.
+# only the guest can make, come from GUEST_RESULTS, where the VM suite
+# (tests/vm-suite.sh) leaves bench-kernel.csv and race-kernel.csv.  The
+# report's fixtures must be in the formats too, and the checker itself
+# must refuse what is not.  Prints TAP.
 #
-# Usage: report/test-formats.sh BINDIR
+# Usage: report/test-formats.sh BINDIR GUEST_RESULTS
 
-if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
-	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race)" >&2
+if [ $# -ne 2 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
+	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race) GUEST_RESULTS" >&2
 	exit 2
 fi
+GUEST=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/tap.sh"
 BENCH=$1/mymem-bench
@@ -71,13 +73,13 @@ tap_check "mymem-race --sweep, CSV" produces race "$T/s.csv" \
 tap_check "mymem-race, JSON" json race \
 	"$RACE" -q --json -d "$T/dev" -w 2 -n 10 -m mutex
 
-tap_check "mymem_test bench rows (fixtures)" $FORMATS bench \
-	"$FIXTURE"/bench-kernel*.csv
-tap_check "mymem_test race rows (fixture)" $FORMATS race \
-	"$FIXTURE/race-kernel.csv"
-tap_check "every other fixture" sh -c "$FORMATS bench '$FIXTURE'/bench-user*.csv \
-	'$FIXTURE'/scale-user.csv && $FORMATS race '$FIXTURE'/race-user.csv \
-	'$FIXTURE'/race-sweep.csv"
+tap_check "mymem_test run=bench, from the guest" $FORMATS bench \
+	"$GUEST/bench-kernel.csv"
+tap_check "mymem_test run=race, from the guest" $FORMATS race \
+	"$GUEST/race-kernel.csv"
+tap_check "the report's fixtures" sh -c "$FORMATS bench \
+	'$FIXTURE'/bench-*.csv '$FIXTURE'/scale-user.csv &&
+	$FORMATS race '$FIXTURE'/race-*.csv"
 tap_check "refused: a value not defined (race mode none)" \
 	refused race '2s/,unlocked,/,none,/'
 tap_check "refused: a missing column" refused bench '2s/,[^,]*$//'
