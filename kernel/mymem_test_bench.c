@@ -197,8 +197,7 @@ struct bench_row {
 static struct {
 	struct bench_row *rows;
 	unsigned int n;
-	bool ran;
-} results;
+} results;		/* rows: NULL until the phase runs */
 
 /* size / mean in hundredths of MB/s: bytes * 1000 / ns * 100 */
 static u64 bench_mb_s(u64 bytes, u64 ns)
@@ -257,7 +256,6 @@ static int bench(size_t size)
 	if (!b.wbuf || !b.rbuf || !b.ns[BENCH_WRITE] || !b.ns[BENCH_READ] ||
 	    !results.rows)
 		goto out;
-	results.ran = true;
 
 	ktap_subtest(mt_bench.name, nr_sizes);
 	bench_calibrate(&b);
@@ -304,7 +302,7 @@ static void bench_show(struct seq_file *m)
 {
 	const struct bench_row *r;
 
-	if (!results.ran)
+	if (!results.rows)
 		return;
 	mt_show_header(m, MYMEM_BENCH_FORMAT);
 	for (r = results.rows; r < results.rows + results.n; r++)
@@ -315,12 +313,10 @@ static void bench_show(struct seq_file *m)
 			   r->batch);
 }
 
+/* At load failure or unload: the module goes, its statics with it. */
 static void bench_free(void)
 {
 	kvfree(results.rows);
-	results.rows = NULL;
-	results.n = 0;
-	results.ran = false;
 }
 
 const struct mt_phase mt_bench = {

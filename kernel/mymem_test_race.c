@@ -212,8 +212,7 @@ struct race_row {
 static struct {
 	struct race_row *rows;
 	unsigned int n;
-	bool ran;
-} results;
+} results;		/* rows: NULL until the phase runs */
 
 /* Records the run's row; true if the mode's outcome is the right one. */
 static bool race_report(enum race_mode m, unsigned int run,
@@ -262,7 +261,6 @@ static int race(size_t size)
 		ret = -ENOMEM;
 		goto out;
 	}
-	results.ran = true;
 
 	ktap_subtest(mt_race.name, hweight_long(race_modes) * runs);
 	pr_info(KTAP_SUB "# %u kthreads x %u increments of the u64 at offset 0, from %#llx\n",
@@ -305,7 +303,7 @@ static void race_show(struct seq_file *m)
 {
 	const struct race_row *r;
 
-	if (!results.ran)
+	if (!results.rows)
 		return;
 	mt_show_header(m, MYMEM_RACE_FORMAT);
 	for (r = results.rows; r < results.rows + results.n; r++)
@@ -316,12 +314,10 @@ static void race_show(struct seq_file *m)
 			   r->pct % 10000, r->elapsed_ns, r->rate);
 }
 
+/* At load failure or unload: the module goes, its statics with it. */
 static void race_free(void)
 {
 	kvfree(results.rows);
-	results.rows = NULL;
-	results.n = 0;
-	results.ran = false;
 }
 
 const struct mt_phase mt_race = {
