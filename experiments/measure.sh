@@ -116,6 +116,6 @@ if [ ! -s "$raw/bench-user.csv" ]; then
 	echo "run: no results (status $status); see the output above and ${BUILD:-build}/vm/last/" >&2
 	exit 1
 fi
-python3 scripts/report.py "$results"
+python3 report/report.py "$results"
 echo "run: report in $results/REPORT.md"
 exit "$status"

@@ -150,7 +150,7 @@ fi
 
 if wants sweep; then
 	progress "user race sweep: W = 1..100 threads x $sweep_iters increments, no lock"
-	mymem-race -q --csv -n "$sweep_iters" --sweep -m none >"$out/race-sweep.csv"
+	mymem-race -q --csv -n "$sweep_iters" --sweep -m unlocked >"$out/race-sweep.csv"
 fi
 
 if wants krace; then

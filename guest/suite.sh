@@ -101,6 +101,14 @@ tap_check "unload mymem_test" rmmod mymem_test
 # each mode once; the count must be exact (unlocked: never above).
 tap_nest "mymem_test run=race: 8 kthreads, every mode" \
 	mymem_test run=race workers=8 iters=20000 runs=1
+# Its CSV and the bench's: report/test-formats.sh checks them on the host.
+tap_check "mymem_test run=race: the results file" \
+	cp /sys/kernel/debug/mymem_test/results /results/race-kernel.csv
+tap_check "unload mymem_test" rmmod mymem_test
+tap_nest "mymem_test run=bench: 10 trials of 1 and 4096 bytes" \
+	mymem_test run=bench trials=10 sizes=1,4096
+tap_check "mymem_test run=bench: the results file" \
+	cp /sys/kernel/debug/mymem_test/results /results/bench-kernel.csv
 tap_check "unload mymem_test" rmmod mymem_test
 tap_check "unload mymem" rmmod mymem
 # Loads and unloads mymem itself too; on KERNEL=debug only (else a SKIP).

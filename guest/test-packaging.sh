@@ -64,7 +64,7 @@ counters_move() {
 
 installed_tool() {
 	/usr/local/bin/mymem-bench -q --csv -t mymem -s 64 -n 10 >/dev/null &&
-		/usr/local/bin/mymem-race -q -m ioctl -w 2 -n 100 >/dev/null
+		/usr/local/bin/mymem-race -q -m fetch_add -w 2 -n 100 >/dev/null
 }
 
 unload_both() {

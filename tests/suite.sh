@@ -37,10 +37,12 @@ abi_check_catches() {
 	[ $status -eq 1 ]
 }
 
-# The guest's /results (its kernel log) lands in $BUILD/test-results.
+# The guest's /results (its kernel log, mymem_test's CSV) lands in
+# $BUILD/test-results, emptied first: nothing there is from a past run.
 vm_suite() {
 	local start=$SECONDS status
 
+	rm -rf "$BUILD/test-results"
 	vm/run.sh --out "$BUILD/test-results" \
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
@@ -79,10 +81,13 @@ main() {
 	*) tap_nest vm/test-vm.sh vm/test-vm.sh ;;
 	esac
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
-	tap_nest scripts/test-report.sh scripts/test-report.sh
+	tap_nest report/test-report.sh report/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest packaging/test-packaging.sh packaging/test-packaging.sh
 	tap_nest "VM suite (guest/suite.sh)" vm_suite
+	# After the suite, which leaves mymem_test's CSV in test-results.
+	tap_nest report/test-formats.sh report/test-formats.sh "$BUILD/bin" \
+		"$BUILD/test-results"
 	tap_nest "stress --quick (tests/stress.sh)" tests/stress.sh --quick
 	tap_nest "fuzz --quick (tests/fuzz.sh)" tests/fuzz.sh --quick
 	tap_done

@@ -293,22 +293,71 @@ double mb_per_s(uint64_t bytes, double ns)
 	return ns > 0 ? bytes * 1e3 / ns : 0;
 }
 
-void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
-	       unsigned int ncols)
+/*
+ * A table column is as wide as its name or its widest usual value (mode
+ * names; counters near 2^32, like the race's final values), whichever
+ * is wider; text left-aligned (a negative width), numbers right.
+ */
+static int out_width(const struct out_col *c)
 {
-	unsigned int i;
+	int width = strlen(c->name);
 
+	if (width < (c->text ? 9 : 10))
+		width = c->text ? 9 : 10;
+	return c->text ? -width : width;
+}
+
+/* NAME:TYPE,NAME:TYPE... into @o's columns; a bad format is our bug. */
+static void out_columns(struct out *o, const char *format)
+{
+	const char *p = format;
+	size_t len;
+
+	for (o->ncols = 0; *p; o->ncols++) {
+		struct out_col *c = &o->cols[o->ncols];
+
+		len = strcspn(p, ":");
+		if (o->ncols == OUT_MAX_COLS || len >= sizeof(c->name) ||
+		    !p[len])
+			die(EXIT_ENV, "bad result format '%s'", format);
+		memcpy(c->name, p, len);
+		c->name[len] = '\0';
+		p += len + 1;
+		len = strcspn(p, ",");
+		c->text = len == 4 && !strncmp(p, "text", 4);
+		p += len + !!p[len];
+	}
+}
+
+const char *out_header(const char *format)
+{
+	static char line[1024];
+	struct out o;
+	unsigned int i;
+	size_t n = 0;
+
+	out_columns(&o, format);
+	for (i = 0; i < o.ncols; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? "," : "",
+			      o.cols[i].name);
+	return line;
+}
+
+void out_begin(struct out *o, enum out_fmt fmt, const char *format)
+{
+	const struct out_col *cols = o->cols;
+	unsigned int i, ncols;
+
+	out_columns(o, format);
+	ncols = o->ncols;
 	o->fmt = fmt;
-	o->cols = cols;
-	o->ncols = ncols;
 	o->col = 0;
 	o->rows = 0;
 
 	switch (fmt) {
 	case OUT_TABLE:
 		for (i = 0; i < ncols; i++)
-			printf("%s%*s", i ? " " : "",
-			       cols[i].text ? -cols[i].width : cols[i].width,
+			printf("%s%*s", i ? " " : "", out_width(&cols[i]),
 			       cols[i].name);
 		putchar('\n');
 		break;
@@ -335,8 +384,7 @@ void out_field(struct out *o, const char *fmt, ...)
 
 	switch (o->fmt) {
 	case OUT_TABLE:
-		printf("%s%*s", o->col ? " " : "",
-		       c->text ? -c->width : c->width, buf);
+		printf("%s%*s", o->col ? " " : "", out_width(c), buf);
 		break;
 	case OUT_CSV:
 		printf("%s%s", o->col ? "," : "", buf);

@@ -104,22 +104,26 @@ enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON };
 void common_option(int c, char **argv, enum out_fmt *fmt,
 		   void (*usage)(void));
 
+/* The columns of a format of mymem_results.h, as out_begin() reads it. */
+#define OUT_MAX_COLS	32
+
 struct out_col {
-	const char *name;
-	int width;		/* table column width */
+	char name[32];
 	bool text;		/* quoted in JSON, left-aligned in the table */
 };
 
 struct out {
 	enum out_fmt fmt;
-	const struct out_col *cols;
+	struct out_col cols[OUT_MAX_COLS];
 	unsigned int ncols;
 	unsigned int col;	/* next field of the current row */
 	unsigned long rows;
 };
 
-void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
-	       unsigned int ncols);
+/* Rows of @format, one of the MYMEM_*_FORMAT strings of mymem_results.h. */
+void out_begin(struct out *o, enum out_fmt fmt, const char *format);
+/* The header line of @format: its column names, comma-separated. */
+const char *out_header(const char *format);
 __attribute__((format(printf, 2, 3)))
 void out_field(struct out *o, const char *fmt, ...);
 void out_end(struct out *o);

@@ -32,21 +32,24 @@
 #include <linux/mymem.h>
 
 #include "common.h"
+#include "mymem_results.h"
 
 enum target_id {
 	T_MYMEM, T_MMAP, T_ZERO, T_NULL, T_TMPFS, T_BRD, T_MEMCPY, T_SCALE,
 	NR_TARGETS
 };
 
-/* --targets names; "scale" is the 1-vs-2-thread run (target mymem) */
+/* --targets names, the CSV's target column; scale: the 1-vs-2-thread run */
 static const char *const target_names[NR_TARGETS] = {
-	"mymem", "mmap", "zero", "null", "tmpfs", "brd", "memcpy", "scale",
+	[T_MYMEM] = MYMEM_TARGET_MYMEM, [T_MMAP] = MYMEM_TARGET_MMAP,
+	[T_ZERO] = MYMEM_TARGET_ZERO, [T_NULL] = MYMEM_TARGET_NULL,
+	[T_TMPFS] = MYMEM_TARGET_TMPFS, [T_BRD] = MYMEM_TARGET_BRD,
+	[T_MEMCPY] = MYMEM_TARGET_MEMCPY, [T_SCALE] = MYMEM_TARGET_SCALE,
 };
 
 enum { OP_READ = 1, OP_WRITE = 2 };
 
 struct target {
-	const char *name;	/* the CSV target column */
 	const char *path;	/* for messages */
 	unsigned int ops;	/* OP_READ | OP_WRITE */
 	int fd;			/* file targets: lseek + read/write */
@@ -54,24 +57,8 @@ struct target {
 	uint64_t cap;		/* largest transfer at offset 0 */
 };
 
-struct result {
-	enum target_id id;
-	unsigned int op;
-	uint64_t size;
-	unsigned int threads;
-	struct stats st;
-	double mb_s;
-};
-
 #define SCALE_SIZE	(512 * 1024)
 #define MAX_SIZES	32
-
-static const struct out_col bench_cols[] = {
-	{ "side", 4, true }, { "target", 6, true }, { "op", 5, true },
-	{ "size", 7, false }, { "threads", 7, false }, { "trials", 7, false },
-	{ "mean_ns", 11, false }, { "median_ns", 10, false },
-	{ "p99_ns", 10, false }, { "mb_s", 11, false },
-};
 
 static struct {
 	const char *device;
@@ -100,8 +87,6 @@ static uint64_t clock_ovh;
 static unsigned char *wbuf, *rbuf, *zbuf;
 static uint64_t *wsamples[NR_TARGETS], *rsamples[NR_TARGETS];
 static struct out out;
-static struct result *results;
-static unsigned int nr_results;
 
 static void usage(void)
 {
@@ -135,7 +120,7 @@ static void usage(void)
 "  brd     the kernel RAM disk (--brd), buffered; skipped if absent\n"
 "  memcpy  memcpy between two user buffers\n"
 "  scale   512 KiB preads of the device by 1 and by 2 threads, each with\n"
-"          its own fd, pinned to different CPUs; rows target=mymem,\n"
+"          its own fd, pinned to different CPUs; rows target=scale,\n"
 "          threads=1|2, mb_s = aggregate (total bytes / wall time);\n"
 "          only each thread's last read is verified\n"
 "\n"
@@ -155,14 +140,14 @@ static void usage(void)
 "  -h, --help            this text\n"
 "  -V, --version         the version\n"
 "\n"
-"The default output is a table followed by the key ratios.  Progress goes\n"
-"to stderr when it is a terminal.\n"
+"The default output is a table; report/report.py of the mymem source\n"
+"compares the figures.  Progress goes to stderr when it is a terminal.\n"
 "\n"
 "Exit status: 0 ok; 1 verification failure (data read differs from data\n"
 "written, short transfer); 2 usage error; 3 environment error (device\n"
 "missing, system call failed, out of memory).\n",
 	       prog, MYMEM_DEVICE_PATH,
-	       "side,target,op,size,threads,trials,mean_ns,median_ns,p99_ns,mb_s");
+	       out_header(MYMEM_BENCH_FORMAT));
 }
 
 static void parse_sizes(const char *arg)
@@ -374,35 +359,26 @@ static void verify(const char *path, const unsigned char *got,
 }
 
 
+/* One row: the statistics of @n samples of @batch operations each. */
 static void report(enum target_id id, unsigned int op, uint64_t size,
 		   unsigned int threads, uint64_t *samples, unsigned int n,
-		   unsigned int trials, double mb_s_override)
+		   unsigned int trials, unsigned int batch, double mb_s_override)
 {
-	struct result *r;
+	struct stats st;
 
-	r = realloc(results, (nr_results + 1) * sizeof(*results));
-	if (!r)
-		die_errno(EXIT_ENV, "realloc");
-	results = r;
-	r = &results[nr_results++];
-	r->id = id;
-	r->op = op;
-	r->size = size;
-	r->threads = threads;
-	stats_compute(samples, n, &r->st);
-	r->mb_s = mb_s_override >= 0 ? mb_s_override :
-		  mb_per_s(size, r->st.mean);
-
-	out_field(&out, "user");
-	out_field(&out, "%s", id == T_SCALE ? "mymem" : target_names[id]);
-	out_field(&out, "%s", op == OP_READ ? "read" : "write");
+	stats_compute(samples, n, &st);
+	out_field(&out, MYMEM_SIDE_USER);
+	out_field(&out, "%s", target_names[id]);
+	out_field(&out, "%s", op == OP_READ ? MYMEM_OP_READ : MYMEM_OP_WRITE);
 	out_field(&out, "%llu", (unsigned long long)size);
 	out_field(&out, "%u", threads);
 	out_field(&out, "%u", trials);
-	out_field(&out, "%.1f", r->st.mean);
-	out_field(&out, "%llu", (unsigned long long)r->st.median);
-	out_field(&out, "%llu", (unsigned long long)r->st.p99);
-	out_field(&out, "%.1f", r->mb_s);
+	out_field(&out, "%.1f", st.mean);
+	out_field(&out, "%llu", (unsigned long long)st.median);
+	out_field(&out, "%llu", (unsigned long long)st.p99);
+	out_field(&out, "%.1f", mb_s_override >= 0 ? mb_s_override :
+		  mb_per_s(size, st.mean));
+	out_field(&out, "%u", batch);
 }
 
 /* One untimed round, so that first-touch faults are not trial 0. */
@@ -460,7 +436,7 @@ static void measure(const struct target *t, uint64_t size)
 			continue;
 		if (size > t[i].cap) {
 			note("%s: skipping size %llu: larger than %s (%llu bytes)",
-			     t[i].name, (unsigned long long)size, t[i].path,
+			     target_names[i], (unsigned long long)size, t[i].path,
 			     (unsigned long long)t[i].cap);
 			continue;
 		}
@@ -482,10 +458,10 @@ static void measure(const struct target *t, uint64_t size)
 			continue;
 		if (t[i].ops & OP_READ)
 			report(i, OP_READ, size, 1, rsamples[i], groups,
-			       opt.trials, -1);
+			       opt.trials, opt.batch, -1);
 		if (t[i].ops & OP_WRITE)
 			report(i, OP_WRITE, size, 1, wsamples[i], groups,
-			       opt.trials, -1);
+			       opt.trials, opt.batch, -1);
 	}
 }
 
@@ -604,8 +580,8 @@ static void scale(int fd, uint64_t cap)
 		pthread_barrier_destroy(&barrier);
 		progress_done();
 		report(T_SCALE, OP_READ, size, nth, all, nth * opt.trials,
-		       nth * opt.trials, mb_per_s((uint64_t)nth * opt.trials * size,
-				end - start));
+		       nth * opt.trials, 1,
+		       mb_per_s((uint64_t)nth * opt.trials * size, end - start));
 	}
 	free(all);
 }
@@ -622,13 +598,13 @@ static int open_optional(const char *path, int flags)
 static void setup_and_run(void)
 {
 	struct target t[NR_TARGETS] = {
-		[T_MYMEM] = { "mymem", opt.device, OP_READ | OP_WRITE },
-		[T_MMAP] = { "mmap", opt.device, OP_READ | OP_WRITE },
-		[T_ZERO] = { "zero", "/dev/zero", OP_READ },
-		[T_NULL] = { "null", "/dev/null", OP_WRITE },
-		[T_TMPFS] = { "tmpfs", opt.tmpfs_dir, OP_READ | OP_WRITE },
-		[T_BRD] = { "brd", opt.brd, OP_READ | OP_WRITE },
-		[T_MEMCPY] = { "memcpy", "memcpy", OP_READ | OP_WRITE },
+		[T_MYMEM] = { opt.device, OP_READ | OP_WRITE },
+		[T_MMAP] = { opt.device, OP_READ | OP_WRITE },
+		[T_ZERO] = { "/dev/zero", OP_READ },
+		[T_NULL] = { "/dev/null", OP_WRITE },
+		[T_TMPFS] = { opt.tmpfs_dir, OP_READ | OP_WRITE },
+		[T_BRD] = { opt.brd, OP_READ | OP_WRITE },
+		[T_MEMCPY] = { "memcpy", OP_READ | OP_WRITE },
 	};
 	uint64_t dev_size = 0;
 	unsigned int s;
@@ -698,101 +674,12 @@ static void setup_and_run(void)
 		t[T_MEMCPY].cap = opt.max_size;
 	}
 
-	out_begin(&out, opt.fmt, bench_cols, ARRAY_SIZE(bench_cols));
+	out_begin(&out, opt.fmt, MYMEM_BENCH_FORMAT);
 	for (s = 0; s < opt.nr_sizes; s++)
 		measure(t, opt.sizes[s]);
 	if (opt.targets & (1u << T_SCALE))
 		scale(t[T_MYMEM].fd, dev_size);
 	out_end(&out);
-}
-
-static const struct result *find(enum target_id id, unsigned int op,
-				 uint64_t size, unsigned int threads)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_results; i++)
-		if (results[i].id == id && results[i].op == op &&
-		    results[i].size == size && results[i].threads == threads)
-			return &results[i];
-	return NULL;
-}
-
-/*
- * How many times @a takes @b's time (@latency) or moves @b's bytes per
- * second.  Both from medians: under emulation a few descheduled samples
- * move a mean (and so mb_s) by integer factors.  The exception is the
- * scale pair, whose only throughput is the aggregate one.
- */
-static void print_ratio(const char *what, const struct result *a,
-			const struct result *b, bool latency)
-{
-	double ra, rb;
-
-	printf("  %-36s ", what);
-	if (!a || !b || !a->st.median || !b->st.median) {
-		printf("%8s\n", "n/a");
-		return;
-	}
-	if (a->id == T_SCALE) {
-		printf("%8.2fx  (aggregate %.1f / %.1f MB/s; median read %llu / %llu ns)\n",
-		       a->mb_s / b->mb_s, a->mb_s, b->mb_s,
-		       (unsigned long long)a->st.median,
-		       (unsigned long long)b->st.median);
-		return;
-	}
-	ra = (double)a->st.median;
-	rb = (double)b->st.median;
-	printf("%8.2fx  (median %.0f / %.0f ns)\n", latency ? ra / rb : rb / ra,
-	       ra, rb);
-}
-
-/*
- * The comparisons the benchmark exists for, under the human table: the
- * latency ones at the smallest size, the throughput ones at the largest.
- */
-static const struct {
-	const char *label;	/* printf format of the size */
-	enum target_id a, b;
-	unsigned int op;
-	bool latency;
-} key_ratios[] = {
-	{ "mymem read %llu B / zero read", T_MYMEM, T_ZERO, OP_READ, true },
-	{ "mymem write %llu B / null write", T_MYMEM, T_NULL, OP_WRITE, true },
-	{ "mymem read %llu B / tmpfs read", T_MYMEM, T_TMPFS, OP_READ, false },
-	{ "mymem read %llu B / brd read", T_MYMEM, T_BRD, OP_READ, false },
-	{ "mmap read %llu B / memcpy", T_MMAP, T_MEMCPY, OP_READ, false },
-	{ "mmap write %llu B / memcpy", T_MMAP, T_MEMCPY, OP_WRITE, false },
-};
-
-static void print_ratios(void)
-{
-	const struct result *scaled[2] = { NULL, NULL };
-	uint64_t lo = UINT64_MAX, hi = 0, size;
-	unsigned int i;
-	char what[64];
-
-	for (i = 0; i < opt.nr_sizes; i++) {
-		if (opt.sizes[i] < lo)
-			lo = opt.sizes[i];
-		if (opt.sizes[i] > hi)
-			hi = opt.sizes[i];
-	}
-	printf("\nkey ratios, from medians (latency: time taken; throughput: speed)\n");
-	for (i = 0; i < ARRAY_SIZE(key_ratios); i++) {
-		size = key_ratios[i].latency ? lo : hi;
-		snprintf(what, sizeof(what), key_ratios[i].label,
-			 (unsigned long long)size);
-		print_ratio(what, find(key_ratios[i].a, key_ratios[i].op, size, 1),
-			    find(key_ratios[i].b, key_ratios[i].op, size, 1),
-			    key_ratios[i].latency);
-	}
-	for (i = 0; i < nr_results; i++)
-		if (results[i].id == T_SCALE)
-			scaled[results[i].threads - 1] = &results[i];
-	snprintf(what, sizeof(what), "mymem read %llu B, 2 threads / 1",
-		 scaled[0] ? (unsigned long long)scaled[0]->size : SCALE_SIZE);
-	print_ratio(what, scaled[1], scaled[0], false);
 }
 
 int main(int argc, char **argv)
@@ -818,7 +705,5 @@ int main(int argc, char **argv)
 		       opt.batch > 1 ? "s" : "");
 
 	setup_and_run();
-	if (opt.fmt == OUT_TABLE)
-		print_ratios();
 	return EXIT_OK;
 }

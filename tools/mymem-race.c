@@ -19,25 +19,20 @@
 #include <linux/mymem.h>
 
 #include "common.h"
+#include "mymem_results.h"
 
-#define COUNTER_START	0xDEADBEEFull
 #define MAX_WORKERS	4096
 
-enum mode { M_NONE, M_MUTEX, M_PREAD, M_IOCTL, M_MMAP, NR_MODES };
+enum mode { M_UNLOCKED, M_MUTEX, M_PREAD, M_FETCH_ADD, M_MMAP, NR_MODES };
 
+/* --mode names, the CSV's mode column */
 static const char *const mode_names[NR_MODES] = {
-	"none", "mutex", "pread", "ioctl", "mmap",
+	[M_UNLOCKED] = MYMEM_MODE_UNLOCKED, [M_MUTEX] = MYMEM_MODE_MUTEX,
+	[M_PREAD] = MYMEM_MODE_PREAD, [M_FETCH_ADD] = MYMEM_MODE_FETCH_ADD,
+	[M_MMAP] = MYMEM_MODE_MMAP,
 };
 
 static const unsigned int sweep_workers[] = { 1, 2, 4, 8, 16, 32, 50, 100 };
-
-static const struct out_col race_cols[] = {
-	{ "side", 4, true }, { "mode", 5, true }, { "workers", 7, false },
-	{ "iters", 9, false }, { "run", 3, false }, { "final", 12, false },
-	{ "expected", 12, false }, { "lost", 10, false },
-	{ "error_pct", 9, false }, { "elapsed_ns", 13, false },
-	{ "incr_per_s", 12, false },
-};
 
 static struct {
 	const char *device;
@@ -45,7 +40,7 @@ static struct {
 	uint64_t iters;
 	unsigned int runs;
 	unsigned int modes;
-	bool ioctl_named;	/* "ioctl" itself given, not only via "all" */
+	bool fetch_add_named;	/* given itself, not only via "all" */
 	bool sweep;
 	enum out_fmt fmt;
 } opt = {
@@ -79,12 +74,12 @@ static void usage(void)
 "expected = 0xDEADBEEF + W*N.  The threads start together at a barrier.\n"
 "\n"
 "Modes (--mode, comma-separated, or all):\n"
-"  none    lseek/read/lseek/write, no lock: the race (never fails the run)\n"
-"  mutex   the same under a pthread mutex\n"
-"  pread   pread/pwrite under the mutex\n"
-"  ioctl   MYMEM_IOC_FETCH_ADD, no user lock\n"
-"  mmap    __atomic_fetch_add on the word of a MAP_SHARED mapping\n"
-"With \"all\", ioctl is skipped with a note when the device is not a\n"
+"  unlocked   lseek/read/lseek/write, no lock: the race (never fails the run)\n"
+"  mutex      the same under a pthread mutex\n"
+"  pread      pread/pwrite under the mutex\n"
+"  fetch_add  the MYMEM_IOC_FETCH_ADD ioctl, no user lock\n"
+"  mmap       __atomic_fetch_add on the word of a MAP_SHARED mapping\n"
+"With \"all\", fetch_add is skipped with a note when the device is not a\n"
 "character device (a plain file for testing on the host).\n"
 "\n"
 "Options:\n"
@@ -105,11 +100,11 @@ static void usage(void)
 "end, after the barrier), increments per second.\n"
 "Progress goes to stderr when it is a terminal.\n"
 "\n"
-"Exit status: 0 ok; 1 a mode that must be exact (mutex, pread, ioctl,\n"
+"Exit status: 0 ok; 1 a mode that must be exact (mutex, pread, fetch_add,\n"
 "mmap) lost or invented updates, or a transfer was short; 2 usage error;\n"
 "3 environment error (device missing, system call failed).\n",
 	       prog, MAX_WORKERS, MYMEM_DEVICE_PATH,
-	       "side,mode,workers,iters,run,final,expected,lost,error_pct,elapsed_ns,incr_per_s");
+	       out_header(MYMEM_RACE_FORMAT));
 }
 
 /* Is @name one of the comma-separated words of @list? */
@@ -161,7 +156,8 @@ static void parse_args(int argc, char **argv)
 		case 'm':
 			opt.modes = parse_names("--mode", optarg, mode_names,
 						NR_MODES);
-			opt.ioctl_named = list_has(optarg, "ioctl");
+			opt.fetch_add_named = list_has(optarg,
+						       MYMEM_MODE_FETCH_ADD);
 			break;
 		case 'r':
 			opt.runs = parse_u64("--runs", optarg, 1, 1000000);
@@ -214,7 +210,7 @@ static void *worker_fn(void *arg)
 	w->start = now_ns();
 	for (i = 0; i < opt.iters; i++) {
 		switch (run.mode) {
-		case M_NONE:
+		case M_UNLOCKED:
 		case M_MUTEX:
 		case M_PREAD:
 			if (locked)
@@ -225,7 +221,7 @@ static void *worker_fn(void *arg)
 			if (locked)
 				pthread_mutex_unlock(&run.lock);
 			break;
-		case M_IOCTL:
+		case M_FETCH_ADD:
 			if (ioctl(w->fd, MYMEM_IOC_FETCH_ADD, &fa))
 				die_errno(EXIT_ENV, "%s: MYMEM_IOC_FETCH_ADD",
 					  opt.device);
@@ -247,10 +243,10 @@ static void *worker_fn(void *arg)
  * open file, so with one shared fd a thread's read would move the
  * position another thread has just lseek()ed.  Under the mutex that is
  * harmless -- the lock covers lseek+read+lseek+write as one unit -- but
- * in "none" the threads would then read and write at each other's
+ * in "unlocked" the threads would then read and write at each other's
  * offsets (8, 16, ...) and scribble over the region instead of showing
- * the lost update.  Separate fds make "none" and "mutex" differ only by
- * the lock, which is the point of the comparison.
+ * the lost update.  Separate fds make "unlocked" and "mutex" differ only
+ * by the lock, which is the point of the comparison.
  *
  * Returns true when the mode was exact or is allowed not to be.
  */
@@ -258,7 +254,7 @@ static bool one_run(struct out *o, enum mode mode, unsigned int workers,
 		    unsigned int run_no, int ctl_fd)
 {
 	struct worker *w = calloc(workers, sizeof(*w));
-	uint64_t v = COUNTER_START, expected, start = UINT64_MAX, end = 0;
+	uint64_t v = MYMEM_RACE_START, expected, start = UINT64_MAX, end = 0;
 	uint64_t elapsed;
 	double total = (double)workers * opt.iters;
 	unsigned int i;
@@ -306,11 +302,11 @@ static bool one_run(struct out *o, enum mode mode, unsigned int workers,
 		munmap(run.word, sizeof(*run.word));
 
 	rw_counter(ctl_fd, &v, false, true);
-	expected = COUNTER_START + workers * opt.iters;
+	expected = MYMEM_RACE_START + workers * opt.iters;
 	lost = (int64_t)(expected - v);
 	progress_done();
 
-	out_field(o, "user");
+	out_field(o, MYMEM_SIDE_USER);
 	out_field(o, "%s", mode_names[mode]);
 	out_field(o, "%u", workers);
 	out_field(o, "%llu", (unsigned long long)opt.iters);
@@ -322,7 +318,7 @@ static bool one_run(struct out *o, enum mode mode, unsigned int workers,
 	out_field(o, "%llu", (unsigned long long)elapsed);
 	out_field(o, "%.0f", elapsed ? total * 1e9 / elapsed : 0);
 
-	if (mode == M_NONE || !lost)
+	if (mode == M_UNLOCKED || !lost)
 		return true;
 	note("%s: %u workers x %llu, run %u: final %llu, expected %llu (%lld lost)",
 	     mode_names[mode], workers, (unsigned long long)opt.iters, run_no,
@@ -339,9 +335,9 @@ static bool ioctl_usable(int fd)
 
 	if (!ioctl(fd, MYMEM_IOC_FETCH_ADD, &fa))
 		return true;
-	if (!opt.ioctl_named && errno == ENOTTY && !fstat(fd, &st) &&
+	if (!opt.fetch_add_named && errno == ENOTTY && !fstat(fd, &st) &&
 	    !S_ISCHR(st.st_mode)) {
-		note("%s: not a character device, mode ioctl skipped",
+		note("%s: not a character device, mode fetch_add skipped",
 		     opt.device);
 		return false;
 	}
@@ -365,13 +361,13 @@ int main(int argc, char **argv)
 	}
 
 	ctl_fd = open_device(opt.device, O_RDWR);
-	if ((opt.modes & (1u << M_IOCTL)) && !ioctl_usable(ctl_fd))
-		opt.modes &= ~(1u << M_IOCTL);
+	if ((opt.modes & (1u << M_FETCH_ADD)) && !ioctl_usable(ctl_fd))
+		opt.modes &= ~(1u << M_FETCH_ADD);
 	errno = pthread_mutex_init(&run.lock, NULL);
 	if (errno)
 		die_errno(EXIT_ENV, "pthread_mutex_init");
 
-	out_begin(&o, opt.fmt, race_cols, ARRAY_SIZE(race_cols));
+	out_begin(&o, opt.fmt, MYMEM_RACE_FORMAT);
 	for (m = 0; m < NR_MODES; m++) {
 		if (!(opt.modes & (1u << m)))
 			continue;

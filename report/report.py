@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Turn the raw results of one `make run` into tables, plots and a report.
 
-    scripts/report.py RESULTS_DIR
+    report/report.py RESULTS_DIR
 
 Reads RESULTS_DIR/raw/ (the layout guest/measure.sh writes):
 
     bench-user.csv   mymem-bench --csv (required); may hold the scale rows
+                     (target scale)
     scale-user.csv   mymem-bench -t scale --csv (optional, wins over the
                      scale rows of bench-user.csv)
     scale-control.csv  mymem-bench -t scale -d FILE --csv (optional): the
@@ -29,9 +30,9 @@ Reads RESULTS_DIR/raw/ (the layout guest/measure.sh writes):
     selftest.txt     KTAP of mymem_test run=selftest (optional)
 
 and writes into RESULTS_DIR: bench.csv and race.csv (the merged rows, in
-the formats of docs/CONTRIBUTING.md; in bench.csv the scale rows come
+the formats of include/mymem_results.h; in bench.csv the scale rows come
 last, as mymem-bench writes them), plot/*.dat, latency, throughput,
-race-error and race-rate as .png and .svg (gnuplot, scripts/plots.gp),
+race-error and race-rate as .png and .svg (gnuplot, report/plots.gp),
 and REPORT.md.  The key ratios go to stdout.
 
 Every number in the report is computed from those files; every sentence
@@ -40,7 +41,6 @@ that depends on a result is chosen by the result.  Exit status: 0 ok,
 """
 
 import csv
-import math
 import os
 import shutil
 import statistics
@@ -49,15 +49,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
+import formats
+
 PROG = "report.py"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-BENCH_HEADER = ("side,target,op,size,threads,trials,"
-                "mean_ns,median_ns,p99_ns,mb_s")
-RACE_HEADER = ("side,mode,workers,iters,run,final,expected,lost,"
-               "error_pct,elapsed_ns,incr_per_s")
-BENCH_TYPES = (str, str, str, int, int, int, float, float, float, float)
-RACE_TYPES = (str, str, int, int, int, int, int, int, float, int, float)
+# The formats themselves: include/mymem_results.h, through formats.py.
+BENCH_HEADER = formats.header("bench")
+RACE_HEADER = formats.header("race")
 
 SIDES = ("user", "kernel")
 OPS = ("read", "write")
@@ -75,15 +74,15 @@ COLOURS = {"mymem": "#d62728", "api": "#1f77b4", "mmap": "#ff7f0e",
            "zero": "#7f7f7f", "null": "#bcbd22", "tmpfs": "#2ca02c",
            "brd": "#9467bd", "memcpy": "#17becf"}
 
-USER_MODES = ("none", "mutex", "pread", "ioctl", "mmap")
-KERNEL_MODES = ("unlocked", "mutex", "atomic")
-# Bar groups of the race-rate plot: a user mode next to its kernel twin.
-RATE_GROUPS = (("no lock", "none", "unlocked"), ("mutex", "mutex", "mutex"),
-               ("pread", "pread", None), ("ioctl / atomic", "ioctl", "atomic"),
-               ("mmap", "mmap", None))
-# System calls per increment: a property of each mode's code, not a
-# measurement (lseek, read, lseek, write; pread, pwrite; one ioctl).
-SYSCALLS = {"none": 4, "mutex": 4, "pread": 2, "ioctl": 1, "mmap": 0}
+# The race modes in the order of the tables, each with the label of its
+# bars in the race-rate plot (the user mode next to its kernel twin) and
+# its system calls per increment on the user side: a property of each
+# mode's code, not a measurement (lseek, read, lseek, write; pread,
+# pwrite; one ioctl).
+RACE_MODES = (("unlocked", "no lock", 4), ("mutex", "mutex", 4),
+              ("pread", "pread", 2), ("fetch_add", "ioctl / atomic", 1),
+              ("mmap", "mmap", 0))
+SYSCALLS = {mode: calls for mode, _, calls in RACE_MODES}
 
 ENV_ORDER = ("kernel", "cpu_model", "nproc", "accel", "qemu",
              "clocksource", "copy_flags", "date", "commit", "params", "quick")
@@ -115,48 +114,12 @@ class DataError(Exception):
 
 # --------------------------------------------------------------- input
 
-def read_csv(path, header, types):
-    """Rows of a results CSV as dicts, with every field checked."""
-    names = header.split(",")
+def read_csv(path, fmt):
+    """Rows of a results CSV of fmt ("bench", "race") as dicts."""
     try:
-        with open(path, newline="") as f:
-            lines = list(csv.reader(f))
-    except OSError as e:
-        raise DataError(f"{path}: {e.strerror}") from e
-    except csv.Error as e:
-        raise DataError(f"{path}: {e}") from e
-    if not lines or ",".join(lines[0]) != header:
-        raise DataError(f"{path}:1: header is not '{header}'")
-    rows = []
-    for lineno, fields in enumerate(lines[1:], start=2):
-        if not fields:
-            continue
-        if len(fields) != len(names):
-            raise DataError(f"{path}:{lineno}: {len(fields)} fields, "
-                            f"expected {len(names)}")
-        rows.append(convert_row(path, lineno, names, types, fields))
-    return rows
-
-
-def convert_row(path, lineno, names, types, fields):
-    row = {}
-    for name, typ, text in zip(names, types, fields):
-        try:
-            value = typ(text)
-        except ValueError:
-            raise DataError(f"{path}:{lineno}: {name} '{text}' is not "
-                            f"{'an integer' if typ is int else 'a number'}"
-                            ) from None
-        if typ is float and not math.isfinite(value):
-            raise DataError(f"{path}:{lineno}: {name} '{text}' is not finite")
-        row[name] = value
-    if row["side"] not in SIDES:
-        raise DataError(f"{path}:{lineno}: side '{row['side']}' is not "
-                        "user or kernel")
-    if "op" in row and row["op"] not in OPS:
-        raise DataError(f"{path}:{lineno}: op '{row['op']}' is not "
-                        "read or write")
-    return row
+        return formats.read_csv(path, fmt)
+    except formats.FormatError as e:
+        raise DataError(str(e)) from None
 
 
 def read_env(path):
@@ -175,25 +138,17 @@ def read_text(path):
 
 
 def split_scale(rows):
-    """Per-size rows and scale rows of one mymem-bench CSV.
-
-    The scale target's threads=1 row has the key of the per-size
-    512 KiB read and comes after it, so a repeated key is a scale row,
-    as is every row with more than one thread."""
-    per_size, scale, seen = [], [], set()
-    for row in rows:
-        key = (row["target"], row["op"], row["size"], row["threads"])
-        if row["threads"] > 1 or key in seen:
-            scale.append(row)
-        else:
-            seen.add(key)
-            per_size.append(row)
-    return per_size, scale
+    """Per-size rows and scale rows of one mymem-bench CSV."""
+    return ([r for r in rows if r["target"] != "scale"],
+            [r for r in rows if r["target"] == "scale"])
 
 
 @dataclass
 class Data:
     bench: dict = field(default_factory=dict)  # (side,target,op,size)->row
+    # the same key -> its row of the largest batch, where it has several
+    # (the in-kernel bench times each call alone and as one batch)
+    batched: dict = field(default_factory=dict)
     bench_rows: list = field(default_factory=list)
     scale: dict = field(default_factory=dict)  # threads -> row
     scale_rows: list = field(default_factory=list)
@@ -228,31 +183,31 @@ def load(results):
         return None
 
     user, scale = split_scale(read_csv(path_of("bench-user.csv"),
-                                       BENCH_HEADER, BENCH_TYPES))
+                                       "bench"))
     scale_path = path_of("scale-user.csv", "the scale rows come from "
                          "bench-user.csv" if scale else
                          "no read-scaling figures")
     if scale_path:
-        scale = read_csv(scale_path, BENCH_HEADER, BENCH_TYPES)
+        scale = read_csv(scale_path, "bench")
     control_path = path_of("scale-control.csv", "no control for the "
                            "read-scaling figure")
-    control = (read_csv(control_path, BENCH_HEADER, BENCH_TYPES)
+    control = (read_csv(control_path, "bench")
                if control_path else [])
     kernel_path = path_of("bench-kernel.csv", "no in-kernel benchmark")
-    kernel = (read_csv(kernel_path, BENCH_HEADER, BENCH_TYPES)
+    kernel = (read_csv(kernel_path, "bench")
               if kernel_path else [])
     set_bench(data, user, kernel, scale, control)
 
     race_user = path_of("race-user.csv", "no race (make bench runs the "
                         "benchmarks alone)")
-    data.race = (read_csv(race_user, RACE_HEADER, RACE_TYPES)
+    data.race = (read_csv(race_user, "race")
                  if race_user else [])
     race_kernel = path_of("race-kernel.csv", "no in-kernel race")
     if race_kernel:
-        data.race += read_csv(race_kernel, RACE_HEADER, RACE_TYPES)
+        data.race += read_csv(race_kernel, "race")
     sweep = path_of("race-sweep.csv", "no sweep over W")
     if sweep:
-        data.sweep = read_csv(sweep, RACE_HEADER, RACE_TYPES)
+        data.sweep = read_csv(sweep, "race")
 
     env = path_of("env.txt", "the environment is unknown")
     data.env = read_env(env) if env else {}
@@ -279,8 +234,12 @@ def load(results):
 
 def set_bench(data, user, kernel, scale, control):
     data.bench_rows = user + kernel
-    data.bench = {(r["side"], r["target"], r["op"], r["size"]): r
-                  for r in data.bench_rows}
+    for r in sorted(data.bench_rows, key=lambda r: r["batch"]):
+        key = (r["side"], r["target"], r["op"], r["size"])
+        if key in data.bench:
+            data.batched[key] = r
+        else:
+            data.bench[key] = r
     data.scale_rows = scale
     data.scale = {r["threads"]: r for r in scale}
     data.control = {r["threads"]: r for r in control}
@@ -306,7 +265,7 @@ def load_runs(raw, data):
         else:
             def rows(stem):
                 path = os.path.join(raw, f"{stem}-{n}.csv")
-                return (read_csv(path, BENCH_HEADER, BENCH_TYPES)
+                return (read_csv(path, "bench")
                         if os.path.exists(path) else [])
             user, scale = split_scale(rows("bench-user"))
             set_bench(run, user, rows("bench-kernel"),
@@ -461,9 +420,10 @@ def checks(data):
         Check("1-byte read: syscall / in-kernel API (time)",
               syscall_vs_api, 10.0, True,
               ("bench-user.csv", "bench-kernel.csv")),
-        Check("race: ioctl / mutex (incr/s)", race_ratio("ioctl", "mutex"),
-              3.0, True, ("race-user.csv",), parallel=True),
-        Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "ioctl"),
+        Check("race: ioctl / mutex (incr/s)",
+              race_ratio("fetch_add", "mutex"), 3.0, True,
+              ("race-user.csv",), parallel=True),
+        Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
               10.0, True, ("race-user.csv",), parallel=True),
         Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
               lambda d: scaling(d.scale), 1.7, True,
@@ -609,7 +569,8 @@ def why_kernel(data, check):
             f"call entry, exit and VFS dispatch cost {ns(u - k)} here. The "
             "ratio reaches 10 only if the API's own work is under a ninth "
             f"of that ({ns((u - k) / 9)}).")
-    batch = data.bench[("kernel", "api", "read", SMALL)]["mean_ns"]
+    batched = data.batched.get(("kernel", "api", "read", SMALL))
+    batch = batched["mean_ns"] if batched else 0
     if 0 < batch < k:
         text += (" The in-kernel median is of calls timed one by one, "
                  "each with its own clock reads; timed as one batch (the "
@@ -637,7 +598,7 @@ def why_ioctl(data, check):
                mode_of(data, "race-user.csv") else None)
     w = main_workers(data, "user")
     parts = []
-    for mode in ("mutex", "ioctl"):
+    for mode in ("mutex", "fetch_add"):
         cost = per_incr(data, mode)
         rel = (f", {cost / syscall:.1f}x a 1-byte read()" if syscall
                else "")
@@ -659,7 +620,7 @@ def why_mmap_ioctl(data, check):
     runs = race_runs(data.race, "user", "mmap", main_workers(data, "user"))
     shortest = min(r["elapsed_ns"] for r in runs)
     text = (f"mmap took {ns(per_incr(data, 'mmap'))} per increment and "
-            f"ioctl {ns(per_incr(data, 'ioctl'))}. mmap mode makes no "
+            f"ioctl {ns(per_incr(data, 'fetch_add'))}. mmap mode makes no "
             "system call: its cost is the locked add and the cache line "
             "moving between CPUs.")
     if shortest < 50e6:
@@ -888,9 +849,9 @@ def write_rate_data(plotdir, data):
     titles = [f"{side} (W={main_workers(data, side)})" for side in SIDES]
     with open(os.path.join(plotdir, "rate.dat"), "w") as f:
         f.write(f'group "{titles[0]}" min max "{titles[1]}" min max\n')
-        for label, user_mode, kernel_mode in RATE_GROUPS:
+        for mode, label, _ in RACE_MODES:
             cells = []
-            for side, mode in zip(SIDES, (user_mode, kernel_mode)):
+            for side in SIDES:
                 rates = [r["incr_per_s"] for r in race_runs(
                     data.race, side, mode, main_workers(data, side))]
                 cells += ([f"{statistics.fmean(rates):g}",
@@ -1251,8 +1212,8 @@ def q2_race(data):
 
 
 def race_onset(data):
-    rows = [r for r in data.sweep if r["mode"] == "none"] or \
-        race_runs(data.race, "user", "none")
+    rows = [r for r in data.sweep if r["mode"] == "unlocked"] or \
+        race_runs(data.race, "user", "unlocked")
     if not rows:
         return "No unlocked race was run."
     source = "sweep" if data.sweep else "main race"
@@ -1278,9 +1239,9 @@ def race_onset(data):
 
 def fixes_table(data):
     rows = []
-    base = incr_rate(data, "user", "none")
+    base = incr_rate(data, "user", "unlocked")
     mutex = incr_rate(data, "user", "mutex")
-    for mode in USER_MODES:
+    for mode, _, _ in RACE_MODES:
         rate = incr_rate(data, "user", mode)
         if not rate:
             continue
@@ -1289,7 +1250,7 @@ def fixes_table(data):
                      spread(runs, "lost"), ratio_text(ratio(rate, base)),
                      ratio_text(ratio(rate, mutex))))
     return table(("mode", "syscalls per increment", "incr/s (mean)",
-                  "wall time per increment", "lost", "vs none",
+                  "wall time per increment", "lost", "vs unlocked",
                   "vs mutex"), rows)
 
 
@@ -1304,7 +1265,7 @@ def fix_notes(data):
         f"- **pread** ({rate('pread')} incr/s): pread/pwrite need no "
         "lseek, so 2 system calls, but still a user-space lock with the "
         "same limits.",
-        f"- **ioctl** ({rate('ioctl')} incr/s): one system call, and "
+        f"- **ioctl** ({rate('fetch_add')} incr/s): one system call, and "
         "the lock is the kernel's, so it holds across processes and "
         "against plain write()s; the price is a device-specific "
         "interface.",
@@ -1315,7 +1276,7 @@ def fix_notes(data):
         "them, every user must use atomic instructions (one plain store "
         "loses increments), and only word sizes the CPU supports work."]
     kernel = [f"{m} {num(incr_rate(data, 'kernel', m))} incr/s"
-              for m in KERNEL_MODES if incr_rate(data, "kernel", m)]
+              for m, _, _ in RACE_MODES if incr_rate(data, "kernel", m)]
     if kernel:
         notes.append("- In the kernel (mymem_test, W="
                      f"{main_workers(data, 'kernel')} kthreads): "
@@ -1411,7 +1372,7 @@ def q4_modorder(data):
 
 def q5_checkers(data):
     out = ["### 5. What a compiler or checker can catch in the race", ""]
-    rows = [r for r in data.race if r["mode"] in ("none", "unlocked")]
+    rows = [r for r in data.race if r["mode"] == "unlocked"]
     lossy = [r for r in rows if r["lost"] > 0]
     if not rows:
         out.append("No unlocked race was run, so this run has no evidence "
@@ -1513,9 +1474,9 @@ def section_seed(data):
            "in-kernel averages (mymem_test, one timed batch per size), "
            f"measured in {mode_of(data, 'bench-kernel.csv')} mode."]
     rows, growth = [], []
-    base = [data.bench.get(("kernel", "api", op, SMALL)) for op in OPS]
+    base = [data.batched.get(("kernel", "api", op, SMALL)) for op in OPS]
     for size, seed in sorted(SEED_KERNEL_US.items()):
-        ours = [data.bench.get(("kernel", "api", op, size)) for op in OPS]
+        ours = [data.batched.get(("kernel", "api", op, size)) for op in OPS]
         cells = [size_text(size)]
         for op, (seed_us, row) in enumerate(zip(seed, ours)):
             cells += [f"{seed_us:.3f}",

@@ -1,16 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side tests of scripts/report.py on the fixture results in
-# tests/fixtures/report/raw/: the outputs, the key ratios (computed here
+# Host-side tests of report/report.py on the fixture results in
+# report/fixtures/raw/: the outputs, the key ratios (computed here
 # by hand from the fixture medians, see the comments), missing optional
 # inputs, malformed input.  Prints TAP; exits 1 if a test failed.
 #
-# Usage: scripts/test-report.sh
+# Usage: report/test-report.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
 REPORT="python3 $here/report.py"
-FIXTURE=$here/../tests/fixtures/report/raw
+FIXTURE=$here/fixtures/raw
 
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -86,7 +86,7 @@ check "report.py exits 0 on the fixtures" [ "$rc" -eq 0 ]
 check "REPORT.md, merged CSVs and every plot as PNG and SVG" outputs_exist "$D"
 # 28 user rows + 8 kernel rows + 2 scale rows; 10 + 3 race + 4 sweep rows
 check "bench.csv holds every bench and scale row" \
-	[ "$(wc -l <"$D/bench.csv")" -eq 39 ]
+	[ "$(wc -l <"$D/bench.csv")" -eq 47 ]
 check "race.csv holds every race and sweep row" \
 	[ "$(wc -l <"$D/race.csv")" -eq 18 ]
 check "the environment and the TCG warning lead the report" \
@@ -151,8 +151,8 @@ fresh control
 D=$T/control
 # the same two readers on a plain file: 950 / 500 MB/s
 printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-	'user,mymem,read,524288,1,100,1e6,1e6,2e6,500.0' \
-	'user,mymem,read,524288,2,200,1e6,1e6,2e6,950.0' \
+	'user,scale,read,524288,1,100,1e6,1e6,2e6,500.0,1' \
+	'user,scale,read,524288,2,200,1e6,1e6,2e6,950.0,1' \
 	>"$D/raw/scale-control.csv"
 run "$D"
 check "a control that scales 1.90x points at the device, not the emulator" \
@@ -216,8 +216,8 @@ D=$T/scaleruns
 # runs 2 and 3 of the scale: 9,600 / 400 = 24.00x and 600 / 400 = 1.50x
 for r in 2:9600.0 3:600.0; do
 	printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-		'user,mymem,read,524288,1,100,1e6,1e6,2e6,400.0' \
-		"user,mymem,read,524288,2,200,1e6,1e6,2e6,${r#*:}" \
+		'user,scale,read,524288,1,100,1e6,1e6,2e6,400.0,1' \
+		"user,scale,read,524288,2,200,1e6,1e6,2e6,${r#*:},1" \
 		>"$D/raw/scale-user-${r%%:*}.csv"
 done
 run "$D"
@@ -378,7 +378,7 @@ check "readers slowing each other: not 'did not run at the same time'" \
 	sh -c "! grep -q 'mostly did not run at the same time' '$R'"
 fresh overlap
 D=$T/overlap
-sed -i 's/^user,mymem,read,524288,2,200,2300000.0,1800000,/user,mymem,read,524288,2,200,2300000.0,1100000,/' \
+sed -i 's/^user,scale,read,524288,2,200,2300000.0,1800000,/user,scale,read,524288,2,200,2300000.0,1100000,/' \
 	"$D/raw/scale-user.csv"
 run "$D"
 check "each read as fast with two readers: they did not overlap" \
@@ -395,7 +395,7 @@ check "readers not slowing each other: the control does not 'point at the device
 # and the 1-byte read() under icount are not one yardstick
 fresh slowioctl
 D=$T/slowioctl
-sed -i 's/^\(user,ioctl,.*\),[0-9]*$/\1,200000/' "$D/raw/race-user.csv"
+sed -i 's/^\(user,fetch_add,.*\),[0-9]*$/\1,200000/' "$D/raw/race-user.csv"
 run "$D"
 check "ioctl / mutex missed: no per-increment cost in icount 1-byte read()s" sh -c "
 	grep -Fq '| race: ioctl / mutex (incr/s) | 2.00x |' '$D/REPORT.md' &&

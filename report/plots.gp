@@ -1,9 +1,9 @@
-# The plots of REPORT.md.  scripts/report.py writes the data into DIR and
+# The plots of REPORT.md.  report/report.py writes the data into DIR and
 # runs this once per output format:
 #
 #   gnuplot -e "dir='DIR'; out='OUT'; ext='png'; nbench=N;
 #               colours='#rrggbb ...'; dashes='1 2 ...';
-#               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R" scripts/plots.gp
+#               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R" report/plots.gp
 #
 # ext is png (pngcairo if this gnuplot has it, else png) or svg.
 #
