@@ -89,6 +89,7 @@ tap_nest race_test "$T/race_test"
 tap_nest hostile_test "$T/hostile_test"
 tap_nest "hostile_test (-m32)" "$T/hostile_test_32"
 tap_nest datapath_test "$T/datapath_test"
+tap_nest iopaths_test "$T/iopaths_test"
 tap_check "shell: cat reads $SIZE bytes" device_size
 tap_check "shell: dd in, cat out, cmp" roundtrip_whole
 tap_check "shell: dd pieces with bs/seek/count/skip" roundtrip_pieces
