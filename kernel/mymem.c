@@ -83,7 +83,7 @@ static void mymem_count(enum mymem_stat calls, enum mymem_stat bytes,
 }
 
 /* The mutex: -EAGAIN for a caller that may not wait (IOCB_NOWAIT). */
-static int mymem_lock(bool nowait)
+static __always_inline int mymem_lock(bool nowait)
 {
 	if (nowait)
 		return mutex_trylock(&mymem.lock) ? 0 : -EAGAIN;
@@ -95,7 +95,7 @@ static int mymem_lock(bool nowait)
  * lockdep and preemption checks of write_seqcount_begin() assume spinning
  * readers, which mymem does not have.
  */
-static int mymem_write_lock(bool nowait)
+static __always_inline int mymem_write_lock(bool nowait)
 {
 	int ret = mymem_lock(nowait);
 
@@ -133,8 +133,8 @@ static void mymem_write_unlock(void)
  * text) holds for any region pointer; mymem_*_span() bound every copy by
  * the region.  The page cache's copies skip it likewise.
  */
-static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
-					 size_t len)
+static __always_inline size_t
+mymem_copy_to_user_nofault(char __user *to, const void *from, size_t len)
 {
 	size_t left;
 
@@ -147,8 +147,8 @@ static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
 	return left;
 }
 
-static size_t mymem_copy_from_user_nofault(void *to, const char __user *from,
-					   size_t len)
+static __always_inline size_t
+mymem_copy_from_user_nofault(void *to, const char __user *from, size_t len)
 {
 	size_t left;
 
@@ -631,30 +631,33 @@ static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
 	return ret;
 }
 
-static ssize_t mymem_fop_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* A read (@is_write false) or write of @iter at the kiocb's position. */
+static __always_inline ssize_t mymem_kiocb_io(struct kiocb *iocb,
+					      struct iov_iter *iter,
+					      bool is_write)
 {
 	struct mymem_io io = {
-		.iter = to,
+		.iter = iter,
 		.nowait = iocb->ki_flags & IOCB_NOWAIT,
 	};
-	ssize_t ret = mymem_read_io(&io, iov_iter_count(to), iocb->ki_pos);
+	size_t len = iov_iter_count(iter);
+	ssize_t ret;
 
+	ret = is_write ? mymem_write_io(&io, len, iocb->ki_pos) :
+			 mymem_read_io(&io, len, iocb->ki_pos);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
 }
 
+static ssize_t mymem_fop_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return mymem_kiocb_io(iocb, to, false);
+}
+
 static ssize_t mymem_fop_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct mymem_io io = {
-		.iter = from,
-		.nowait = iocb->ki_flags & IOCB_NOWAIT,
-	};
-	ssize_t ret = mymem_write_io(&io, iov_iter_count(from), iocb->ki_pos);
-
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	return ret;
+	return mymem_kiocb_io(iocb, from, true);
 }
 
 static loff_t mymem_fop_llseek(struct file *file, loff_t offset, int whence)
