@@ -24,10 +24,11 @@ usage() {
 group_packages() {
 	case "$1" in
 	base)
-		# Build the modules and static tools, boot the guest, pack its
+		# Build the modules and static tools and tests (liburing-dev:
+		# io_uring in iopaths_test), boot the guest, pack its
 		# initramfs (busybox, cpio, kmod for depmod and the guest's
 		# modprobe), and unpack linux-source (xz-utils).
-		echo gcc make libc6-dev gcc-multilib \
+		echo gcc make libc6-dev gcc-multilib liburing-dev \
 			qemu-system-x86 busybox-static cpio kmod xz-utils \
 			linux-image-amd64 linux-headers-amd64 linux-source-6.1
 		;;

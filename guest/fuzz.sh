@@ -11,8 +11,9 @@
 #
 # trinity calls random system calls with random arguments; here it may
 # only call those that act on a file descriptor or a mapping, and its
-# only file is /dev/mymem (-V; the other fd providers are off), so
-# whatever it breaks is ours.  Unprivileged, it cannot reboot, load
+# only file is /dev/mymem (-V; the other fd providers are off but pipes,
+# which splice, tee and vmsplice move data through to and from the
+# device), so whatever it breaks is ours.  Unprivileged, it cannot reboot, load
 # modules or kill what it did not start, and the device is 0666.
 T=${MYMEM_TESTS:-/mymem/tests}
 # shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
@@ -24,15 +25,16 @@ SYSFS=/sys/class/misc/mymem
 W=$tap_tmp
 
 # trinity's descriptor sources but the victim files (-V, the one it
-# calls "pseudo"): all off.
-OTHER_FDS=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm
+# calls "pseudo") and pipes: all off.
+OTHER_FDS=sockets,perf,epoll,eventfd,timerfd,testfile,memfd,drm
 OTHER_FDS=$OTHER_FDS,inotify,userfaultfd,fanotify,bpf
 
 # No close, dup2 or dup3: they would take trinity's own descriptors.
 SYSCALLS="read write pread64 pwrite64 readv writev preadv pwritev preadv2
 pwritev2 lseek llseek ioctl mmap mmap2 munmap mremap mprotect madvise msync
 fcntl newfstat fstat64 ftruncate fallocate flock fsync fdatasync poll
-splice sendfile copy_file_range readahead dup"
+splice sendfile tee vmsplice copy_file_range readahead dup io_uring_setup
+io_uring_enter"
 
 as_fuzz_user() {
 	setpriv --reuid=$FUZZ_UID --regid=$FUZZ_UID --clear-groups "$@"

@@ -90,6 +90,7 @@ for prog in rw_test seek_test ioctl_test mmap_test open_test; do
 done
 tap_nest race_test "$T/race_test"
 tap_nest datapath_test "$T/datapath_test"
+tap_nest iopaths_test "$T/iopaths_test"
 tap_check "shell: cat reads $SIZE bytes" device_size
 tap_check "shell: dd in, cat out, cmp" roundtrip_whole
 tap_check "shell: dd pieces with bs/seek/count/skip" roundtrip_pieces

@@ -36,7 +36,9 @@
 #include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
+#include <linux/splice.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/vmalloc.h>
 
 #include "mymem_compat.h"
@@ -80,15 +82,25 @@ static void mymem_count(enum mymem_stat calls, enum mymem_stat bytes,
 	this_cpu_add(mymem_stats[bytes], n);
 }
 
+/* The mutex: -EAGAIN for a caller that may not wait (IOCB_NOWAIT). */
+static __always_inline int mymem_lock(bool nowait)
+{
+	if (nowait)
+		return mutex_trylock(&mymem.lock) ? 0 : -EAGAIN;
+	return mutex_lock_killable(&mymem.lock) ? -EINTR : 0;
+}
+
 /*
  * raw_write_seqcount_*() because the section may be preempted: the
  * lockdep and preemption checks of write_seqcount_begin() assume spinning
  * readers, which mymem does not have.
  */
-static int mymem_write_lock(void)
+static __always_inline int mymem_write_lock(bool nowait)
 {
-	if (mutex_lock_killable(&mymem.lock))
-		return -EINTR;
+	int ret = mymem_lock(nowait);
+
+	if (ret)
+		return ret;
 	raw_write_seqcount_begin(&mymem.seq);
 	WRITE_ONCE(mymem.writes, mymem.writes + 1);
 	return 0;
@@ -121,8 +133,8 @@ static void mymem_write_unlock(void)
  * text) holds for any region pointer; mymem_*_span() bound every copy by
  * the region.  The page cache's copies skip it likewise.
  */
-static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
-					 size_t len)
+static __always_inline size_t
+mymem_copy_to_user_nofault(char __user *to, const void *from, size_t len)
 {
 	size_t left;
 
@@ -135,8 +147,8 @@ static size_t mymem_copy_to_user_nofault(char __user *to, const void *from,
 	return left;
 }
 
-static size_t mymem_copy_from_user_nofault(void *to, const char __user *from,
-					   size_t len)
+static __always_inline size_t
+mymem_copy_from_user_nofault(void *to, const char __user *from, size_t len)
 {
 	size_t left;
 
@@ -223,31 +235,178 @@ static ssize_t mymem_write_done(size_t copied)
 }
 
 /*
- * The device's read.  After the lockless attempt, copies under the lock,
- * and between copies faults in the page of @buf that stopped the last
- * one.  @copied bytes of @buf hold the region as it was after writer
- * section @gen: a copy continues them if no writer has run since, else
- * starts again from the first byte.  A fresh start that cannot write a
- * byte leaves them as they were.  So a read returns bytes of one
- * instant; a short read (a page of @buf that cannot be faulted in) leaves
- * the bytes past it as they were, unless the caller unmaps or
- * write-protects pages of @buf that a copy had written, from another
- * thread, while the read runs.
+ * Where a read copies to or a write copies from: the user buffer of
+ * read() and write(), or the iov_iter of every other path (readv and
+ * writev, preadv2 and pwritev2, io_uring, splice and sendfile).  read()
+ * and write() keep their plain buffer, with no iov_iter to build and
+ * walk; the read and write below are inlined into each hook, so every
+ * path runs the one code, with the other kind's branches compiled out.
+ *
+ * @at is how far @iter has been advanced.  @nowait is IOCB_NOWAIT:
+ * -EAGAIN instead of waiting for the lock or for a page fault.
  */
-static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
+struct mymem_io {
+	char __user *buf;
+	struct iov_iter *iter;
+	size_t at;
+	bool nowait;
+};
+
+/* Moves @io's iov_iter to byte @off of the transfer. */
+static __always_inline void mymem_io_seek(struct mymem_io *io, size_t off)
+{
+	if (!io->iter)
+		return;
+	if (off < io->at)
+		iov_iter_revert(io->iter, io->at - off);
+	else if (off > io->at)
+		iov_iter_advance(io->iter, off - io->at);
+	io->at = off;
+}
+
+/*
+ * Whether a read into @io may copy without the lock.  6.1's splice pipe
+ * iterator allocates the pipe's pages as it copies, which may sleep, and
+ * no read section sleeps.
+ */
+static __always_inline bool mymem_io_lockless(struct mymem_io *io)
+{
+	return !io->iter || !iov_iter_is_pipe(io->iter);
+}
+
+/*
+ * Copies @len bytes of the region from @src to byte @off of @io, page
+ * faults disabled: returns the bytes not copied.  For user memory
+ * copy_to_iter() makes the checks of mymem_copy_to_user_nofault() (6.1's
+ * copyout(), 6.12's copy_to_user_iter()), plus hardened usercopy's
+ * check once per call; splice's kernel pages it copies with memcpy().
+ */
+static __always_inline size_t mymem_copy_out(struct mymem_io *io, size_t off,
+					     const u8 *src, size_t len)
+{
+	size_t done;
+
+	if (!io->iter)
+		return mymem_copy_to_user_nofault(io->buf + off, src, len);
+	mymem_io_seek(io, off);
+	pagefault_disable();
+	done = copy_to_iter(src, len, io->iter);
+	pagefault_enable();
+	io->at += done;
+	return len - done;
+}
+
+/*
+ * Faults in, with nothing held, the @len bytes of @io's destination from
+ * byte @off: false if not even the first can be, or if it is splice's
+ * kernel pages, which no fault brings.
+ */
+static __always_inline bool mymem_fault_in_dest(struct mymem_io *io,
+						size_t off, size_t len)
+{
+	if (!io->iter)
+		return fault_in_safe_writeable(io->buf + off, len) != len;
+	if (!user_backed_iter(io->iter))
+		return false;
+	mymem_io_seek(io, off);
+	return fault_in_iov_iter_writeable(io->iter, len) != len;
+}
+
+/*
+ * Copies @len bytes from @io into the region at @dst, page faults
+ * disabled: returns the bytes not copied, and advances @io's iov_iter
+ * past those copied.  User memory goes through
+ * mymem_copy_from_user_nofault() one segment at a time: copy_from_iter()
+ * lacks its speculation hardening in 6.1 and 6.12.  Splice's kernel
+ * pages go through copy_from_iter().
+ */
+static __always_inline size_t mymem_copy_in(struct mymem_io *io, u8 *dst,
+					    size_t len)
+{
+	struct iov_iter *from = io->iter;
+	size_t left = len, seg, step;
+	const char __user *base;
+
+	if (!from)
+		return mymem_copy_from_user_nofault(dst, io->buf, len);
+	if (!user_backed_iter(from))
+		return len - copy_from_iter(dst, len, from);
+	while (left) {
+		/* An empty segment gives step 0; advancing skips it. */
+		base = mymem_iter_segment(from, &seg);
+		seg = min(seg, left);
+		step = seg - mymem_copy_from_user_nofault(dst, base, seg);
+		iov_iter_advance(from, step);
+		dst += step;
+		left -= step;
+		if (step < seg)
+			break;
+	}
+	return left;
+}
+
+/*
+ * Faults in @len bytes of @io's source with nothing held: returns the
+ * bytes not faulted in, all of them for splice's kernel pages.
+ */
+static __always_inline size_t mymem_fault_in_source(struct mymem_io *io,
+						    size_t len)
+{
+	if (!io->iter)
+		return fault_in_readable(io->buf, len);
+	if (!user_backed_iter(io->iter))
+		return len;
+	return fault_in_iov_iter_readable(io->iter, len);
+}
+
+/*
+ * Whether all of @io's @len source bytes can be read without a page
+ * fault: fault_in_readable() with page faults disabled only touches.
+ */
+static __always_inline bool mymem_source_present(struct mymem_io *io,
+						 size_t len)
+{
+	size_t left;
+
+	pagefault_disable();
+	left = io->iter ? fault_in_iov_iter_readable(io->iter, len) :
+			  fault_in_readable(io->buf, len);
+	pagefault_enable();
+	return !left;
+}
+
+/*
+ * The device's read.  After the lockless attempt, copies under the lock,
+ * and between copies faults in the page of the destination that stopped
+ * the last one.  @copied bytes of the destination hold the region as it
+ * was after writer section @gen: a copy continues them if no writer has
+ * run since, else starts again from the first byte.  A fresh start that
+ * cannot write a byte leaves them as they were.  So a read returns bytes
+ * of one instant; a short read (a page that cannot be faulted in) leaves
+ * the bytes past it as they were, unless the caller unmaps or
+ * write-protects pages of the destination that a copy had written, from
+ * another thread, while the read runs.
+ *
+ * With @io->nowait a read that would wait for the lock or a page fault
+ * fails with -EAGAIN, even after copying some bytes: io_uring then
+ * retries it from a worker, which may wait, so that it returns what
+ * read() would have.
+ */
+static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
+					     loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	const u8 *src = mymem.data + pos;
 	size_t copied = 0, from, end, left;
-	int err = -EFAULT;
 	unsigned int seq;
-	u64 gen, now;
+	u64 gen = 0, now;
+	int err;
 
 	if (n <= 0)
 		return n;
 	might_fault();
-	if (mymem_read_begin(&seq, &gen)) {
-		left = mymem_copy_to_user_nofault(buf, src, n);
+	if (mymem_io_lockless(io) && mymem_read_begin(&seq, &gen)) {
+		left = mymem_copy_out(io, 0, src, n);
 		if (!mymem_read_retry(seq, gen)) {
 			if (!left)
 				return mymem_read_done(n);
@@ -256,34 +415,40 @@ static ssize_t mymem_read_user(char __user *buf, size_t len, loff_t pos)
 	}
 
 	for (;;) {
-		if (mutex_lock_killable(&mymem.lock)) {
-			err = -EINTR;
+		err = mymem_lock(io->nowait);
+		if (err)
 			break;
-		}
 		now = mymem.writes;
 		from = now == gen ? copied : 0;
-		left = mymem_copy_to_user_nofault(buf + from, src + from,
-						  n - from);
+		left = mymem_copy_out(io, from, src + from, n - from);
 		mutex_unlock(&mymem.lock);
 		end = n - left;
 		if (end > from || !copied) {
 			copied = end;
 			gen = now;
 		}
-		if (!left || fault_in_safe_writeable(buf + end, left) == left)
+		err = -EFAULT;
+		if (!left || io->nowait || !mymem_fault_in_dest(io, end, left))
 			break;
 	}
-	return copied ? mymem_read_done(copied) : err;
+	if (io->nowait && copied < n)
+		return -EAGAIN;
+	if (!copied)
+		return err;
+	mymem_io_seek(io, copied);
+	return mymem_read_done(copied);
 }
 
 /*
  * The device's write, all at once: the bytes it reports went in together,
- * under the lock.  A copy within one page is all or nothing; one across
- * pages has them faulted in first, so that it is cut short only when a
- * page cannot be read or went away again meanwhile.
+ * under the lock.  A copy within one page is all or nothing; any other
+ * has its source faulted in first, so that it is cut short only when a
+ * page cannot be read or went away again meanwhile.  With @io->nowait
+ * the source must be there already, and nothing waits for the lock:
+ * -EAGAIN, with the region unchanged.
  */
-static ssize_t mymem_write_user(const char __user *buf, size_t len,
-				loff_t pos)
+static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
+					      size_t len, loff_t pos)
 {
 	ssize_t n = mymem_write_span(len, pos);
 	size_t left;
@@ -292,17 +457,23 @@ static ssize_t mymem_write_user(const char __user *buf, size_t len,
 	if (n <= 0)
 		return n;
 	might_fault();
-	if (offset_in_page(buf) + n > PAGE_SIZE)
-		fault_in_readable(buf, n);
+	if (io->nowait) {
+		if (!mymem_source_present(io, n))
+			return -EAGAIN;
+	} else if (io->iter || offset_in_page(io->buf) + n > PAGE_SIZE) {
+		mymem_fault_in_source(io, n);
+	}
 	for (;;) {
-		ret = mymem_write_lock();
+		ret = mymem_write_lock(io->nowait);
 		if (ret)
 			return ret;
-		left = mymem_copy_from_user_nofault(mymem.data + pos, buf, n);
+		left = mymem_copy_in(io, mymem.data + pos, n);
 		mymem_write_unlock();
 		if (left < n)
 			return mymem_write_done(n - left);
-		if (fault_in_readable(buf, n) == n)
+		if (io->nowait)
+			return -EAGAIN;
+		if (mymem_fault_in_source(io, n) == n)
 			return -EFAULT;
 	}
 }
@@ -350,7 +521,7 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 
 	if (n <= 0)
 		return n;
-	ret = mymem_write_lock();
+	ret = mymem_write_lock(false);
 	if (ret)
 		return ret;
 	memcpy(mymem.data + pos, buf, n);
@@ -384,7 +555,7 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 						       sizeof(*uold)) ?
 		       -EFAULT : -EINVAL;
 	for (;;) {
-		ret = mymem_write_lock();
+		ret = mymem_write_lock(false);
 		if (ret)
 			return ret;
 		cur = atomic64_read(word);
@@ -422,14 +593,27 @@ int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 
 /*
- * .read/.write rather than .read_iter/.write_iter: the plain hooks skip
- * building a kiocb and an iov_iter, which is most of the cost of a 1-byte
- * transfer.
+ * io_uring issues a read or write at once, rather than from a worker
+ * thread, only to a file that honours IOCB_NOWAIT; preadv2() and
+ * pwritev2() refuse RWF_NOWAIT without it.
+ */
+static int mymem_fop_open(struct inode *inode, struct file *file)
+{
+	file->f_mode |= FMODE_NOWAIT;
+	return 0;
+}
+
+/*
+ * .read/.write beside .read_iter/.write_iter: read() and write() take
+ * the plain hooks when there are both, which skip building a kiocb and an
+ * iov_iter.  Every other path (readv, io_uring, splice) takes the
+ * _iter ones, one snapshot or one writer section a call.
  */
 static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
-	ssize_t ret = mymem_read_user(buf, len, *ppos);
+	struct mymem_io io = { .buf = buf };
+	ssize_t ret = mymem_read_io(&io, len, *ppos);
 
 	if (ret > 0)
 		*ppos += ret;
@@ -439,11 +623,41 @@ static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
-	ssize_t ret = mymem_write_user(buf, len, *ppos);
+	struct mymem_io io = { .buf = (char __user *)buf };
+	ssize_t ret = mymem_write_io(&io, len, *ppos);
 
 	if (ret > 0)
 		*ppos += ret;
 	return ret;
+}
+
+/* A read (@is_write false) or write of @iter at the kiocb's position. */
+static __always_inline ssize_t mymem_kiocb_io(struct kiocb *iocb,
+					      struct iov_iter *iter,
+					      bool is_write)
+{
+	struct mymem_io io = {
+		.iter = iter,
+		.nowait = iocb->ki_flags & IOCB_NOWAIT,
+	};
+	size_t len = iov_iter_count(iter);
+	ssize_t ret;
+
+	ret = is_write ? mymem_write_io(&io, len, iocb->ki_pos) :
+			 mymem_read_io(&io, len, iocb->ki_pos);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+static ssize_t mymem_fop_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return mymem_kiocb_io(iocb, to, false);
+}
+
+static ssize_t mymem_fop_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return mymem_kiocb_io(iocb, from, true);
 }
 
 static loff_t mymem_fop_llseek(struct file *file, loff_t offset, int whence)
@@ -533,9 +747,14 @@ static int mymem_fop_mmap(struct file *file, struct vm_area_struct *vma)
 /* .owner pins the module while a file is open or mapped. */
 static const struct file_operations mymem_fops = {
 	.owner		= THIS_MODULE,
+	.open		= mymem_fop_open,
 	.llseek		= mymem_fop_llseek,
 	.read		= mymem_fop_read,
 	.write		= mymem_fop_write,
+	.read_iter	= mymem_fop_read_iter,
+	.write_iter	= mymem_fop_write_iter,
+	.splice_read	= mymem_splice_read,
+	.splice_write	= iter_file_splice_write,
 	.unlocked_ioctl	= mymem_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mymem_fop_mmap,
