@@ -12,11 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 REPORT="python3 $here/report.py"
 FIXTURE=$here/fixtures/raw
 
+# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+. "$here/../tests/tap.sh"
 T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT
-
-n=0
-failed=0
+trap 'rm -rf "$T" "$tap_tmp"' EXIT
 
 # fresh NAME: a copy of the fixture in $T/NAME/raw, for one variant
 fresh()
@@ -33,20 +32,18 @@ run()
 	rc=$?
 }
 
-# check DESC CMD...: one result, CMD's status
+# check DESC CMD...: one result, CMD's status; if it failed, the last
+# report.py run's exit status and stderr
 check()
 {
 	desc=$1
 	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $desc"
-		echo "# exit $rc; stderr:"
-		sed 's/^/#   /' "$T/err"
-	fi
+	"$@"
+	status=$?
+	tap_result $status "$desc"
+	[ $status -eq 0 ] && return
+	echo "# exit $rc; stderr:"
+	sed 's/^/#   /' "$T/err"
 }
 
 # row FILE LABEL RATIO STATUS: the key-ratio row of LABEL reads so
@@ -76,7 +73,7 @@ outputs_exist()
 	done
 }
 
-echo "TAP version 13"
+tap_begin
 
 fresh full
 D=$T/full
@@ -444,5 +441,4 @@ rc=$?
 check "no argument: usage, exit 2" sh -c "
 	[ $rc -eq 2 ] && grep -q '^usage: report.py RESULTS_DIR' '$T/err'"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done
