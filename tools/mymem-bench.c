@@ -32,6 +32,7 @@
 #include <linux/mymem.h>
 
 #include "common.h"
+#include "rand.h"
 #include "mymem_results.h"
 
 enum target_id {
@@ -248,21 +249,12 @@ static void *xalloc(size_t n)
 	return p;
 }
 
-/* xorshift64*: fast enough that filling 512 KiB costs little */
+/* Fresh data for every trial, from one sequence for the whole run. */
 static void fill_random(unsigned char *buf, size_t n)
 {
 	static uint64_t s = 0x9E3779B97F4A7C15ull;
-	size_t i;
 
-	for (i = 0; i < n; i += 8) {
-		uint64_t v;
-
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		v = s * 0x2545F4914F6CDD1Dull;
-		memcpy(buf + i, &v, n - i < 8 ? n - i : 8);
-	}
+	rand_fill(buf, n, &s);
 }
 
 /* The size of what is at @fd: the ioctl for mymem, else what fits. */

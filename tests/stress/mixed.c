@@ -45,6 +45,8 @@
 
 #include <linux/mymem.h>
 
+#include "rand.h"
+
 #define MAX_WORKERS	256
 #define MAX_OPENERS	16
 /* Error lines printed per worker: the count goes on, the log stays short. */
@@ -164,27 +166,6 @@ static int stopped(void)
 	return atomic_load_explicit(&sh->stop, memory_order_relaxed);
 }
 
-static uint64_t next_rand(uint64_t *s)
-{
-	/* xorshift64*: plenty for offsets and data, no shared state */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545F4914F6CDD1DULL;
-}
-
-static void fill_random(uint8_t *p, size_t n, uint64_t *rng)
-{
-	uint64_t r;
-
-	for (; n >= sizeof(r); p += sizeof(r), n -= sizeof(r)) {
-		r = next_rand(rng);
-		memcpy(p, &r, sizeof(r));
-	}
-	r = next_rand(rng);
-	memcpy(p, &r, n);
-}
-
 /* A range of the slice; lengths spread evenly over the powers of two. */
 static void pick_range(struct worker *w, size_t *off, size_t *len)
 {
@@ -192,10 +173,10 @@ static void pick_range(struct worker *w, size_t *off, size_t *len)
 
 	while ((2UL << bits) <= slice_size)
 		bits++;
-	*len = 1 + next_rand(&w->rng) % (1UL << (next_rand(&w->rng) % (bits + 1)));
+	*len = 1 + rand_next(&w->rng) % (1UL << (rand_next(&w->rng) % (bits + 1)));
 	if (*len > slice_size)
 		*len = slice_size;
-	*off = next_rand(&w->rng) % (slice_size - *len + 1);
+	*off = rand_next(&w->rng) % (slice_size - *len + 1);
 }
 
 /* Moves the file position to base + off by SEEK_SET, SEEK_CUR or SEEK_END. */
@@ -203,7 +184,7 @@ static int seek_to(struct worker *w, size_t off)
 {
 	static const char *const whence_name[] = { "SEEK_SET", "SEEK_CUR", "SEEK_END" };
 	off_t want = w->base + off, arg, got;
-	int whence = next_rand(&w->rng) % 3;
+	int whence = rand_next(&w->rng) % 3;
 
 	switch (whence) {
 	case SEEK_SET:
@@ -330,7 +311,7 @@ static void verify(struct worker *w, enum path p, size_t off, size_t len,
 
 static enum path any_path(struct worker *w)
 {
-	return next_rand(&w->rng) % NR_PATHS;
+	return rand_next(&w->rng) % NR_PATHS;
 }
 
 /*
@@ -347,7 +328,7 @@ static void write_range(struct worker *w)
 	pick_range(w, &off, &len);
 	snprintf(when, sizeof(when), "before a %s write", path_name[p]);
 	verify(w, any_path(w), off, len, when);
-	fill_random(w->buf, len, &w->rng);
+	rand_fill(w->buf, len, &w->rng);
 	if (put(w, p, off, len, w->buf))
 		return;
 	memcpy(w->model + off, w->buf, len);
@@ -359,7 +340,7 @@ static void write_range(struct worker *w)
 
 static size_t pick_word(struct worker *w)
 {
-	return next_rand(&w->rng) % (slice_size / sizeof(uint64_t)) *
+	return rand_next(&w->rng) % (slice_size / sizeof(uint64_t)) *
 		sizeof(uint64_t);
 }
 
@@ -368,7 +349,7 @@ static void fetch_add(struct worker *w)
 	size_t off = pick_word(w);
 	struct mymem_fetch_add req = {
 		.offset = w->base + off,
-		.value = next_rand(&w->rng),
+		.value = rand_next(&w->rng),
 	};
 	uint64_t was;
 
@@ -392,10 +373,10 @@ static void fetch_add(struct worker *w)
 static void cmpxchg(struct worker *w)
 {
 	size_t off = pick_word(w);
-	int hit = next_rand(&w->rng) & 1;
+	int hit = rand_next(&w->rng) & 1;
 	struct mymem_cmpxchg req = {
 		.offset = w->base + off,
-		.desired = next_rand(&w->rng),
+		.desired = rand_next(&w->rng),
 	};
 	uint64_t was;
 
@@ -424,11 +405,11 @@ static void *worker_run(void *arg)
 	enum path p;
 
 	/* Random content first: the model never starts from a trusted read. */
-	fill_random(w->model, slice_size, &w->rng);
+	rand_fill(w->model, slice_size, &w->rng);
 	if (put(w, VIA_PREAD, 0, slice_size, w->model))
 		return NULL;
 	for (n = 1; !stopped(); n++) {
-		switch (next_rand(&w->rng) % 4) {
+		switch (rand_next(&w->rng) % 4) {
 		case 0:
 			fetch_add(w);
 			break;
