@@ -30,6 +30,17 @@
 #define PARKED		12345	/* where the position waits, to see it stay */
 #define MIN_SIZE	(64 * 1024)	/* the tables' offsets fit in this */
 #define LP64		(sizeof(long) == 8)
+/*
+ * An arm64 process's mappings start less than 2 GiB below the end of its
+ * address space (mmap_base: a 128 MiB gap and at most 2^18 random pages
+ * below it), so a count of 2 GiB or more from a buffer there ends past
+ * the end, and the VFS's access_ok() refuses it as it does SIZE_MAX.
+ */
+#ifdef __aarch64__
+#define MAPS_NEAR_END	true
+#else
+#define MAPS_NEAR_END	false
+#endif
 /* fs/read_write.c: one read or write moves at most this much. */
 #define MAX_RW_COUNT	(INT_MAX & ~(4096 - 1))
 
@@ -221,12 +232,14 @@ FIXTURE_VARIANT_ADD(buffer, len_ssize_max_plus_1) {
 	LP64 ? -EFAULT : 100, LP64 ? -EFAULT : 100
 };
 FIXTURE_VARIANT_ADD(buffer, len_max_rw_count_plus_1) {
-	BUF_GUARD, 100, MAX_RW_COUNT + 1, 100, 100
+	BUF_GUARD, 100, MAX_RW_COUNT + 1,
+	MAPS_NEAR_END ? -EFAULT : 100, MAPS_NEAR_END ? -EFAULT : 100
 };
 #if SIZE_MAX > UINT32_MAX
 /* Cut to 32 bits, this count would be 5. */
 FIXTURE_VARIANT_ADD(buffer, len_4g_plus_5) {
-	BUF_GUARD, 100, (1ull << 32) + 5, 100, 100
+	BUF_GUARD, 100, (1ull << 32) + 5,
+	MAPS_NEAR_END ? -EFAULT : 100, MAPS_NEAR_END ? -EFAULT : 100
 };
 #endif
 
@@ -250,10 +263,13 @@ static void buffer_check(struct __test_metadata *_metadata,
 {
 	struct region *r = &self->r;
 	uint8_t *buf = user_buf(r, variant->buf, variant->avail, BUFFER_OFF);
+	long long want = is_write ? variant->want_write : variant->want_read;
+	long long got = transfer(_metadata, r, is_write, positional,
+				 BUFFER_OFF, buf, variant->len);
 
-	ASSERT_EQ(is_write ? variant->want_write : variant->want_read,
-		  transfer(_metadata, r, is_write, positional, BUFFER_OFF,
-			   buf, variant->len));
+	if (is_write && variant->buf == BUF_GUARD)
+		want = fault_cut_write(want, got);
+	ASSERT_EQ(want, got);
 	expect_model(_metadata, r);
 }
 

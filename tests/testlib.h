@@ -36,6 +36,22 @@ struct rel {
 
 #define REL(k, add)	{ (k), (add) }
 
+/*
+ * The count to expect of a write that a fault cuts after @want bytes,
+ * given the count @got it returned.  x86's user copies stop at the
+ * faulting byte: @want.  arm64's copy in blocks and may stop before it,
+ * as the uaccess contract allows (include/linux/uaccess.h): any count
+ * from 1 to @want, which the caller then checks byte for byte.
+ */
+static inline long long fault_cut_write(long long want, long long got)
+{
+#if defined(__aarch64__) || defined(__arm__)
+	if (got > 0 && got <= want)
+		return got;
+#endif
+	return want;
+}
+
 static inline long long rel_at(struct rel r, long long size)
 {
 	return r.k * size + r.add;
