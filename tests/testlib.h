@@ -43,13 +43,15 @@ struct rel {
  * as the uaccess contract allows (include/linux/uaccess.h): any count
  * from 1 to @want, which the caller then checks byte for byte.
  */
+#if defined(__aarch64__) || defined(__arm__)
+#define COPY_STOPS_AT_FAULT	false
+#else
+#define COPY_STOPS_AT_FAULT	true
+#endif
+
 static inline long long fault_cut_write(long long want, long long got)
 {
-#if defined(__aarch64__) || defined(__arm__)
-	if (got > 0 && got <= want)
-		return got;
-#endif
-	return want;
+	return !COPY_STOPS_AT_FAULT && got > 0 && got <= want ? got : want;
 }
 
 static inline long long rel_at(struct rel r, long long size)
