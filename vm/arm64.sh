@@ -3,13 +3,13 @@
 # cross compilers, downloaded and unpacked, never installed.
 #
 #   vm/arm64.sh guest            busybox, kmod, the shells and tools the
-#                                guest's initramfs takes, with their libraries
+#                                guest's initramfs takes, fio, stress-ng and
+#                                trinity, all with their libraries
 #   vm/arm64.sh kernel RELEASE   image, modules and headers of one release
 #                                (6.1.0-57-arm64, 6.12.41+deb12-arm64, ...)
-#   vm/arm64.sh stress           fio, stress-ng, trinity, with their libraries
 #   vm/arm64.sh cross            aarch64 and AArch32 (armhf) cross compilers
 #
-# guest, kernel and stress unpack into one root, whose path is printed
+# guest and kernel unpack into one root, whose path is printed
 # (vm/run.sh takes the guest's programs from there, vm/kernel.sh the
 # kernel); cross prints the directory of the cross tools' wrappers
 # (aarch64-linux-gnu-gcc, arm-linux-gnueabihf-gcc, ...).
@@ -33,7 +33,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,9s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,11s/^# \{0,1\}//p' "$0" >&2
 	exit 64
 }
 
@@ -112,22 +112,16 @@ finish() {
 	touch "$cache/.done-$1"
 }
 
-# The guest's programs: what vm/run.sh packs, as on the host.
+# The guest's programs: what vm/run.sh packs, as on the host, and what
+# tests/stress.sh and tests/fuzz.sh add.
 guest() {
 	fresh guest && return
 	arm64_lists
 	# shellcheck disable=SC2046 # the closure is plain words
 	unpack guest "$cache/root" $(closure busybox-static:arm64 kmod:arm64 \
-		dash:arm64 bash:arm64 coreutils:arm64 findutils:arm64 util-linux:arm64)
+		dash:arm64 bash:arm64 coreutils:arm64 findutils:arm64 util-linux:arm64 \
+		fio:arm64 stress-ng:arm64 trinity:arm64)
 	finish guest
-}
-
-stress() {
-	fresh stress && return
-	arm64_lists
-	# shellcheck disable=SC2046 # the closure is plain words
-	unpack stress "$cache/root" $(closure fio:arm64 stress-ng:arm64 trinity:arm64)
-	finish stress
 }
 
 # Image and modules, headers, their architecture-independent half (the
@@ -187,7 +181,7 @@ cross() {
 main() {
 	local what=${1:-}
 	case "$what" in
-	guest | stress | cross) [ $# -eq 1 ] || usage ;;
+	guest | cross) [ $# -eq 1 ] || usage ;;
 	kernel) [ $# -eq 2 ] || usage ;;
 	*) usage ;;
 	esac
