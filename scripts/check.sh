@@ -4,6 +4,9 @@
 # Any warning fails the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Both architectures are built whatever ARCH says; make's own ARCH= would
+# reach the x86-64 build through MAKEFLAGS.
+unset ARCH MAKEFLAGS
 
 vm/setup.sh base check
 src=$(vm/linux-source.sh)
@@ -44,4 +47,11 @@ step "man pages (groff -ww, mandoc -T lint)" scripts/check-man.sh
 out=${BUILD:-build}/check-${KERNEL:-6.1}
 rm -rf "$out"
 step "build with W=1 and sparse (C=2)" make -C kernel KDIR="$kdir" OUT="$out" W=1 C=2
+# The same for arm64, with Debian's arm64 headers and cross compiler.
+cross=$(vm/arm64.sh cross)
+kdir=$(ARCH=arm64 vm/kernel.sh kdir)
+out=${BUILD:-build}/check-${KERNEL:-6.1}-arm64
+rm -rf "$out"
+step "arm64: build with W=1 and sparse (C=2)" make -C kernel KDIR="$kdir" OUT="$out" \
+	W=1 C=2 ARCH=arm64 CROSS_COMPILE="$cross/aarch64-linux-gnu-"
 exit "$failed"
