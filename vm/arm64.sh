@@ -167,7 +167,7 @@ cross() {
 		finish cross
 	fi
 	if [ ! "$tc/bin/.complete" -nt "$cache/.done-cross" ]; then
-		rm -rf "$tc/bin" && mkdir -p "$tc/bin"
+		rm -rf "${tc:?}/bin" && mkdir -p "$tc/bin"
 		for t in "$tc"/root/usr/bin/*-linux-gnu*-*; do
 			printf '#!/bin/sh\nLD_LIBRARY_PATH=%s/root/usr/lib/x86_64-linux-gnu exec %s "$@"\n' \
 				"$tc" "$t" >"$tc/bin/${t##*/}"

@@ -165,17 +165,19 @@ guest_program() {
 }
 
 # An arm64 program's libraries and loader, from $sysroot: ldd cannot run
-# a foreign loader, so the ELF file names them (interpreter, NEEDED), and
-# each library is followed in turn.
+# a foreign loader, so the ELF file names them (interpreter, NEEDED, the
+# directories of its RUNPATH), and each library is followed in turn.
 pack_sysroot_libs() {
-	local lib path d
+	local lib path d dynamic runpath
 	for lib in $(readelf -lW "$1" 2>/dev/null |
 		sed -n 's/.*program interpreter: \(.*\)]$/\1/p'); do
 		[ -e "$root$lib" ] || add_file "$sysroot$lib" "$lib"
 	done
-	for lib in $(readelf -dW "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+	dynamic=$(readelf -dW "$1" 2>/dev/null) || true
+	runpath=$(sed -n 's/.*(R\(UN\)\{0,1\}PATH).*\[\(.*\)\]$/\2/p' <<<"$dynamic" | tr ':' ' ')
+	while read -r lib; do
 		path=""
-		for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+		for d in $runpath /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
 			if [ -e "$sysroot$d/$lib" ]; then
 				path=$d/$lib
 				break
@@ -183,7 +185,7 @@ pack_sysroot_libs() {
 		done
 		[ -n "$path" ] || die "no $lib (for $1) in $sysroot"
 		[ -e "$root$path" ] || add_file "$sysroot$path" "$path"
-	done
+	done < <(sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' <<<"$dynamic")
 }
 
 # Copy one file and the libraries it needs from $sysroot.
@@ -438,9 +440,9 @@ start_qemu() {
 		qemu=qemu-system-aarch64 machine=virt,gic-version=max
 		tcg_cpu=max,pauth-impdef=on
 		ports=(-serial "file:$logs/console.log" -device virtio-serial-pci
-			-chardev "file,id=job,path=$logs/job.log" -device virtconsole,chardev=job
+			-chardev "file,id=job,path=$logs/job.log" -device "virtconsole,chardev=job"
 			-chardev "file,id=control,path=$logs/control.log"
-			-device virtconsole,chardev=control)
+			-device "virtconsole,chardev=control")
 	else
 		qemu=qemu-system-x86_64 machine=q35 tcg_cpu=max
 		ports=(-serial "file:$logs/console.log" -serial "file:$logs/job.log"
