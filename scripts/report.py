@@ -85,7 +85,7 @@ RATE_GROUPS = (("no lock", "none", "unlocked"), ("mutex", "mutex", "mutex"),
 # measurement (lseek, read, lseek, write; pread, pwrite; one ioctl).
 SYSCALLS = {"none": 4, "mutex": 4, "pread": 2, "ioctl": 1, "mmap": 0}
 
-ENV_ORDER = ("kernel", "cpu_model", "nproc", "accel", "qemu",
+ENV_ORDER = ("kernel", "arch", "cpu_model", "nproc", "accel", "qemu",
              "clocksource", "copy_flags", "date", "commit", "params", "quick")
 
 # What each measurement mode is, and whether its vCPUs run at once.
