@@ -347,7 +347,9 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 # The job's and the control port (vm/run.sh: serial or virtio consoles).
 . /etc/mymem-ports
-# virtio consoles: their ports appear shortly after the driver loads.
+# virtio consoles: their ports appear shortly after the driver loads,
+# forget their settings at the last close (so the job and the control
+# block set them again while they hold them open) and have no speed.
 if [ "$job_tty" = /dev/hvc0 ]; then
 	modprobe -a virtio_pci virtio_console
 	n=0
@@ -368,7 +370,8 @@ if ! grep -qw mymem.probe /proc/cmdline; then
 	# and its output shows as it goes.  Closing the port (last user)
 	# waits until the UART has sent everything, so no output is lost
 	# to the power-off below.
-	(cd / && exec "$job" "$@") </dev/null >"$job_tty" 2>&1
+	(cd / && stty -F "$job_tty" raw -echo && exec "$job" "$@") \
+		</dev/null >"$job_tty" 2>&1
 	status=$?
 	echo "mymem-vm: job exited with status $status" >/dev/kmsg
 	# A kernel with kmemleak (KERNEL=debug; its automatic scan is off)
@@ -391,6 +394,7 @@ if ! grep -qw mymem.probe /proc/cmdline; then
 	fi
 fi
 {
+	stty -F "$control_tty" raw -echo
 	if [ -n "$(ls -A /results)" ]; then
 		echo @@mymem-results-begin
 		tar -C /results -czf - . | base64
