@@ -4,9 +4,10 @@
 # Any warning fails the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Both architectures are built whatever ARCH says; make's own ARCH= would
-# reach the x86-64 build through MAKEFLAGS.
-unset ARCH MAKEFLAGS
+# Both architectures are built whatever ARCH says: none of the arm64
+# build's settings (the Makefile's exports, make's own ARCH= through
+# MAKEFLAGS) may reach the x86-64 build.
+unset ARCH MAKEFLAGS CROSS_COMPILE CC CC32
 
 vm/setup.sh base check
 src=$(vm/linux-source.sh)
