@@ -14,13 +14,29 @@
 #   make clean
 #
 # KERNEL=6.1 (default), 6.12, 6.12-rt, debug or kcsan selects the guest
-# kernel (vm/kernel.sh); ACCEL=tcg|kvm|auto the QEMU accelerator.
+# kernel (vm/kernel.sh); ACCEL=tcg|kvm|auto the QEMU accelerator;
+# ARCH=arm64 an arm64 guest (docs/vm.md), none the x86-64 one.
 
 KERNEL ?= 6.1
 ACCEL ?= tcg
 export KERNEL ACCEL
 
 BUILD := $(CURDIR)/build
+
+# ARCH=arm64: modules, tools and tests cross-compiled with the compilers
+# vm/arm64.sh unpacks (Kbuild takes ARCH as it is), the test programs'
+# 32-bit twins for AArch32, all in a build directory of their own.
+ifeq ($(ARCH),arm64)
+CROSS_BIN := $(shell vm/arm64.sh cross)
+ifeq ($(CROSS_BIN),)
+$(error ARCH=arm64: no cross compilers (vm/arm64.sh cross failed))
+endif
+BUILD := $(BUILD)/arm64
+CROSS_COMPILE := $(CROSS_BIN)/aarch64-linux-gnu-
+CC := $(CROSS_COMPILE)gcc
+CC32 := $(CROSS_BIN)/arm-linux-gnueabihf-gcc
+export ARCH CROSS_COMPILE CC CC32
+endif
 export BUILD
 
 # The build steps say what they build, not every compiler command line;
@@ -33,7 +49,7 @@ endif
 # Where the modules for $(KERNEL) are built and taken from: kernel/ for
 # the default kernel, a copy under $(BUILD) for any other, so that a build
 # for another kernel never replaces the kernel/*.ko that others use.
-ifeq ($(KERNEL),6.1)
+ifeq ($(KERNEL)$(filter arm64,$(ARCH)),6.1)
 MYMEM_KO_DIR := $(CURDIR)/kernel
 MODULES_OUT :=
 else
@@ -49,11 +65,11 @@ all: modules tools tests
 
 # Installs what is missing (as root) or names the apt-get line.
 setup:
-	@./setup.sh
+	@./setup.sh base $(if $(filter arm64,$(ARCH)),arm64)
 
 # KDIR, not KVER: the debug kernels' build trees are not in /lib/modules.
 modules: setup
-	@echo "  MODULES $(KERNEL)"
+	@echo "  MODULES $(KERNEL) $(or $(ARCH),x86_64)"
 	@$(MAKE) $(QUIET) -C kernel KDIR="$$(vm/kernel.sh kdir)" $(MODULES_OUT)
 
 tools: setup

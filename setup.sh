@@ -4,10 +4,11 @@
 # base (build, boot the guest: Makefile, vm/), check (lint/,
 # vm/linux-source.sh), run (experiments/, the report), stress
 # (tests/stress.sh, tests/fuzz.sh), debug (vm/debug-kernel.sh), dkms
-# (packaging/dkms.sh).
+# (packaging/dkms.sh), arm64 (ARCH=arm64: QEMU for the arm64 guest; its
+# programs are fetched, never installed, by vm/arm64.sh).
 #
-#   setup.sh [GROUP...]     GROUP = base (default) | check | run | stress
-#                                      | debug | dkms
+#   setup.sh [GROUP...]        GROUP = base (default) | check | run | stress
+#                                      | debug | dkms | arm64
 #
 # Fast when nothing is missing: one dpkg-query call and no apt at all.
 # Missing packages are installed when we are root (after one apt-get
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: setup.sh [base|check|run|stress|debug|dkms]..." >&2
+	echo "usage: setup.sh [base|check|run|stress|debug|dkms|arm64]..." >&2
 	exit 64
 }
 
@@ -36,6 +37,10 @@ group_packages() {
 	run) echo gnuplot-nox python3 ;;
 	stress) echo fio stress-ng trinity ;;
 	dkms) echo dkms ;;
+	# ARCH=arm64: QEMU's aarch64 system emulator, readelf for the guest's
+	# libraries.  The arm64 packages and cross compilers are fetched, not
+	# installed (vm/arm64.sh says why).
+	arm64) echo qemu-system-arm binutils ;;
 	# Build the debug kernels (vm/debug-kernel.sh) from linux-source.
 	debug) echo flex bison bc libelf-dev libssl-dev linux-source-6.1 ;;
 	*) usage ;;

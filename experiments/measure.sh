@@ -103,7 +103,7 @@ fi
 # What only the host knows about the run.
 {
 	echo "accel=$([ "$host" = 1 ] && echo host || echo "${ACCEL:-tcg}")"
-	[ "$host" = 1 ] || echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	[ "$host" = 1 ] || echo "qemu=$(qemu-system-"$([ "${ARCH:-}" = arm64 ] && echo aarch64 || echo x86_64)" --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit=$commit"
 	echo "quick=${QUICK:-0}"

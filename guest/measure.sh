@@ -59,6 +59,7 @@ done
 
 {
 	echo "kernel=$kver"
+	echo "arch=$(uname -m)"
 	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "nproc=$(nproc)"
 	echo "clocksource=$(cat "$clocksource")"

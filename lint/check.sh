@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . tests/tap.sh
+# Both architectures are built whatever ARCH says: none of the arm64
+# build's settings (the Makefile's exports, make's own ARCH= through
+# MAKEFLAGS) may reach the x86-64 build.
+unset ARCH MAKEFLAGS CROSS_COMPILE CC CC32
 
 ./setup.sh base check
 src=$(vm/linux-source.sh)
@@ -50,4 +54,11 @@ step "man pages (groff -ww, mandoc -T lint)" lint/check-man.sh
 out=${BUILD:-build}/check-${KERNEL:-6.1}
 rm -rf "$out"
 step "build with W=1 and sparse (C=2)" make -C kernel KDIR="$kdir" OUT="$out" W=1 C=2
+# The same for arm64, with Debian's arm64 headers and cross compiler.
+cross=$(vm/arm64.sh cross)
+kdir=$(ARCH=arm64 vm/kernel.sh kdir)
+out=${BUILD:-build}/check-${KERNEL:-6.1}-arm64
+rm -rf "$out"
+step "arm64: build with W=1 and sparse (C=2)" make -C kernel KDIR="$kdir" OUT="$out" \
+	W=1 C=2 ARCH=arm64 CROSS_COMPILE="$cross/aarch64-linux-gnu-"
 tap_done

@@ -84,7 +84,7 @@ RACE_MODES = (("unlocked", "no lock", 4), ("mutex", "mutex", 4),
               ("mmap", "mmap", 0))
 SYSCALLS = {mode: calls for mode, _, calls in RACE_MODES}
 
-ENV_ORDER = ("kernel", "cpu_model", "nproc", "accel", "qemu",
+ENV_ORDER = ("kernel", "arch", "cpu_model", "nproc", "accel", "qemu",
              "clocksource", "copy_flags", "date", "commit", "params", "quick")
 
 # What each measurement mode is, and whether its vCPUs run at once.

@@ -6,7 +6,7 @@
 # mymem-race run here, on a plain file standing in for the device (this
 # host's kernel is not ours), in CSV and JSON; mymem_test's rows, which
 # only the guest can make, come from GUEST_RESULTS, where the VM suite
-# (tests/vm-suite.sh) leaves bench-kernel.csv and race-kernel.csv.  The
+# (guest/suite.sh) leaves bench-kernel.csv and race-kernel.csv.  The
 # report's fixtures must be in the formats too, and the checker itself
 # must refuse what is not.  Prints TAP.
 #

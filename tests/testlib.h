@@ -41,6 +41,24 @@ struct rel {
 
 #define REL(k, add)	{ (k), (add) }
 
+/*
+ * The count to expect of a write that a fault cuts after @want bytes,
+ * given the count @got it returned.  x86's user copies stop at the
+ * faulting byte: @want.  arm64's copy in blocks and may stop before it,
+ * as the uaccess contract allows (include/linux/uaccess.h): any count
+ * from 1 to @want, which the caller then checks byte for byte.
+ */
+#if defined(__aarch64__) || defined(__arm__)
+#define COPY_STOPS_AT_FAULT	false
+#else
+#define COPY_STOPS_AT_FAULT	true
+#endif
+
+static inline long long fault_cut_write(long long want, long long got)
+{
+	return !COPY_STOPS_AT_FAULT && got > 0 && got <= want ? got : want;
+}
+
 static inline long long rel_at(struct rel r, long long size)
 {
 	return r.k * size + r.add;
@@ -167,6 +185,17 @@ static inline void guard_pages_free(uint8_t *boundary)
 #define PARKED		12345
 #define MIN_SIZE	(64 * 1024)	/* the tables' offsets fit in this */
 #define LP64		(sizeof(long) == 8)
+/*
+ * An arm64 process's mappings start less than 2 GiB below the end of its
+ * address space (mmap_base: a 128 MiB gap and at most 2^18 random pages
+ * below it), so a count of 2 GiB or more from a buffer there ends past
+ * the end, and the VFS's access_ok() refuses it as it does SIZE_MAX.
+ */
+#ifdef __aarch64__
+#define MAPS_NEAR_END	true
+#else
+#define MAPS_NEAR_END	false
+#endif
 /* fs/read_write.c: one read or write moves at most this much. */
 #define MAX_RW_COUNT	(INT_MAX & ~(4096 - 1))
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Name the guest kernel.
 #
-#   KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
+#   [ARCH=arm64] KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
 #   WHAT = kver|vmlinuz|kdir|modroot|cmdline|slowdown
 #
 # prints the kernel release, the path of its image, its headers build
@@ -13,12 +13,15 @@
 # setup.sh rules apply); the newest installed release wins, so an
 # upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
 # with the kernel's checkers (vm/debug-kernel.sh), cached outside the
-# clone and built on first use.
+# clone and built on first use.  ARCH=arm64 answers for Debian's arm64
+# build of the same distro release, downloaded and unpacked by
+# vm/arm64.sh (never installed); the debug kernels are x86-64 only.
 set -euo pipefail
 shopt -s extglob
 
 here=$(cd "$(dirname "$0")" && pwd)
 KERNEL=${KERNEL:-6.1}
+ARCH=${ARCH:-}
 
 die() {
 	echo "kernel: $*" >&2
@@ -79,6 +82,26 @@ debug_kernel() {
 	esac
 }
 
+# Answer $1 for the arm64 build of release $2, unpacked on first use.
+arm64_kernel() {
+	local release=$2 root=${MYMEM_CACHE:-/var/cache/mymem}/arm64/root
+	if [ ! -e "$root/boot/vmlinuz-$release" ] ||
+		[ ! -e "$root/usr/src/linux-headers-$release/Makefile" ]; then
+		[ "$(id -u)" -eq 0 ] || die "no arm64 $KERNEL kernel unpacked; run as root to fetch it"
+		root=$("$here/arm64.sh" kernel "$release") || die "could not fetch the arm64 kernel $release"
+	fi
+	case "$1" in
+	kver) echo "$release" ;;
+	vmlinuz) echo "$root/boot/vmlinuz-$release" ;;
+	kdir) echo "$root/usr/src/linux-headers-$release" ;;
+	modroot) echo "$root" ;;
+	cmdline) echo ;;
+	# Measured under TCG: the VM suite takes about 3x its time on
+	# x86-64 (docs/vm.md).
+	slowdown) echo 3 ;;
+	esac
+}
+
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
@@ -87,6 +110,12 @@ main() {
 		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|slowdown" >&2
 		exit 64
 		;;
+	esac
+
+	case "$ARCH" in
+	"" | x86_64) ;;
+	arm64) [[ $KERNEL != @(debug|kcsan) ]] || die "KERNEL=$KERNEL is x86-64 only" ;;
+	*) die "unknown ARCH=$ARCH (want arm64, or none for x86-64)" ;;
 	esac
 
 	case "$KERNEL" in
@@ -111,6 +140,11 @@ main() {
 		esac
 		kver=$(newest_installed)
 		[ -n "$kver" ] || die "installed $KERNEL but found no image with headers"
+	fi
+	# The arm64 release of the same distro kernel.
+	if [ "$ARCH" = arm64 ]; then
+		arm64_kernel "$what" "${kver%-amd64}-arm64"
+		return
 	fi
 
 	case "$what" in

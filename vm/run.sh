@@ -7,7 +7,9 @@
 #             -- SCRIPT [ARGS...]
 #
 # Environment: KERNEL (6.1, 6.12, 6.12-rt; see kernel.sh), ACCEL (tcg
-# default, kvm, auto), BUILD (default build/).  Each run keeps its logs
+# default, kvm, auto), BUILD (default build/), ARCH (none for x86-64, or
+# arm64: Debian's arm64 kernel on QEMU's virt machine, the guest's
+# programs from vm/arm64.sh's root instead of the host's).  Each run keeps its logs
 # (console.log, job.log, control.log, qemu.log) in its own directory
 # $BUILD/vm/run-TIME-PID, since runs may overlap; $BUILD/vm/last points to
 # the newest and only the newest 20 are kept.
@@ -94,6 +96,27 @@ if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
 fi
 
 "$repo/setup.sh" base >&2 || die "setup failed"
+# sysroot: where the guest's programs and libraries come from ("" = the
+# host).  An arm64 guest's job and control ports are virtio consoles: the
+# virt machine has one UART, the kernel console's.
+sysroot="" console=ttyS0 job_tty=/dev/ttyS1 control_tty=/dev/ttyS2
+case "${ARCH:-}" in
+"" | x86_64) ;;
+arm64)
+	"$repo/setup.sh" arm64 >&2 || die "setup failed"
+	sysroot=$("$here/arm64.sh" guest) || die "no arm64 programs for the guest"
+	console=ttyAMA0 job_tty=/dev/hvc0 control_tty=/dev/hvc1 clock=""
+	modules+=(virtio_pci virtio_console)
+	if [ "$ACCEL" != tcg ] && [ "$(uname -m)" != aarch64 ]; then
+		echo "vm: ARCH=arm64 on a $(uname -m) host needs ACCEL=tcg" >&2
+		exit 64
+	fi
+	;;
+*)
+	echo "vm: unknown ARCH=$ARCH (want arm64, or none for x86-64)" >&2
+	exit 64
+	;;
+esac
 kver=$("$here/kernel.sh" kver) || die "no guest kernel"
 vmlinuz=$("$here/kernel.sh" vmlinuz)
 # Time limits are written for a distro kernel; a debug kernel runs the
@@ -122,10 +145,64 @@ is_elf() {
 	[ "$(od -An -tx1 -N4 "$1" 2>/dev/null)" = " 7f 45 4c 46" ]
 }
 
+# An ELF file for the host's machine: e_machine 62, x86-64.
+is_host_elf() {
+	is_elf "$1" && [ "$(od -An -tu2 -j18 -N2 "$1")" -eq 62 ]
+}
+
+# The guest's build of host program $1: the same path in $sysroot, where
+# Debian's packages may keep it in /bin for /usr/bin or the other way
+# round (the host has merged them).
+guest_program() {
+	local p
+	for p in "$1" "/usr${1#/usr}" "${1#/usr}"; do
+		if [ -f "$sysroot$p" ]; then
+			echo "$sysroot$p"
+			return
+		fi
+	done
+	die "no ${ARCH:-} build of $1 in $sysroot"
+}
+
+# An arm64 program's libraries and loader, from $sysroot: ldd cannot run
+# a foreign loader, so the ELF file names them (interpreter, NEEDED, the
+# directories of its RUNPATH), and each library is followed in turn.
+pack_sysroot_libs() {
+	local lib path d dynamic runpath
+	for lib in $(readelf -lW "$1" 2>/dev/null |
+		sed -n 's/.*program interpreter: \(.*\)]$/\1/p'); do
+		[ -e "$root$lib" ] || add_file "$sysroot$lib" "$lib"
+	done
+	dynamic=$(readelf -dW "$1" 2>/dev/null) || true
+	runpath=$(sed -n 's/.*(R\(UN\)\{0,1\}PATH).*\[\(.*\)\]$/\2/p' <<<"$dynamic" | tr ':' ' ')
+	while read -r lib; do
+		path=""
+		for d in $runpath /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+			if [ -e "$sysroot$d/$lib" ]; then
+				path=$d/$lib
+				break
+			fi
+		done
+		[ -n "$path" ] || die "no $lib (for $1) in $sysroot"
+		[ -e "$root$path" ] || add_file "$sysroot$path" "$path"
+	done < <(sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' <<<"$dynamic")
+}
+
+# Copy one file and the libraries it needs from $sysroot.
+add_file() {
+	mkdir -p "$root$(dirname "$2")"
+	cp -L "$1" "$root$2"
+	pack_sysroot_libs "$1"
+}
+
 # Copy the shared libraries and the dynamic loader of an ELF file to the
 # same paths in the guest (ldd lists them all, loader included).
 pack_libs() {
 	local lib
+	if [ -n "$sysroot" ]; then
+		pack_sysroot_libs "$1"
+		return
+	fi
 	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
@@ -134,10 +211,14 @@ pack_libs() {
 }
 
 # Copy a host file or directory to a guest path, with the libraries of
-# every dynamic binary in it.
+# every dynamic binary in it.  A host program for another guest
+# architecture is replaced by the guest's build of it.
 add() {
 	local host=$1 guest=$2 f
 	[ -e "$host" ] || die "--add: no such file: $host"
+	if [ -n "$sysroot" ] && [ -f "$host" ] && is_host_elf "$host"; then
+		host=$(guest_program "$host")
+	fi
 	[[ $guest == /* ]] || die "--add: the guest path must be absolute: $guest"
 	mkdir -p "$root$(dirname "$guest")"
 	# --remove-destination: a busybox applet at that path is a symlink
@@ -171,7 +252,12 @@ add_interpreter() {
 # Busybox provides most tools; every applet is a symlink.
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,results}
 mkdir -p "$root/mymem/bin" "$root/mymem/job"
-cp /bin/busybox "$root/bin/busybox"
+# The applets are those of the host's busybox, the same Debian package.
+if [ -n "$sysroot" ]; then
+	cp "$sysroot/bin/busybox" "$root/bin/busybox"
+else
+	cp /bin/busybox "$root/bin/busybox"
+fi
 for applet in $(/bin/busybox --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
@@ -200,6 +286,7 @@ for tool in env timeout nice nohup chroot xargs find flock setsid taskset \
 	drop_applet "$tool"
 	add "$host_tool" "$host_tool"
 done
+printf 'job_tty=%s control_tty=%s\n' "$job_tty" "$control_tty" >"$root/etc/mymem-ports"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 
@@ -258,9 +345,22 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+# The job's and the control port (vm/run.sh: serial or virtio consoles).
+. /etc/mymem-ports
+# virtio consoles: their ports appear shortly after the driver loads,
+# forget their settings at the last close (so the job and the control
+# block set them again while they hold them open) and have no speed.
+if [ "$job_tty" = /dev/hvc0 ]; then
+	modprobe -a virtio_pci virtio_console
+	n=0
+	while [ ! -e "$control_tty" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+fi
 # Raw ports: no \n -> \r\n, no echo, 8-bit clean.
-stty -F /dev/ttyS1 115200 raw -echo
-stty -F /dev/ttyS2 115200 raw -echo
+stty -F "$job_tty" 115200 raw -echo
+stty -F "$control_tty" 115200 raw -echo
 
 status=0
 if ! grep -qw mymem.probe /proc/cmdline; then
@@ -270,7 +370,8 @@ if ! grep -qw mymem.probe /proc/cmdline; then
 	# and its output shows as it goes.  Closing the port (last user)
 	# waits until the UART has sent everything, so no output is lost
 	# to the power-off below.
-	(cd / && exec "$job" "$@") </dev/null >/dev/ttyS1 2>&1
+	(cd / && stty -F "$job_tty" raw -echo && exec "$job" "$@") \
+		</dev/null >"$job_tty" 2>&1
 	status=$?
 	echo "mymem-vm: job exited with status $status" >/dev/kmsg
 	# A kernel with kmemleak (KERNEL=debug; its automatic scan is off)
@@ -293,13 +394,14 @@ if ! grep -qw mymem.probe /proc/cmdline; then
 	fi
 fi
 {
+	stty -F "$control_tty" raw -echo
 	if [ -n "$(ls -A /results)" ]; then
 		echo @@mymem-results-begin
 		tar -C /results -czf - . | base64
 		echo @@mymem-results-end
 	fi
 	echo "@@mymem-exit $status"
-} >/dev/ttyS2
+} >"$control_tty"
 poweroff -f
 EOF
 chmod +x "$root/init"
@@ -325,31 +427,45 @@ initrd=$tmp/initramfs.cpio
 # arrives through the IO-APIC within a busy wait; a TCG vCPU on a loaded
 # host can miss that window, and the kernel then panics ("IO-APIC +
 # timer doesn't work!", seen on 6.12-rt with 4 guests booting at once).
-cmdline="console=ttyS0,115200 loglevel=6 printk.devkmsg=on panic=-1"
-cmdline+=" cryptomgr.notests no_timer_check $clock"
+cmdline="console=$console,115200 loglevel=6 printk.devkmsg=on panic=-1"
+cmdline+=" cryptomgr.notests"
+[ -n "$sysroot" ] || cmdline+=" no_timer_check $clock"
 cmdline+=" rcupdate.rcu_cpu_stall_suppress_at_boot=1"
 cmdline+=" $("$here/kernel.sh" cmdline) $cmdline_extra"
 
 # Start QEMU under a time limit in the background; sets qemu_pid.  Its
 # serial ports are the console, the job's output and the control channel.
 start_qemu() {
-	local accel=$1 secs=$2 logs=$3 append=$4 cpu
+	local accel=$1 secs=$2 logs=$3 append=$4 qemu machine tcg_cpu cpu ports
+	# pauth-impdef: QEMU's own pointer-authentication hash, much faster
+	# under TCG than the architected QARMA; a guest cannot tell.
+	# gic-version=max: the host's GIC under KVM, GICv3 under TCG.
+	if [ -n "$sysroot" ]; then
+		qemu=qemu-system-aarch64 machine=virt,gic-version=max
+		tcg_cpu=max,pauth-impdef=on
+		ports=(-serial "file:$logs/console.log" -device virtio-serial-pci
+			-chardev "file,id=job,path=$logs/job.log" -device "virtconsole,chardev=job"
+			-chardev "file,id=control,path=$logs/control.log"
+			-device "virtconsole,chardev=control")
+	else
+		qemu=qemu-system-x86_64 machine=q35 tcg_cpu=max
+		ports=(-serial "file:$logs/console.log" -serial "file:$logs/job.log"
+			-serial "file:$logs/control.log")
+	fi
 	case "$accel" in
-	tcg) cpu=(-accel "tcg,thread=multi" -cpu max) ;;
-	icount) cpu=(-accel "tcg,thread=single" -cpu max -icount "shift=0,sleep=off") ;;
+	tcg) cpu=(-accel "tcg,thread=multi" -cpu "$tcg_cpu") ;;
+	icount) cpu=(-accel "tcg,thread=single" -cpu "$tcg_cpu" -icount "shift=0,sleep=off") ;;
 	kvm) cpu=(-accel kvm -cpu host) ;;
 	esac
 	# Empty files first, so that "tail -f" can follow from the start.
 	: >"$logs/console.log"
 	: >"$logs/job.log"
 	: >"$logs/control.log"
-	timeout -k 5 "$secs" qemu-system-x86_64 -nodefaults -no-user-config \
-		-machine q35 "${cpu[@]}" -smp "$smp" -m "$mem" \
+	timeout -k 5 "$secs" "$qemu" -nodefaults -no-user-config \
+		-machine "$machine" "${cpu[@]}" -smp "$smp" -m "$mem" \
 		-display none -no-reboot \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline $append" \
-		-serial "file:$logs/console.log" -serial "file:$logs/job.log" \
-		-serial "file:$logs/control.log" \
-		</dev/null >"$logs/qemu.log" 2>&1 &
+		"${ports[@]}" </dev/null >"$logs/qemu.log" 2>&1 &
 	qemu_pid=$!
 }
 
