@@ -8,6 +8,7 @@
 #   vm/arm64.sh kernel RELEASE   image, modules and headers of one release
 #                                (6.1.0-57-arm64, 6.12.41+deb12-arm64, ...)
 #   vm/arm64.sh cross            aarch64 and AArch32 (armhf) cross compilers
+#                                (and arm64 liburing for the test programs)
 #
 # guest and kernel unpack into one root, whose path is printed
 # (vm/run.sh takes the guest's programs from there, vm/kernel.sh the
@@ -165,6 +166,17 @@ cross() {
 		arm64_lists
 		unpack cross "$tc/root" gcc-12-cross-base "${pkgs[@]}"
 		finish cross
+	fi
+	# liburing for iopaths_test (static), where the cross compiler
+	# looks for its target's libraries and headers, as Debian's -cross
+	# packages put them.
+	if ! fresh uring; then
+		arm64_lists
+		unpack uring "$tc/uring" liburing-dev:arm64
+		cp "$tc/uring/usr/lib/aarch64-linux-gnu/liburing.a" \
+			"$tc/root/usr/aarch64-linux-gnu/lib/"
+		cp -R "$tc/uring/usr/include/." "$tc/root/usr/aarch64-linux-gnu/include/"
+		finish uring
 	fi
 	if [ ! "$tc/bin/.complete" -nt "$cache/.done-cross" ]; then
 		rm -rf "${tc:?}/bin" && mkdir -p "$tc/bin"
