@@ -163,6 +163,7 @@ TEST_F(vec, bad_segments)
 	struct iovec bad_first[] = { { NULL, 16 }, { src, 16 } };
 	struct iovec bad_second[] = { { src, 16 }, { (void *)8, 16 } };
 	struct iovec cut[] = { { edge - 32, 64 }, { src, 16 } };
+	long long got;
 
 	ASSERT_NE(NULL, edge);
 	ASSERT_EQ(-EFAULT, sysret(preadv(self->fd, bad_first, 2, 0)));
@@ -181,9 +182,11 @@ TEST_F(vec, bad_segments)
 	ASSERT_TRUE(region_is(self->fd, 0, 16, NEW));
 	ASSERT_TRUE(region_is(self->fd, 16, 48, OLD));
 	pattern_fill(edge - 32, 100, 32, NEW);
-	ASSERT_EQ(32, sysret(pwritev(self->fd, cut, 2, 100)));
-	ASSERT_TRUE(region_is(self->fd, 100, 32, NEW));
-	ASSERT_TRUE(region_is(self->fd, 132, 64, OLD));
+	/* arm64's copy may stop short of the fault (fault_cut_write()). */
+	got = sysret(pwritev(self->fd, cut, 2, 100));
+	ASSERT_EQ(fault_cut_write(32, got), got);
+	ASSERT_TRUE(region_is(self->fd, 100, got, NEW));
+	ASSERT_TRUE(region_is(self->fd, 100 + got, 96 - got, OLD));
 
 	ASSERT_EQ(-EINVAL, sysret(preadv(self->fd, cut, 2, -1)));
 	ASSERT_EQ(-EINVAL, sysret(pwritev(self->fd, cut, 2, -1)));
