@@ -151,8 +151,8 @@ fresh control
 D=$T/control
 # the same two readers on a plain file: 950 / 500 MB/s
 printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-	'user,scale,read,524288,1,100,1e6,1e6,2e6,500.0,1' \
-	'user,scale,read,524288,2,200,1e6,1e6,2e6,950.0,1' \
+	'user,scale,read,524288,1,100,1e6,1e6,2e6,500.0,1,1' \
+	'user,scale,read,524288,2,200,1e6,1e6,2e6,950.0,1,1' \
 	>"$D/raw/scale-control.csv"
 run "$D"
 check "a control that scales 1.90x points at the device, not the emulator" \
@@ -216,8 +216,8 @@ D=$T/scaleruns
 # runs 2 and 3 of the scale: 9,600 / 400 = 24.00x and 600 / 400 = 1.50x
 for r in 2:9600.0 3:600.0; do
 	printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-		'user,scale,read,524288,1,100,1e6,1e6,2e6,400.0,1' \
-		"user,scale,read,524288,2,200,1e6,1e6,2e6,${r#*:},1" \
+		'user,scale,read,524288,1,100,1e6,1e6,2e6,400.0,1,1' \
+		"user,scale,read,524288,2,200,1e6,1e6,2e6,${r#*:},1,1" \
 		>"$D/raw/scale-user-${r%%:*}.csv"
 done
 run "$D"
