@@ -125,7 +125,7 @@ set logscale xy 2
 set logscale y 10
 set xlabel 'operations per call (readv iovecs, io_uring SQEs per enter)'
 set ylabel 'ns per operation (median)'
-set key top right font ',9'
+set key top right opaque font ',9'
 set style data linespoints
 acolour(i) = word(amort_colours, i + 1)
 adash(i) = int(word(amort_dashes, i + 1))
@@ -137,6 +137,9 @@ do for [op in 'read write'] {
 			using 1:2 title columnheader(1) lw 2 lc rgb acolour(i) \
 			dt adash(i) pt 7 ps 0.6
 	} else {
+		unset logscale
+		set xrange [0:1]
+		set yrange [0:1]
 		set label 1 'no amortised paths were measured' at graph 0.5, 0.5 center
 		plot NaN notitle
 		unset label 1

@@ -942,6 +942,14 @@ def section_amortised(data, plots):
             "io_uring one io_uring_enter() per call, but a read_iter() or "
             "write_iter() call, with its snapshot or writer section, per "
             "request."]
+    if mode == "icount":
+        out += ["", "Under -icount a system call's entry and exit count as "
+                "their instructions only, not the cycles that the mode "
+                "switch and its mitigations take on hardware: what batching "
+                "saves (calls) weighs less here than there, what io_uring "
+                "adds per request (instructions) weighs in full. On "
+                "hardware the amortised paths likely pay off from smaller "
+                "batches than here."]
     return out + sqpoll_note(data)
 
 

@@ -73,7 +73,7 @@ static struct {
 	const char *brd;
 	uint64_t sizes[MAX_SIZES];
 	unsigned int nr_sizes;
-	unsigned int per_call[MAX_SIZES];
+	uint64_t per_call[MAX_SIZES];
 	unsigned int nr_per_call;
 	unsigned int max_per_call;
 	uint64_t max_size;
@@ -179,42 +179,28 @@ static void usage(void)
 	       out_header(MYMEM_BENCH_FORMAT));
 }
 
-static void parse_sizes(const char *arg)
+/*
+ * A comma-separated list of at most MAX_SIZES numbers from @min to @max
+ * (K and M suffixes allowed) into @out; returns how many.
+ */
+static unsigned int parse_list(const char *name, const char *arg,
+			       uint64_t *out, uint64_t min, uint64_t max)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int n = 0;
 
 	if (!copy)
 		die_errno(EXIT_ENV, "strdup");
-	opt.nr_sizes = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (opt.nr_sizes == MAX_SIZES)
-			usage_error("--sizes: more than %d sizes", MAX_SIZES);
-		opt.sizes[opt.nr_sizes++] =
-			parse_size("--sizes", tok, 1, 64 << 20);
+		if (n == MAX_SIZES)
+			usage_error("%s: more than %d values", name, MAX_SIZES);
+		out[n++] = parse_size(name, tok, min, max);
 	}
-	if (!opt.nr_sizes)
-		usage_error("--sizes: empty list");
+	if (!n)
+		usage_error("%s: empty list", name);
 	free(copy);
-}
-
-static void parse_per_call(const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-
-	if (!copy)
-		die_errno(EXIT_ENV, "strdup");
-	opt.nr_per_call = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (opt.nr_per_call == MAX_SIZES)
-			usage_error("--per-call: more than %d counts", MAX_SIZES);
-		opt.per_call[opt.nr_per_call++] =
-			parse_u64("--per-call", tok, 1, MAX_PER_CALL);
-	}
-	if (!opt.nr_per_call)
-		usage_error("--per-call: empty list");
-	free(copy);
+	return n;
 }
 
 static void parse_args(int argc, char **argv)
@@ -247,7 +233,8 @@ static void parse_args(int argc, char **argv)
 			opt.device = optarg;
 			break;
 		case 's':
-			parse_sizes(optarg);
+			opt.nr_sizes = parse_list("--sizes", optarg, opt.sizes,
+						  1, 64 << 20);
 			break;
 		case 'n':
 			opt.trials = parse_u64("--trials", optarg, 1, 10000000);
@@ -260,7 +247,9 @@ static void parse_args(int argc, char **argv)
 						  target_names, NR_TARGETS);
 			break;
 		case 'k':
-			parse_per_call(optarg);
+			opt.nr_per_call = parse_list("--per-call", optarg,
+						     opt.per_call, 1,
+						     MAX_PER_CALL);
 			break;
 		case OPT_TMPFS_DIR:
 			opt.tmpfs_dir = optarg;
@@ -708,6 +697,19 @@ static void amortised_call(struct path *p, unsigned int op,
 	io_uring_cq_advance(&p->ring, k);
 }
 
+/* opt.batch calls of k transfers as one interval: the time per transfer */
+static uint64_t timed_calls(struct path *p, unsigned int op,
+			    unsigned char *buf, const struct iovec *iov,
+			    size_t size, unsigned int k)
+{
+	uint64_t t0 = now_ns();
+	unsigned int c;
+
+	for (c = 0; c < opt.batch; c++)
+		amortised_call(p, op, buf + c * k * size, iov + c * k, size, k);
+	return since(t0) / (opt.batch * k);
+}
+
 /*
  * opt.batch calls of k transfers each as one timed interval, the
  * writes of fresh data, then the reads, checked against the last
@@ -719,26 +721,19 @@ static void amortised_group(struct path *p, size_t size, unsigned int k,
 	unsigned int nb = opt.batch, c, j;
 	size_t span = k * size;
 	const unsigned char *want = awbuf + (nb - 1) * span;
-	uint64_t t0, w, r;
+	uint64_t w, r;
 
 	for (c = 0; c < nb * k; c++) {
 		wiov[c] = (struct iovec){ awbuf + c * size, size };
 		riov[c] = (struct iovec){ arbuf + c * size, size };
 	}
 	fill_random(awbuf, nb * span);
-	t0 = now_ns();
-	for (c = 0; c < nb; c++)
-		amortised_call(p, OP_WRITE, awbuf + c * span, wiov + c * k,
-			       size, k);
-	w = since(t0) / (nb * k);
+	w = timed_calls(p, OP_WRITE, awbuf, wiov, size, k);
+	/* a stale buffer must not pass the comparison */
 	for (c = 0; c < nb; c++)
 		for (j = 0; j < span; j++)
 			arbuf[c * span + j] = ~want[j];
-	t0 = now_ns();
-	for (c = 0; c < nb; c++)
-		amortised_call(p, OP_READ, arbuf + c * span, riov + c * k,
-			       size, k);
-	r = since(t0) / (nb * k);
+	r = timed_calls(p, OP_READ, arbuf, riov, size, k);
 	for (c = 0; c < nb; c++)
 		verify(opt.device, arbuf + c * span, want, span);
 	if (wsample)
@@ -783,16 +778,16 @@ static void amortised(int fd, uint64_t cap, uint64_t size)
 	enum target_id id;
 
 	for (i = 0; i < opt.nr_per_call; i++) {
-		if (opt.per_call[i] * size > cap)
+		unsigned int k = opt.per_call[i];
+
+		if (k * size > cap)
 			note("amortised: skipping %u x %llu bytes: larger than %s",
-			     opt.per_call[i], (unsigned long long)size,
-			     opt.device);
-		else if ((uint64_t)opt.batch * opt.per_call[i] * size > 256 << 20)
+			     k, (unsigned long long)size, opt.device);
+		else if ((uint64_t)opt.batch * k * size > 256 << 20)
 			note("amortised: skipping %u x %llu bytes: --batch %u of them needs over 256 MiB",
-			     opt.per_call[i], (unsigned long long)size,
-			     opt.batch);
+			     k, (unsigned long long)size, opt.batch);
 		else
-			ks[nk++] = opt.per_call[i];
+			ks[nk++] = k;
 	}
 	for (id = T_READV; id <= T_SQPOLL; id++) {
 		if (!(opt.targets & (1u << id)))
