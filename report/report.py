@@ -891,13 +891,19 @@ def paying_text(data, target, pays):
     if not fitted:
         return f" What it still pays per operation: {pays}."
     api = median(data, "kernel", "api", "read", SMALL)
+    base = median(data, "user", "mymem", "read", SMALL)
     text = (f" Fitted through its two largest batches, a call of 1-byte "
             f"reads costs {ns(fitted[0])} plus {ns(fitted[1])} per "
             "transfer")
     if ratio(fitted[1], api):
         text += (f" ({ratio_text(ratio(fitted[1], api))} a whole "
                  "in-kernel mymem_read())")
-    return text + f". The per-transfer part is {pays}."
+    text += f". The per-transfer part is {pays}."
+    if base is not None and fitted[1] >= base:
+        text += (f" That part alone costs more than a whole read() call "
+                 f"({ns(base)}): no batch size can make this path pay off "
+                 "for 1-byte reads here.")
+    return text
 
 
 def sqpoll_note(data):

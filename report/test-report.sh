@@ -160,6 +160,8 @@ check "the amortised table: one call, then each path and count" sh -c "
 	grep -Fq '| io_uring | 256 | 570 (1.58x) |' '$R'"
 check "SQPOLL not measured: said, with mymem-bench's reason" \
 	grep -q 'Not measured: io_uring SQPOLL. mymem-bench said: .mymem-bench: sqpoll: io_uring_setup with IORING_SETUP_SQPOLL: Operation not permitted, skipped' "$R"
+check "a per-transfer cost below one read(): no 'no batch size can'" \
+	sh -c "! grep -q 'no batch size can make' '$R'"
 check "the one-vCPU caveat only where SQPOLL was measured" \
 	sh -c "! grep -q 'This guest has one vCPU' '$R'"
 check "the amortised figures of icount: the uncounted mode switch said" \
@@ -190,6 +192,7 @@ sed -i -E 's/^(user,readv,[a-z]+,[0-9]+,1,[0-9]+),[0-9.]+,[0-9.]+,/\1,5000.0,500
 run "$D"
 check "a readv never cheaper: 'never beats', the goal missed at 0.18x" sh -c "
 	grep -q 'readv/writev\*\* never beats one call per operation, up to the largest batch measured' '$D/REPORT.md' &&
+	grep -q 'That part alone costs more than a whole read() call (900 ns): no batch size can make this path pay off' '$D/REPORT.md' &&
 	grep -F '| readv of 64 x 1 B / one read() each (ops/s) | 0.18x |' '$D/REPORT.md' |
 		grep -q '| missed |'"
 
