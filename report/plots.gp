@@ -111,12 +111,12 @@ if (nrace > 0) {
 # its word of amort_colours and amort_dashes.
 reset
 if (ext eq 'svg') {
-	set terminal svg size 1280,600 noenhanced dynamic
+	set terminal svg size 1280,680 noenhanced dynamic
 } else {
 	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
-		set terminal pngcairo size 1280,600 noenhanced
+		set terminal pngcairo size 1280,680 noenhanced
 	} else {
-		set terminal png size 1280,600 noenhanced
+		set terminal png size 1280,680 noenhanced
 	}
 }
 set output out.'/amortised.'.ext
@@ -125,7 +125,7 @@ set logscale xy 2
 set logscale y 10
 set xlabel 'operations per call (readv iovecs, io_uring SQEs per enter)'
 set ylabel 'ns per operation (median)'
-set key top right opaque font ',9'
+set key below vertical maxrows 6 width -8 font ',9'
 set style data linespoints
 acolour(i) = word(amort_colours, i + 1)
 adash(i) = int(word(amort_dashes, i + 1))
