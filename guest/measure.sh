@@ -112,10 +112,17 @@ modprobe mymem
 modprobe brd rd_nr=1 rd_size=1024
 
 if wants bench; then
-	progress "user bench: $trials trials of each size, mymem and its peers, $runs runs"
+	progress "user bench: $trials trials of each size, mymem and its peers, then readv, io_uring and SQPOLL at 1 and 64 B, 1..256 a call, $runs runs"
 	for r in $(seq "$runs"); do
 		mymem-bench -q --csv -n "$trials" -t mymem,mmap,zero,null,tmpfs,brd,memcpy \
 			>"$(run_file bench-user "$r")"
+	done
+	# The amortised paths, $trials calls of each count.  A path the
+	# kernel refuses leaves its reason on stderr: the report quotes it.
+	for r in $(seq "$runs"); do
+		mymem-bench -q --csv -n "$trials" -s 1,64 -k 1,4,16,64,256 \
+			-t readv,uring,sqpoll >"$(run_file bench-amortised "$r")" \
+			2>"$out/bench-amortised.txt"
 	done
 fi
 

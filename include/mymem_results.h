@@ -42,10 +42,15 @@
  *   mb_s       10^6 bytes per second: size / mean_ns; for target scale,
  *              all threads' bytes over the wall time of the run
  *   batch      operations per timed interval (1: every one timed alone)
+ *   per_call   operations per system call: 1, except for the amortised
+ *              targets (readv, uring, sqpoll), whose calls each carry
+ *              per_call transfers of size bytes at offsets 0, size,
+ *              2 * size, ...; batch is then a multiple of it
  */
 #define MYMEM_BENCH_FORMAT						\
 	"side:text,target:text,op:text,size:int,threads:int,trials:int,"	\
-	"mean_ns:real,median_ns:real,p99_ns:real,mb_s:real,batch:int"
+	"mean_ns:real,median_ns:real,p99_ns:real,mb_s:real,batch:int,"	\
+	"per_call:int"
 
 /*
  * race: one run of workers threads each incrementing the 64-bit word at
@@ -84,6 +89,10 @@
 #define MYMEM_TARGET_MEMCPY	"memcpy"	/* between two user buffers */
 #define MYMEM_TARGET_SCALE	"scale"		/* /dev/mymem, pread by threads */
 #define MYMEM_TARGET_API	"api"		/* mymem_read(), mymem_write() */
+/* The amortised paths of /dev/mymem, per_call transfers a call: */
+#define MYMEM_TARGET_READV	"readv"		/* preadv(), pwritev() */
+#define MYMEM_TARGET_URING	"uring"		/* io_uring, one enter a call */
+#define MYMEM_TARGET_SQPOLL	"sqpoll"	/* io_uring, IORING_SETUP_SQPOLL */
 
 /* Increments: read, add one, write back ... */
 #define MYMEM_MODE_UNLOCKED	"unlocked"	/* ... with no lock */

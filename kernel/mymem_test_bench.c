@@ -306,7 +306,7 @@ static void bench_show(struct seq_file *m)
 		return;
 	mt_show_header(m, MYMEM_BENCH_FORMAT);
 	for (r = results.rows; r < results.rows + results.n; r++)
-		seq_printf(m, "%s,%s,%s,%zu,1,%u,%llu,%llu,%llu,%llu.%02llu,%u\n",
+		seq_printf(m, "%s,%s,%s,%zu,1,%u,%llu,%llu,%llu,%llu.%02llu,%u,1\n",
 			   MYMEM_SIDE_KERNEL, MYMEM_TARGET_API,
 			   bench_op_names[r->op], r->size, trials, r->st.mean,
 			   r->st.median, r->st.p99, r->mb_s / 100, r->mb_s % 100,

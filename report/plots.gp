@@ -3,7 +3,9 @@
 #
 #   gnuplot -e "dir='DIR'; out='OUT'; ext='png'; nbench=N;
 #               colours='#rrggbb ...'; dashes='1 2 ...';
-#               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R" report/plots.gp
+#               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R;
+#               namort=A; amort_colours='...'; amort_dashes='...'"
+#               report/plots.gp
 #
 # ext is png (pngcairo if this gnuplot has it, else png) or svg.
 #
@@ -13,6 +15,7 @@
 # DIR/rate.dat   a header line, then per mode group: label, then mean,
 #                min and max increments/s of user and of kernel ('-' if
 #                that side has no such mode)
+# DIR/amortised-read.dat, DIR/amortised-write.dat  see (e) below
 #
 # colours and dashes hold one word per bench series, so that a target
 # keeps its colour and reads and writes differ by dash in both plots;
@@ -100,3 +103,46 @@ if (nrace > 0) {
 	plot NaN notitle
 	unset label 1
 }
+
+# (e) cost per operation against operations per call, the amortised
+# paths and, level, the paths of one call (or none) per operation:
+# reads left, writes right.  DIR/amortised-OP.dat: one block per series,
+# its title first, then per call and median ns; namort series, each with
+# its word of amort_colours and amort_dashes.
+reset
+if (ext eq 'svg') {
+	set terminal svg size 1280,680 noenhanced dynamic
+} else {
+	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
+		set terminal pngcairo size 1280,680 noenhanced
+	} else {
+		set terminal png size 1280,680 noenhanced
+	}
+}
+set output out.'/amortised.'.ext
+set grid
+set logscale xy 2
+set logscale y 10
+set xlabel 'operations per call (readv iovecs, io_uring SQEs per enter)'
+set ylabel 'ns per operation (median)'
+set key below vertical maxrows 6 width -8 font ',9'
+set style data linespoints
+acolour(i) = word(amort_colours, i + 1)
+adash(i) = int(word(amort_dashes, i + 1))
+set multiplot layout 1,2 title 'Cost per operation against batch size (1 B solid, 64 B dashed)'
+do for [op in 'read write'] {
+	set title op.'s'
+	if (namort > 0) {
+		plot for [i=0:namort-1] dir.'/amortised-'.op.'.dat' index i \
+			using 1:2 title columnheader(1) lw 2 lc rgb acolour(i) \
+			dt adash(i) pt 7 ps 0.6
+	} else {
+		unset logscale
+		set xrange [0:1]
+		set yrange [0:1]
+		set label 1 'no amortised paths were measured' at graph 0.5, 0.5 center
+		plot NaN notitle
+		unset label 1
+	}
+}
+unset multiplot

@@ -158,6 +158,10 @@ class Data:
     env: dict = field(default_factory=dict)
     envs: dict = field(default_factory=dict)   # mode -> the guest's env
     modes: dict = field(default_factory=dict)  # file name -> mode
+    # (target, op, size, per_call) -> row of bench-amortised.csv
+    amortised: dict = field(default_factory=dict)
+    amortised_rows: list = field(default_factory=list)
+    amortised_notes: str = ""   # mymem-bench's stderr: why a path is not
     runs: list = field(default_factory=list)   # one Data per run, 1..N
     scale_run: tuple = ()   # (run, of runs) whose scaling is shown
     modorder: str = ""
@@ -197,6 +201,14 @@ def load(results):
     kernel = (read_csv(kernel_path, "bench")
               if kernel_path else [])
     set_bench(data, user, kernel, scale, control)
+    amortised = path_of("bench-amortised.csv", "no amortised paths (readv, "
+                        "io_uring)")
+    if amortised:
+        data.amortised_rows = read_csv(amortised, "bench")
+        set_amortised(data, data.amortised_rows)
+    notes = os.path.join(raw, "bench-amortised.txt")
+    if os.path.exists(notes):
+        data.amortised_notes = read_text(notes)
 
     race_user = path_of("race-user.csv", "no race (make bench runs the "
                         "benchmarks alone)")
@@ -252,7 +264,8 @@ def load_runs(raw, data):
     for name in os.listdir(raw):
         stem, _, number = name[:-4].rpartition("-")
         if name.endswith(".csv") and number.isdigit() and stem in (
-                "bench-user", "bench-kernel", "scale-user", "scale-control"):
+                "bench-user", "bench-kernel", "scale-user", "scale-control",
+                "bench-amortised"):
             numbers.add(int(number))
     runs = []
     for n in sorted(numbers | {1}):
@@ -262,6 +275,7 @@ def load_runs(raw, data):
             set_bench(run, [r for r in data.bench_rows if r["side"] == "user"],
                       [r for r in data.bench_rows if r["side"] == "kernel"],
                       data.scale_rows, list(data.control.values()))
+            set_amortised(run, data.amortised_rows)
         else:
             def rows(stem):
                 path = os.path.join(raw, f"{stem}-{n}.csv")
@@ -270,6 +284,7 @@ def load_runs(raw, data):
             user, scale = split_scale(rows("bench-user"))
             set_bench(run, user, rows("bench-kernel"),
                       rows("scale-user") or scale, rows("scale-control"))
+            set_amortised(run, rows("bench-amortised"))
         runs.append(run)
     return runs
 
@@ -428,6 +443,13 @@ def checks(data):
         Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
               lambda d: scaling(d.scale), 1.7, True,
               ("scale-user.csv",), parallel=True),
+        Check(f"readv of {GOAL_CALLS} x 1 B / one read() each (ops/s)",
+              amortised_speedup("readv", GOAL_CALLS), 4.0, True,
+              ("bench-amortised.csv", "bench-user.csv")),
+        Check(f"io_uring, {GOAL_CALLS} 1-byte reads per enter / one read() "
+              "each (ops/s)",
+              amortised_speedup("uring", GOAL_CALLS), 2.0, True,
+              ("bench-amortised.csv", "bench-user.csv")),
     ]
     for check, explain in zip(found, EXPLAIN):
         check.value = check.measure(data)
@@ -684,6 +706,259 @@ def scaling_control(data, per_read):
             "as much: the machine sets the limit.")
 
 
+# ------------------------------------------------------ amortised paths
+
+# The amortised paths of mymem-bench (bench-amortised.csv), each with its
+# label and, as a property of the path's code (not a measurement), what it
+# still pays for every transfer however many share a call.
+AMORTISED = (
+    ("readv", "readv/writev",
+     "per iovec, one user copy of its own with its checks and the copy "
+     "routine's entry and exit (copy_to_iter() walks the segments, "
+     "access_ok() and a raw copy each; a write copies segment by segment "
+     "through mymem_copy_from_user_nofault()), the iov_iter's step to the "
+     "next segment, and the 16 bytes of iovec that import_iovec() copies "
+     "in from user space and checks"),
+    ("uring", "io_uring",
+     "per request, in user space an SQE to get and fill and a CQE to "
+     "check and reap; in the kernel the SQE's decoding, an io_kiocb with "
+     "its kiocb set up (rw_verify_area(), the buffer imported), a file "
+     "reference (fget() and fput(): no registered files here), the "
+     "read_iter/write_iter call itself and a CQE to post"),
+    ("sqpoll", "io_uring SQPOLL",
+     "the same per request as io_uring; only the io_uring_enter() that "
+     "submits is saved (the enter that waits for completions stays)"),
+)
+AMORTISED_TARGETS = tuple(t for t, _, _ in AMORTISED)
+AMORTISED_SIZES = (1, 64)
+# The paths without a batch: one line each across the plot.
+ONE_CALL = (("user", "mymem", "read()/write(), one call each"),
+            ("user", "mmap", "mmap (memcpy)"),
+            ("kernel", "api", "in-kernel API"))
+AMORTISED_COLOURS = {"readv": "#2ca02c", "uring": "#9467bd",
+                     "sqpoll": "#8c564b", "mymem": "#d62728",
+                     "mmap": "#ff7f0e", "api": "#1f77b4"}
+GOAL_CALLS = 64        # the transfers per call of the amortisation goals
+
+
+def set_amortised(data, rows):
+    data.amortised = {(r["target"], r["op"], r["size"], r["per_call"]): r
+                      for r in rows}
+
+
+def amortised_cost(data, target, op, size, k):
+    row = data.amortised.get((target, op, size, k))
+    return row["median_ns"] if row else None
+
+
+def per_calls(data, target, op, size):
+    return sorted(k for t, o, s, k in data.amortised
+                  if (t, o, s) == (target, op, size))
+
+
+def break_even(data, target, op, size):
+    """The smallest k whose time per transfer is below one call's per
+    operation; None if none is (or there is no baseline)."""
+    base = median(data, "user", "mymem", op, size)
+    if base is None:
+        return None
+    for k in per_calls(data, target, op, size):
+        t = amortised_cost(data, target, op, size, k)
+        if t is not None and t < base:
+            return k
+    return None
+
+
+def call_fit(data, target, op, size):
+    """(per call, per transfer) ns: a call of k transfers taken as
+    costing a + b * k, through its two largest k; None if fewer."""
+    ks = per_calls(data, target, op, size)[-2:]
+    if len(ks) < 2:
+        return None
+    (k1, k2) = ks
+    c1 = k1 * amortised_cost(data, target, op, size, k1)
+    c2 = k2 * amortised_cost(data, target, op, size, k2)
+    b = (c2 - c1) / (k2 - k1)
+    return c1 - b * k1, b
+
+
+def amortised_speedup(target, k):
+    """Operations per second of target at k per call over one read() each
+    (1-byte reads): one read()'s median time over target's per read."""
+    def measure(data):
+        return ratio(median(data, "user", "mymem", "read", SMALL),
+                     amortised_cost(data, target, "read", SMALL, k))
+    return measure
+
+
+def why_amortised(target):
+    def why(data, check):
+        base = median(data, "user", "mymem", "read", SMALL)
+        t = amortised_cost(data, target, "read", SMALL, GOAL_CALLS)
+        label, pays = next((name, paid) for tg, name, paid in AMORTISED
+                           if tg == target)
+        text = (f"{GOAL_CALLS} 1-byte reads by {label} took {ns(t)} each "
+                f"against read()'s {ns(base)}.")
+        fitted = call_fit(data, target, "read", SMALL)
+        if fitted:
+            text += (f" Fitted over its two largest batches, a call costs "
+                     f"{ns(fitted[0])} plus {ns(fitted[1])} per transfer: "
+                     "the per-transfer part, which no batch size "
+                     f"amortises, is {ratio_text(ratio(fitted[1], base))} "
+                     f"of a whole read() call. It is {pays}.")
+        return text + noise_clause(check)
+    return why
+
+
+def amortised_cell(data, target, op, size, k=None):
+    """ns per transfer and its speed-up over one call each."""
+    t = (amortised_cost(data, target, op, size, k) if k else
+         median(data, "kernel" if target == "api" else "user", target, op,
+                size))
+    if t is None:
+        return "-"
+    speedup = ratio(median(data, "user", "mymem", op, size), t)
+    return f"{num(t)} ({ratio_text(speedup)})"
+
+
+def amortised_table(data):
+    cols = [(size, op) for size in AMORTISED_SIZES for op in OPS]
+    rows = []
+    for _, target, label in ONE_CALL:
+        rows.append([label, "1"] + [amortised_cell(data, target, op, size)
+                                    for size, op in cols])
+    for target, label, _ in AMORTISED:
+        ks = sorted({k for t, _, _, k in data.amortised if t == target})
+        rows += [[label, str(k)] + [amortised_cell(data, target, op, size, k)
+                                    for size, op in cols] for k in ks]
+    return table(["path", "per call"] + [f"{size_text(s)} {op}"
+                                         for s, op in cols], rows)
+
+
+def skipped_paths(data):
+    """The amortised paths with no rows, and the tool's notes on why."""
+    missing = [label for t, label, _ in AMORTISED
+               if not any(k[0] == t for k in data.amortised)]
+    if not missing:
+        return []
+    notes = [line.strip() for line in data.amortised_notes.splitlines()
+             if line.strip()]
+    text = ("Not measured: " + ", ".join(missing) + ". " +
+            (("mymem-bench said: " + "; ".join(f"`{n}`" for n in notes) +
+              ".") if notes else "mymem-bench left no note on why."))
+    return ["", text]
+
+
+def even_text(data, target):
+    """From what batch size target beats one call per operation."""
+    found = {}
+    for size in AMORTISED_SIZES:
+        for op in OPS:
+            if per_calls(data, target, op, size):
+                found[f"{size_text(size)} {op}s"] = break_even(
+                    data, target, op, size)
+    if not found:
+        return None
+    values = set(found.values())
+    if len(values) == 1:
+        k = values.pop()
+        return ("never beats one call per operation, up to the largest "
+                "batch measured" if k is None else
+                f"beats one call per operation from {k} per call, for "
+                "every size and direction")
+    parts = [f"{what} from {k}" if k else f"{what} never"
+             for what, k in found.items()]
+    return "beats one call per operation for " + ", ".join(parts)
+
+
+def closeness_text(data, target):
+    """At the largest batch: 1-byte reads against the API and mmap."""
+    ks = per_calls(data, target, "read", SMALL)
+    if not ks:
+        return ""
+    t = amortised_cost(data, target, "read", SMALL, ks[-1])
+    api = median(data, "kernel", "api", "read", SMALL)
+    mm = median(data, "user", "mmap", "read", SMALL)
+    parts = [f"{ratio_text(ratio(t, ref))} {what}'s ({ns(ref)})"
+             for ref, what in ((api, "the in-kernel API"), (mm, "mmap"))
+             if ratio(t, ref)]
+    text = f" At {ks[-1]} per call a 1-byte read costs {ns(t)}"
+    return text + (": " + " and ".join(parts) + "." if parts else ".")
+
+
+def paying_text(data, target, pays):
+    fitted = call_fit(data, target, "read", SMALL)
+    if not fitted:
+        return f" What it still pays per operation: {pays}."
+    api = median(data, "kernel", "api", "read", SMALL)
+    base = median(data, "user", "mymem", "read", SMALL)
+    text = (f" Fitted through its two largest batches, a call of 1-byte "
+            f"reads costs {ns(fitted[0])} plus {ns(fitted[1])} per "
+            "transfer")
+    if ratio(fitted[1], api):
+        text += (f" ({ratio_text(ratio(fitted[1], api))} a whole "
+                 "in-kernel mymem_read())")
+    text += f". The per-transfer part is {pays}."
+    if base is not None and fitted[1] >= base:
+        text += (f" That part alone costs more than a whole read() call "
+                 f"({ns(base)}): no batch size can make this path pay off "
+                 "for 1-byte reads here.")
+    return text
+
+
+def sqpoll_note(data):
+    mode = mode_of(data, "bench-amortised.csv")
+    nproc = guest_env(data, mode).get("nproc")
+    if not any(k[0] == "sqpoll" for k in data.amortised) or nproc != "1":
+        return []
+    return ["", "This guest has one vCPU: SQPOLL's polling thread takes it "
+            "in turns with the thread that submits, so every call waits for "
+            "a switch to the poller and back. SQPOLL is meant for a core of "
+            "its own; these figures cannot show that."]
+
+
+def section_amortised(data, plots):
+    out = ["## Amortised paths: one call, many operations", ""]
+    if not data.amortised:
+        return out + ["No amortised paths were measured (no "
+                      "`bench-amortised.csv`)."] + skipped_paths(data)
+    mode = mode_of(data, "bench-amortised.csv")
+    out += [f"Measured in {mode} mode (single-thread figures; one-call rows "
+            "from `bench-user.csv` and `bench-kernel.csv`, modes "
+            + " and ".join(dict.fromkeys(mode_of(data, f) for f in (
+                "bench-user.csv", "bench-kernel.csv"))) + "). "
+            "Median ns per operation, and in parentheses the operations per "
+            "second over those of one read()/write() call each. \"per "
+            "call\" is the transfers each system call (readv) or "
+            "io_uring_enter() carries, at consecutive offsets from 0."]
+    if plots:
+        out += ["", "![amortised](amortised.png)"]
+    out += ["", amortised_table(data)] + skipped_paths(data)
+    out += ["", "### From what batch size each path pays off, and why", ""]
+    for target, label, pays in AMORTISED:
+        text = even_text(data, target)
+        if text is None:
+            continue
+        out.append(f"- **{label}** {text}." + closeness_text(data, target) +
+                   paying_text(data, target, pays))
+    out += ["", "The floor: mmap pays only its copy, no call at all; the "
+            "in-kernel API a function call, the seqcount (or the writer's "
+            "lock) and the memcpy(). readv/writev pays one system call, one "
+            "snapshot or writer section per call, shared by its iovecs; "
+            "io_uring one io_uring_enter() per call, but a read_iter() or "
+            "write_iter() call, with its snapshot or writer section, per "
+            "request."]
+    if mode == "icount":
+        out += ["", "Under -icount a system call's entry and exit count as "
+                "their instructions only, not the cycles that the mode "
+                "switch and its mitigations take on hardware: what batching "
+                "saves (calls) weighs less here than there, what io_uring "
+                "adds per request (instructions) weighs in full. On "
+                "hardware the amortised paths likely pay off from smaller "
+                "batches than here."]
+    return out + sqpoll_note(data)
+
+
 def when_measured(explain):
     """A reason maker that only runs if the ratio was measured in a mode
     that can carry it."""
@@ -700,7 +975,8 @@ def when_measured(explain):
 EXPLAIN = tuple(map(when_measured, (
     why_read_zero, why_write_null, why_large_read("tmpfs"),
     why_large_read("brd"), why_mmap("read"), why_mmap("write"),
-    why_kernel, why_ioctl, why_mmap_ioctl, why_scaling)))
+    why_kernel, why_ioctl, why_mmap_ioctl, why_scaling,
+    why_amortised("readv"), why_amortised("uring"))))
 
 
 # ---------------------------------------------------------- formatting
@@ -789,7 +1065,7 @@ def write_csv(path, header, rows):
 
 def write_merged(results, data):
     write_csv(os.path.join(results, "bench.csv"), BENCH_HEADER,
-              data.bench_rows + data.scale_rows)
+              data.bench_rows + data.amortised_rows + data.scale_rows)
     write_csv(os.path.join(results, "race.csv"), RACE_HEADER,
               data.race + data.sweep)
 
@@ -819,6 +1095,7 @@ def write_plot_data(plotdir, data):
             f.write("\n\n")
     sweep_modes = write_sweep_data(plotdir, data)
     write_rate_data(plotdir, data)
+    amortised = write_amortised_data(plotdir, data)
     sizes = sorted({size for _, _, _, points in series for size, _ in points})
     return {"nbench": len(series),
             "sizetics": "(" + ", ".join(f'"{size_text(s)}" {s}'
@@ -826,7 +1103,47 @@ def write_plot_data(plotdir, data):
             "colours": " ".join(c for _, c, _, _ in series),
             "dashes": " ".join(str(d) for _, _, d, _ in series),
             "nsweep": len(sweep_modes),
-            "nrace": len(data.race)}
+            "nrace": len(data.race),
+            "namort": len(amortised),
+            "amort_colours": " ".join(c for c, _ in amortised) or "-",
+            "amort_dashes": " ".join(str(d) for _, d in amortised) or "-"}
+
+
+def amortised_series(data, op):
+    """(title, colour, dash, [(per call, ns)]) of one direction's plot:
+    1 B solid, 64 B dashed; a one-call path is level across the k."""
+    ks = sorted({k[3] for k in data.amortised})
+    found = []
+    for size in AMORTISED_SIZES:
+        dash = 1 if size == SMALL else 2
+        for target, label, _ in AMORTISED:
+            points = [(k, amortised_cost(data, target, op, size, k))
+                      for k in per_calls(data, target, op, size)]
+            if points:
+                found.append((f"{label} {size_text(size)}",
+                              AMORTISED_COLOURS[target], dash, points))
+        for side, target, label in ONE_CALL:
+            t = median(data, side, target, op, size)
+            if t is not None and ks:
+                found.append((f"{label} {size_text(size)}",
+                              AMORTISED_COLOURS[target], dash,
+                              [(ks[0], t), (ks[-1], t)]))
+    return found
+
+
+def write_amortised_data(plotdir, data):
+    """amortised-read.dat and -write.dat; the (colour, dash) of each
+    series, the same in both."""
+    styles = []
+    for op in OPS:
+        series = amortised_series(data, op)
+        with open(os.path.join(plotdir, f"amortised-{op}.dat"), "w") as f:
+            for title, _, _, points in series:
+                f.write(f'"{title}" ns\n')
+                f.writelines(f"{k} {max(t, 0.5):g}\n" for k, t in points)
+                f.write("\n\n")
+        styles = styles or [(c, d) for _, c, d, _ in series]
+    return styles
 
 
 def write_sweep_data(plotdir, data):
@@ -1543,6 +1860,7 @@ def report(data, found, plot_note):
     out = ["# mymem: results", ""]
     out += section_env(data) + [""] + section_ratios(found) + [""]
     out += section_bench(data, plot_note is None) + [""]
+    out += section_amortised(data, plot_note is None) + [""]
     out += section_race(data, plot_note is None) + [""]
     if plot_note:
         out += [f"> {plot_note}", ""]

@@ -67,7 +67,7 @@ outputs_exist()
 	done
 	# setup.sh run installs it: without it nothing here is checked.
 	command -v gnuplot >/dev/null || { echo "# no gnuplot"; return 1; }
-	for p in latency throughput race-error race-rate; do
+	for p in latency throughput race-error race-rate amortised; do
 		head -c 8 "$1/$p.png" | grep -q PNG && grep -q '<svg' "$1/$p.svg" ||
 			return 1
 	done
@@ -81,9 +81,10 @@ R=$D/REPORT.md
 run "$D"
 check "report.py exits 0 on the fixtures" [ "$rc" -eq 0 ]
 check "REPORT.md, merged CSVs and every plot as PNG and SVG" outputs_exist "$D"
-# 28 user rows + 8 kernel rows + 2 scale rows; 10 + 3 race + 4 sweep rows
-check "bench.csv holds every bench and scale row" \
-	[ "$(wc -l <"$D/bench.csv")" -eq 47 ]
+# 28 user rows + 8 kernel rows + 40 amortised + 2 scale rows; 10 + 3 race
+# + 4 sweep rows
+check "bench.csv holds every bench, amortised and scale row" \
+	[ "$(wc -l <"$D/bench.csv")" -eq 87 ]
 check "race.csv holds every race and sweep row" \
 	[ "$(wc -l <"$D/race.csv")" -eq 18 ]
 check "the environment and the TCG warning lead the report" \
@@ -128,8 +129,78 @@ check "the smallest W that lost updates is 4, W=1 lost none" sh -c "
 check "the module-order answer quotes the transcript" \
 	grep -q 'Unknown symbol mymem_write (err -2)' "$R"
 check "stdout is the key-ratios table" sh -c "
-	[ \$(grep -c '^| ' '$T/out') -eq 12 ] &&
+	[ \$(grep -c '^| ' '$T/out') -eq 14 ] &&
 	grep -q '| 1-byte read(): mymem / /dev/zero (time) | 0.90x' '$T/out'"
+
+# --- the amortised paths (bench-amortised.csv) -----------------------
+# Each fixture series is a call costing a + b * k ns for k transfers,
+# per transfer a / k + b; readv 1-byte reads a = 768, b = 138: 906, 330,
+# 186, 150, 141 ns at k = 1, 4, 16, 64, 256, against read()'s 900 ns.
+check "readv of 64 one-byte reads: 900 / 150 = 6.00x, met" \
+	row "$R" 'readv of 64 x 1 B / one read() each (ops/s)' 6.00x met
+# io_uring a = 2,560, b = 560: 600 ns at k = 64; 560 / 900 = 0.62x
+check "io_uring at 64: 900 / 600 = 1.50x, missed, with what it pays" sh -c "
+	grep -F '| io_uring, 64 1-byte reads per enter / one read() each (ops/s) | 1.50x |' '$R' |
+		grep -q '| missed |' &&
+	grep -q 'a call costs 2,560 ns plus 560 ns per transfer: the per-transfer part, which no batch size amortises, is 0.62x of a whole read() call' '$R'"
+# readv: 1 B read 330 < 900 first at 4, 1 B write 520 < 1,400 at 4,
+# 64 B read 948 < 950 already at 1, 64 B write 570 < 1,450 at 4
+check "from what batch size readv pays off, per size and direction" \
+	grep -q 'readv/writev\*\* beats one call per operation for 1 B reads from 4, 1 B writes from 4, 64 B reads from 1, 64 B writes from 4\.' "$R"
+# 141 / 60 (mymem_read()) and 141 / 50 (mmap); the fit through k = 64, 256
+check "readv against the in-kernel API and mmap, and its fitted costs" sh -c "
+	grep -q 'At 256 per call a 1-byte read costs 141 ns: 2.35x the in-kernel API.s (60 ns) and 2.82x mmap.s (50 ns)' '$R' &&
+	grep -q 'costs 768 ns plus 138 ns per transfer (2.30x a whole in-kernel mymem_read())' '$R'"
+check "the amortised table: one call, then each path and count" sh -c "
+	grep -Fq '| read()/write(), one call each | 1 | 900 (1.00x) | 1,400 (1.00x) | 950 (1.00x) | 1,450 (1.00x) |' '$R' &&
+	grep -Fq '| readv/writev | 64 | 150 (6.00x) |' '$R' &&
+	grep -Fq '| io_uring | 256 | 570 (1.58x) |' '$R'"
+check "SQPOLL not measured: said, with mymem-bench's reason" \
+	grep -q 'Not measured: io_uring SQPOLL. mymem-bench said: .mymem-bench: sqpoll: io_uring_setup with IORING_SETUP_SQPOLL: Operation not permitted, skipped' "$R"
+check "a per-transfer cost below one read(): no 'no batch size can'" \
+	sh -c "! grep -q 'no batch size can make' '$R'"
+check "the one-vCPU caveat only where SQPOLL was measured" \
+	sh -c "! grep -q 'This guest has one vCPU' '$R'"
+check "the amortised figures of icount: the uncounted mode switch said" \
+	grep -q "a system call's entry and exit count as their instructions only" "$R"
+
+fresh sqpoll
+D=$T/sqpoll
+sed -n 's/^user,uring,/user,sqpoll,/p' "$FIXTURE/bench-amortised.csv" \
+	>>"$D/raw/bench-amortised.csv"
+: >"$D/raw/bench-amortised.txt"
+run "$D"
+check "SQPOLL on the one-vCPU icount guest: measured, the caveat said" sh -c "
+	[ $rc -eq 0 ] && grep -Fq '| io_uring SQPOLL | 64 | 600 (1.50x) |' '$D/REPORT.md' &&
+	grep -q 'This guest has one vCPU' '$D/REPORT.md' &&
+	! grep -q 'Not measured: io_uring SQPOLL' '$D/REPORT.md'"
+
+fresh amortisedwall
+sed -i '/^bench-amortised/d' "$T/amortisedwall/raw/modes.txt"
+run "$T/amortisedwall"
+check "amortised figures on a wall clock: no instruction caveat" sh -c "
+	grep -q 'Measured in tcg mode (single-thread figures' '$T/amortisedwall/REPORT.md' &&
+	! grep -q 'count as their instructions only' '$T/amortisedwall/REPORT.md'"
+
+fresh readvslow
+D=$T/readvslow
+sed -i -E 's/^(user,readv,[a-z]+,[0-9]+,1,[0-9]+),[0-9.]+,[0-9.]+,/\1,5000.0,5000,/' \
+	"$D/raw/bench-amortised.csv"
+run "$D"
+check "a readv never cheaper: 'never beats', the goal missed at 0.18x" sh -c "
+	grep -q 'readv/writev\*\* never beats one call per operation, up to the largest batch measured' '$D/REPORT.md' &&
+	grep -q 'That part alone costs more than a whole read() call (900 ns): no batch size can make this path pay off' '$D/REPORT.md' &&
+	grep -F '| readv of 64 x 1 B / one read() each (ops/s) | 0.18x |' '$D/REPORT.md' |
+		grep -q '| missed |'"
+
+fresh noamortised
+D=$T/noamortised
+rm "$D/raw/bench-amortised.csv" "$D/raw/bench-amortised.txt"
+run "$D"
+check "no amortised paths: exit 0, a note, their goals n/a" sh -c "
+	[ $rc -eq 0 ] && grep -q 'No amortised paths were measured' '$D/REPORT.md' &&
+	grep -q 'bench-amortised.csv. is missing' '$D/REPORT.md' &&
+	grep -Fq '| readv of 64 x 1 B / one read() each (ops/s) | n/a | n/a | icount | >= 4.00x | n/a |' '$D/REPORT.md'"
 
 fresh inline
 D=$T/inline
@@ -148,8 +219,8 @@ fresh control
 D=$T/control
 # the same two readers on a plain file: 950 / 500 MB/s
 printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-	'user,scale,read,524288,1,100,1e6,1e6,2e6,500.0,1' \
-	'user,scale,read,524288,2,200,1e6,1e6,2e6,950.0,1' \
+	'user,scale,read,524288,1,100,1e6,1e6,2e6,500.0,1,1' \
+	'user,scale,read,524288,2,200,1e6,1e6,2e6,950.0,1,1' \
 	>"$D/raw/scale-control.csv"
 run "$D"
 check "a control that scales 1.90x points at the device, not the emulator" \
@@ -213,8 +284,8 @@ D=$T/scaleruns
 # runs 2 and 3 of the scale: 9,600 / 400 = 24.00x and 600 / 400 = 1.50x
 for r in 2:9600.0 3:600.0; do
 	printf '%s\n' "$(head -n 1 "$FIXTURE/scale-user.csv")" \
-		'user,scale,read,524288,1,100,1e6,1e6,2e6,400.0,1' \
-		"user,scale,read,524288,2,200,1e6,1e6,2e6,${r#*:},1" \
+		'user,scale,read,524288,1,100,1e6,1e6,2e6,400.0,1,1' \
+		"user,scale,read,524288,2,200,1e6,1e6,2e6,${r#*:},1,1" \
 		>"$D/raw/scale-user-${r%%:*}.csv"
 done
 run "$D"

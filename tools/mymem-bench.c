@@ -27,9 +27,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <linux/fs.h>
 #include <linux/mymem.h>
+#include <liburing.h>
 
 #include "common.h"
 #include "rand.h"
@@ -37,8 +39,10 @@
 
 enum target_id {
 	T_MYMEM, T_MMAP, T_ZERO, T_NULL, T_TMPFS, T_BRD, T_MEMCPY, T_SCALE,
-	NR_TARGETS
+	T_READV, T_URING, T_SQPOLL, NR_TARGETS
 };
+
+#define AMORTISED	(1u << T_READV | 1u << T_URING | 1u << T_SQPOLL)
 
 /* --targets names, the CSV's target column; scale: the 1-vs-2-thread run */
 static const char *const target_names[NR_TARGETS] = {
@@ -46,6 +50,8 @@ static const char *const target_names[NR_TARGETS] = {
 	[T_ZERO] = MYMEM_TARGET_ZERO, [T_NULL] = MYMEM_TARGET_NULL,
 	[T_TMPFS] = MYMEM_TARGET_TMPFS, [T_BRD] = MYMEM_TARGET_BRD,
 	[T_MEMCPY] = MYMEM_TARGET_MEMCPY, [T_SCALE] = MYMEM_TARGET_SCALE,
+	[T_READV] = MYMEM_TARGET_READV, [T_URING] = MYMEM_TARGET_URING,
+	[T_SQPOLL] = MYMEM_TARGET_SQPOLL,
 };
 
 enum { OP_READ = 1, OP_WRITE = 2 };
@@ -60,6 +66,7 @@ struct target {
 
 #define SCALE_SIZE	(512 * 1024)
 #define MAX_SIZES	32
+#define MAX_PER_CALL	1024	/* IOV_MAX, and io_uring's usual ring */
 
 static struct {
 	const char *device;
@@ -67,6 +74,9 @@ static struct {
 	const char *brd;
 	uint64_t sizes[MAX_SIZES];
 	unsigned int nr_sizes;
+	uint64_t per_call[MAX_SIZES];
+	unsigned int nr_per_call;
+	unsigned int max_per_call;
 	uint64_t max_size;
 	unsigned int trials;
 	unsigned int batch;
@@ -78,14 +88,19 @@ static struct {
 	.brd = "/dev/ram0",
 	.sizes = { 1, 64, 1024, 65536, 524288 },
 	.nr_sizes = 5,
+	.per_call = { 1, 4, 16, 64, 256 },
+	.nr_per_call = 5,
 	.trials = 1000,
 	.batch = 1,
-	.targets = (1u << NR_TARGETS) - 1,
+	.targets = ((1u << NR_TARGETS) - 1) & ~AMORTISED,
 	.fmt = OUT_TABLE,
 };
 
 static uint64_t clock_ovh;
 static unsigned char *wbuf, *rbuf, *zbuf;
+/* The amortised targets' own buffers: a batch of calls' transfers each. */
+static unsigned char *awbuf, *arbuf;
+static struct iovec *wiov, *riov;
 static uint64_t *wsamples[NR_TARGETS], *rsamples[NR_TARGETS];
 static struct out out;
 
@@ -124,6 +139,18 @@ static void usage(void)
 "          its own fd, pinned to different CPUs; rows target=scale,\n"
 "          threads=1|2, mb_s = aggregate (total bytes / wall time);\n"
 "          only each thread's last read is verified\n"
+"The amortised targets move K transfers of SIZE bytes, at offsets 0,\n"
+"SIZE, 2*SIZE, ... of the device, in one call, for each K of --per-call\n"
+"whose K*SIZE fits in the device; a row's figures are per transfer and\n"
+"TRIALS is the number of calls:\n"
+"  readv   preadv/pwritev of K iovecs\n"
+"  uring   io_uring: K SQEs prepared, one io_uring_enter submitting\n"
+"          them and waiting for all K, the K CQEs checked and reaped\n"
+"  sqpoll  the same with IORING_SETUP_SQPOLL: a kernel thread polls the\n"
+"          ring, the enter only waits\n"
+"  An io_uring target that the kernel refuses (no io_uring, disabled,\n"
+"  not permitted) is skipped with a note on stderr and writes no rows.\n"
+"  Not in the default set.\n"
 "\n"
 "Options:\n"
 "  -d, --device=PATH     the mymem device or any file (default %s)\n"
@@ -132,7 +159,9 @@ static void usage(void)
 "  -n, --trials=N        trials per target and size (default 1000)\n"
 "  -b, --batch=N         operations per timed interval (default 1; must\n"
 "                        divide --trials)\n"
-"  -t, --targets=LIST    targets to run (default all)\n"
+"  -t, --targets=LIST    targets to run (default all but the amortised)\n"
+"  -k, --per-call=LIST   transfers per call of the amortised targets\n"
+"                        (default 1,4,16,64,256; at most %d)\n"
 "      --tmpfs-dir=DIR   where the tmpfs file goes (default /tmp)\n"
 "      --brd=PATH        the RAM disk (default /dev/ram0)\n"
 "  -c, --csv             CSV: %s\n"
@@ -147,27 +176,32 @@ static void usage(void)
 "Exit status: 0 ok; 1 verification failure (data read differs from data\n"
 "written, short transfer); 2 usage error; 3 environment error (device\n"
 "missing, system call failed, out of memory).\n",
-	       prog, MYMEM_DEVICE_PATH,
+	       prog, MYMEM_DEVICE_PATH, MAX_PER_CALL,
 	       out_header(MYMEM_BENCH_FORMAT));
 }
 
-static void parse_sizes(const char *arg)
+/*
+ * A comma-separated list of at most MAX_SIZES numbers from @min to @max
+ * (K and M suffixes allowed) into @out; returns how many.
+ */
+static unsigned int parse_list(const char *name, const char *arg,
+			       uint64_t *out, uint64_t min, uint64_t max)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int n = 0;
 
 	if (!copy)
 		die_errno(EXIT_ENV, "strdup");
-	opt.nr_sizes = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (opt.nr_sizes == MAX_SIZES)
-			usage_error("--sizes: more than %d sizes", MAX_SIZES);
-		opt.sizes[opt.nr_sizes++] =
-			parse_size("--sizes", tok, 1, 64 << 20);
+		if (n == MAX_SIZES)
+			usage_error("%s: more than %d values", name, MAX_SIZES);
+		out[n++] = parse_size(name, tok, min, max);
 	}
-	if (!opt.nr_sizes)
-		usage_error("--sizes: empty list");
+	if (!n)
+		usage_error("%s: empty list", name);
 	free(copy);
+	return n;
 }
 
 static void parse_args(int argc, char **argv)
@@ -179,6 +213,7 @@ static void parse_args(int argc, char **argv)
 		{ "trials",	required_argument, NULL, 'n' },
 		{ "batch",	required_argument, NULL, 'b' },
 		{ "targets",	required_argument, NULL, 't' },
+		{ "per-call",	required_argument, NULL, 'k' },
 		{ "tmpfs-dir",	required_argument, NULL, OPT_TMPFS_DIR },
 		{ "brd",	required_argument, NULL, OPT_BRD },
 		{ "csv",	no_argument,	   NULL, 'c' },
@@ -192,14 +227,15 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:n:b:t:cjqhV", longopts,
+	while ((c = getopt_long(argc, argv, ":d:s:n:b:t:k:cjqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt.device = optarg;
 			break;
 		case 's':
-			parse_sizes(optarg);
+			opt.nr_sizes = parse_list("--sizes", optarg, opt.sizes,
+						  1, 64 << 20);
 			break;
 		case 'n':
 			opt.trials = parse_u64("--trials", optarg, 1, 10000000);
@@ -210,6 +246,11 @@ static void parse_args(int argc, char **argv)
 		case 't':
 			opt.targets = parse_names("--targets", optarg,
 						  target_names, NR_TARGETS);
+			break;
+		case 'k':
+			opt.nr_per_call = parse_list("--per-call", optarg,
+						     opt.per_call, 1,
+						     MAX_PER_CALL);
 			break;
 		case OPT_TMPFS_DIR:
 			opt.tmpfs_dir = optarg;
@@ -227,6 +268,9 @@ static void parse_args(int argc, char **argv)
 	for (i = 0; i < opt.nr_sizes; i++)
 		if (opt.sizes[i] > opt.max_size)
 			opt.max_size = opt.sizes[i];
+	for (i = 0; i < opt.nr_per_call; i++)
+		if (opt.per_call[i] > opt.max_per_call)
+			opt.max_per_call = opt.per_call[i];
 	if ((opt.targets & (1u << T_SCALE)) && opt.max_size < SCALE_SIZE)
 		opt.max_size = SCALE_SIZE;
 	if (opt.trials % opt.batch)
@@ -354,7 +398,8 @@ static void verify(const char *path, const unsigned char *got,
 /* One row: the statistics of @n samples of @batch operations each. */
 static void report(enum target_id id, unsigned int op, uint64_t size,
 		   unsigned int threads, uint64_t *samples, unsigned int n,
-		   unsigned int trials, unsigned int batch, double mb_s_override)
+		   unsigned int trials, unsigned int batch,
+		   unsigned int per_call, double mb_s_override)
 {
 	struct stats st;
 
@@ -371,6 +416,7 @@ static void report(enum target_id id, unsigned int op, uint64_t size,
 	out_field(&out, "%.1f", mb_s_override >= 0 ? mb_s_override :
 		  mb_per_s(size, st.mean));
 	out_field(&out, "%u", batch);
+	out_field(&out, "%u", per_call);
 }
 
 /* One untimed round, so that first-touch faults are not trial 0. */
@@ -450,10 +496,10 @@ static void measure(const struct target *t, uint64_t size)
 			continue;
 		if (t[i].ops & OP_READ)
 			report(i, OP_READ, size, 1, rsamples[i], groups,
-			       opt.trials, opt.batch, -1);
+			       opt.trials, opt.batch, 1, -1);
 		if (t[i].ops & OP_WRITE)
 			report(i, OP_WRITE, size, 1, wsamples[i], groups,
-			       opt.trials, opt.batch, -1);
+			       opt.trials, opt.batch, 1, -1);
 	}
 }
 
@@ -572,10 +618,226 @@ static void scale(int fd, uint64_t cap)
 		pthread_barrier_destroy(&barrier);
 		progress_done();
 		report(T_SCALE, OP_READ, size, nth, all, nth * opt.trials,
-		       nth * opt.trials, 1,
+		       nth * opt.trials, 1, 1,
 		       mb_per_s((uint64_t)nth * opt.trials * size, end - start));
 	}
 	free(all);
+}
+
+/*
+ * The amortised paths: per_call transfers of size bytes in one call, at
+ * offsets 0, size, 2 * size, ... so that each lands on its own bytes and
+ * the whole call can be checked.
+ */
+struct path {
+	enum target_id id;
+	int fd;
+	struct io_uring ring;	/* uring, sqpoll */
+};
+
+static void short_call(const struct path *p, unsigned int op, long r,
+		       size_t want)
+{
+	const char *what = op == OP_READ ? "read" : "write";
+
+	if (r < 0) {
+		errno = -r;
+		die_errno(EXIT_ENV, "%s: %s %s of %zu bytes", opt.device,
+			  target_names[p->id], what, want);
+	}
+	die(EXIT_VERIFY, "%s: short %s %s: %ld of %zu bytes", opt.device,
+	    target_names[p->id], what, r, want);
+}
+
+/* One call of k transfers between @buf and the device, checked. */
+static void amortised_call(struct path *p, unsigned int op,
+			   unsigned char *buf, const struct iovec *iov,
+			   size_t size, unsigned int k)
+{
+	static struct io_uring_cqe *cqes[MAX_PER_CALL];
+	unsigned int j, n;
+	ssize_t r;
+
+	if (p->id == T_READV) {
+		r = op == OP_READ ? preadv(p->fd, iov, k, 0) :
+				    pwritev(p->fd, iov, k, 0);
+		if (r != (ssize_t)(k * size))
+			short_call(p, op, r < 0 ? -errno : r, k * size);
+		return;
+	}
+	for (j = 0; j < k; j++) {
+		struct io_uring_sqe *sqe;
+
+		/*
+		 * The SQ poller moves the ring's head only after its whole
+		 * round, which may be after it posted the last call's CQEs:
+		 * if that leaves no room, wait for it.
+		 */
+		while (!(sqe = io_uring_get_sqe(&p->ring)))
+			if (p->id != T_SQPOLL || io_uring_sqring_wait(&p->ring) < 0)
+				die(EXIT_ENV, "%s: %s: the submission queue is full",
+				    opt.device, target_names[p->id]);
+		if (op == OP_READ)
+			io_uring_prep_read(sqe, p->fd, buf + j * size, size,
+					   j * size);
+		else
+			io_uring_prep_write(sqe, p->fd, buf + j * size, size,
+					    j * size);
+	}
+	/*
+	 * One io_uring_enter: submits all k, returns when all completed.
+	 * Under SQPOLL it counts only the SQEs the poller had not yet taken.
+	 */
+	r = io_uring_submit_and_wait(&p->ring, k);
+	if (r < 0 || (p->id == T_URING && r != (ssize_t)k))
+		short_call(p, op, r < 0 ? r : 0, size);
+	n = io_uring_peek_batch_cqe(&p->ring, cqes, k);
+	if (n != k)
+		die(EXIT_ENV, "%s: %s: %u of %u completions after the wait",
+		    opt.device, target_names[p->id], n, k);
+	for (j = 0; j < k; j++)
+		if (cqes[j]->res != (int)size)
+			short_call(p, op, cqes[j]->res, size);
+	io_uring_cq_advance(&p->ring, k);
+}
+
+/* opt.batch calls of k transfers as one interval: the time per transfer */
+static uint64_t timed_calls(struct path *p, unsigned int op,
+			    unsigned char *buf, const struct iovec *iov,
+			    size_t size, unsigned int k)
+{
+	uint64_t t0 = now_ns();
+	unsigned int c;
+
+	for (c = 0; c < opt.batch; c++)
+		amortised_call(p, op, buf + c * k * size, iov + c * k, size, k);
+	return since(t0) / (opt.batch * k);
+}
+
+/*
+ * opt.batch calls of k transfers each as one timed interval, the
+ * writes of fresh data, then the reads, checked against the last
+ * write; returns the time per transfer of each (NULL: not kept).
+ */
+static void amortised_group(struct path *p, size_t size, unsigned int k,
+			    uint64_t *wsample, uint64_t *rsample)
+{
+	unsigned int nb = opt.batch, c, j;
+	size_t span = k * size;
+	const unsigned char *want = awbuf + (nb - 1) * span;
+	uint64_t w, r;
+
+	for (c = 0; c < nb * k; c++) {
+		wiov[c] = (struct iovec){ awbuf + c * size, size };
+		riov[c] = (struct iovec){ arbuf + c * size, size };
+	}
+	fill_random(awbuf, nb * span);
+	w = timed_calls(p, OP_WRITE, awbuf, wiov, size, k);
+	/* a stale buffer must not pass the comparison */
+	for (c = 0; c < nb; c++)
+		for (j = 0; j < span; j++)
+			arbuf[c * span + j] = ~want[j];
+	r = timed_calls(p, OP_READ, arbuf, riov, size, k);
+	for (c = 0; c < nb; c++)
+		verify(opt.device, arbuf + c * span, want, span);
+	if (wsample)
+		*wsample = w;
+	if (rsample)
+		*rsample = r;
+}
+
+/* A ring for @p, or false (with a note) where the kernel refuses one. */
+static bool ring_init(struct path *p)
+{
+	struct io_uring_params params = {
+		.flags = p->id == T_SQPOLL ? IORING_SETUP_SQPOLL : 0,
+	};
+	/* room for a call while the poller has yet to release the last */
+	unsigned int entries = opt.max_per_call * (p->id == T_SQPOLL ? 2 : 1);
+	int err = io_uring_queue_init_params(entries, &p->ring, &params);
+
+	if (!err)
+		return true;
+	if (err != -ENOSYS && err != -EPERM && err != -EINVAL &&
+	    err != -EOPNOTSUPP) {
+		errno = -err;
+		die_errno(EXIT_ENV, "%s: io_uring_setup", target_names[p->id]);
+	}
+	note("%s: io_uring_setup%s: %s, skipped", target_names[p->id],
+	     p->id == T_SQPOLL ? " with IORING_SETUP_SQPOLL" : "",
+	     strerror(-err));
+	return false;
+}
+
+/*
+ * Every selected amortised target at one size, for each k of --per-call
+ * that fits; the paths and counts take turns group by group, as the
+ * targets of measure() do.
+ */
+static void amortised(int fd, uint64_t cap, uint64_t size)
+{
+	unsigned int groups = opt.trials / opt.batch, nk = 0, np = 0, g, i, q;
+	unsigned int ks[MAX_SIZES];
+	struct path paths[3];
+	uint64_t *samples;
+	enum target_id id;
+
+	for (i = 0; i < opt.nr_per_call; i++) {
+		unsigned int k = opt.per_call[i];
+
+		if (k * size > cap)
+			note("amortised: skipping %u x %llu bytes: larger than %s",
+			     k, (unsigned long long)size, opt.device);
+		else if ((uint64_t)opt.batch * k * size > 256 << 20)
+			note("amortised: skipping %u x %llu bytes: --batch %u of them needs over 256 MiB",
+			     k, (unsigned long long)size, opt.batch);
+		else
+			ks[nk++] = k;
+	}
+	for (id = T_READV; id <= T_SQPOLL; id++) {
+		if (!(opt.targets & (1u << id)))
+			continue;
+		paths[np] = (struct path){ .id = id, .fd = fd };
+		if (id != T_READV && !ring_init(&paths[np])) {
+			opt.targets &= ~(1u << id);
+			continue;
+		}
+		np++;
+	}
+	if (!nk || !np)
+		goto out;
+	samples = xalloc((size_t)np * nk * 2 * groups * sizeof(*samples));
+#define SAMPLES(p, k, op) (samples + (((p) * nk + (k)) * 2 + (op)) * groups)
+	for (q = 0; q < np; q++)
+		for (i = 0; i < nk; i++)
+			amortised_group(&paths[q], size, ks[i], NULL, NULL);
+	for (g = 0; g < groups; g++) {
+		if (!(g % 100))
+			progress("%llu B amortised: call %u/%u",
+				 (unsigned long long)size, g * opt.batch,
+				 opt.trials);
+		for (q = 0; q < np; q++)
+			for (i = 0; i < nk; i++)
+				amortised_group(&paths[q], size, ks[i],
+						SAMPLES(q, i, 0) + g,
+						SAMPLES(q, i, 1) + g);
+	}
+	progress_done();
+	for (q = 0; q < np; q++)
+		for (i = 0; i < nk; i++) {
+			report(paths[q].id, OP_READ, size, 1, SAMPLES(q, i, 1),
+			       groups, opt.trials * ks[i],
+			       opt.batch * ks[i], ks[i], -1);
+			report(paths[q].id, OP_WRITE, size, 1, SAMPLES(q, i, 0),
+			       groups, opt.trials * ks[i],
+			       opt.batch * ks[i], ks[i], -1);
+		}
+#undef SAMPLES
+	free(samples);
+out:
+	for (q = 0; q < np; q++)
+		if (paths[q].id != T_READV)
+			io_uring_queue_exit(&paths[q].ring);
 }
 
 static int open_optional(const char *path, int flags)
@@ -603,7 +865,8 @@ static void setup_and_run(void)
 	char tmpl[4096];
 
 	/* fail on a missing device before anything is measured */
-	if (opt.targets & (1u << T_MYMEM | 1u << T_MMAP | 1u << T_SCALE)) {
+	if (opt.targets & (1u << T_MYMEM | 1u << T_MMAP | 1u << T_SCALE |
+			   AMORTISED)) {
 		int fd = open_device(opt.device, O_RDWR);
 
 		dev_size = file_size(fd, opt.device);
@@ -666,9 +929,25 @@ static void setup_and_run(void)
 		t[T_MEMCPY].cap = opt.max_size;
 	}
 
+	if (opt.targets & AMORTISED) {
+		/* a call's k transfers fit in the device, k * size <= dev_size */
+		uint64_t span = (uint64_t)opt.max_per_call * opt.max_size;
+		size_t n = opt.batch * (span < dev_size ? span : dev_size);
+
+		if (n > 256 << 20)
+			n = 256 << 20;
+		awbuf = xalloc(n);
+		arbuf = xalloc(n);
+		wiov = xalloc(opt.batch * opt.max_per_call * sizeof(*wiov));
+		riov = xalloc(opt.batch * opt.max_per_call * sizeof(*riov));
+	}
+
 	out_begin(&out, opt.fmt, MYMEM_BENCH_FORMAT);
-	for (s = 0; s < opt.nr_sizes; s++)
+	for (s = 0; s < opt.nr_sizes; s++) {
 		measure(t, opt.sizes[s]);
+		if (opt.targets & AMORTISED)
+			amortised(t[T_MYMEM].fd, dev_size, opt.sizes[s]);
+	}
 	if (opt.targets & (1u << T_SCALE))
 		scale(t[T_MYMEM].fd, dev_size);
 	out_end(&out);

@@ -176,6 +176,34 @@ expect 0 "bench: sizes beyond the device are skipped" "$BENCH" \
 check "bench: the skip is noted, the rest measured" \
 	'grep -q "skipping size 8192" "$T/err" && [ "$(wc -l <"$T/out")" -eq 3 ]'
 
+# the amortised targets (readv, uring, sqpoll) on a plain file
+expect 2 "bench --per-call 0" "$BENCH" --per-call 0
+expect 2 "bench --per-call 1025 (over IOV_MAX)" "$BENCH" --per-call 1025
+expect 2 "bench --per-call ," "$BENCH" --per-call ,
+expect 2 "bench -k 4,x" "$BENCH" -k 4,x
+expect 0 "bench readv on a file" "$BENCH" --device "$T/dev" --trials 6 \
+	--batch 2 --targets readv --sizes 1,64 -k 1,16 --csv
+# per size and count a read and a write row; trials and batch count
+# transfers: 6 calls (in intervals of 2) of k each
+check "bench readv: per_call k, batch 2k, trials 6k, every size and count" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f2,3,4,6,11,12 | tr "\n" " ")" = \
+	   "readv,read,1,6,2,1 readv,write,1,6,2,1 readv,read,1,96,32,16 readv,write,1,96,32,16 readv,read,64,6,2,1 readv,write,64,6,2,1 readv,read,64,96,32,16 readv,write,64,96,32,16 " ]'
+expect 0 "bench: a call larger than the device is skipped" "$BENCH" \
+	--device "$T/small" --targets readv --sizes 64 -k 4,256 --trials 2 --csv
+check "bench: that skip is noted, the count that fits measured" \
+	'grep -q "skipping 256 x 64 bytes: larger than" "$T/err" &&
+	 [ "$(tail -n +2 "$T/out" | cut -d, -f12 | sort -u)" = 4 ]'
+expect 0 "bench uring and sqpoll on a file: rows or a reason" "$BENCH" \
+	--device "$T/dev" --trials 4 --targets uring,sqpoll --sizes 1 -k 1,4 --csv
+# The host's kernel is not ours: it may refuse io_uring (seccomp, the
+# io_uring_disabled sysctl); then each path says so and writes no rows.
+check "bench uring, sqpoll: 4 rows each, or 'skipped' with the reason" \
+	'for p in uring sqpoll; do
+		[ "$(grep -c "^user,$p," "$T/out")" -eq 4 ] ||
+			grep -q "^mymem-bench: $p: io_uring_setup.*: .*, skipped" "$T/err" ||
+			exit 1
+	 done'
+
 # race option arguments
 expect 2 "race without --mode" "$RACE" --device "$T/dev"
 expect 2 "race --mode bogus" "$RACE" --mode bogus
