@@ -123,7 +123,12 @@ static void mymem_write_unlock(void)
  * make them: usercopy fault injection, access_ok() and, from user space,
  * the speculation barrier or the user address masking where the kernel
  * has it, the sanitizers' instrumentation, the raw copy; the callers make
- * might_fault()'s checks once per call.  copy_from_user() itself would
+ * might_fault()'s checks once per call.  @vfs_checked skips access_ok()
+ * for the buffer of read() and write(): vfs_read() and vfs_write() (and
+ * nothing else, in 6.1 and 6.12, for a file with ->read_iter() and
+ * ->write_iter()) call ->read() and ->write() only after access_ok() of
+ * the whole buffer, and every copy lies within it; the speculation
+ * barrier, which that check lacks, stays.  copy_from_user() itself would
  * zero the rest of the destination on a short copy: region bytes the
  * write does not report writing.  Left out is hardened usercopy's
  * check_object_size(), which costs about 90 instructions a copy (1-byte
@@ -134,11 +139,12 @@ static void mymem_write_unlock(void)
  * the region.  The page cache's copies skip it likewise.
  */
 static __always_inline size_t
-mymem_copy_to_user_nofault(char __user *to, const void *from, size_t len)
+mymem_copy_to_user_nofault(char __user *to, const void *from, size_t len,
+			   bool vfs_checked)
 {
 	size_t left;
 
-	if (should_fail_usercopy() || !access_ok(to, len))
+	if (should_fail_usercopy() || (!vfs_checked && !access_ok(to, len)))
 		return len;
 	instrument_copy_to_user(to, from, len);
 	pagefault_disable();
@@ -148,7 +154,8 @@ mymem_copy_to_user_nofault(char __user *to, const void *from, size_t len)
 }
 
 static __always_inline size_t
-mymem_copy_from_user_nofault(void *to, const char __user *from, size_t len)
+mymem_copy_from_user_nofault(void *to, const char __user *from, size_t len,
+			     bool vfs_checked)
 {
 	size_t left;
 
@@ -157,7 +164,7 @@ mymem_copy_from_user_nofault(void *to, const char __user *from, size_t len)
 	if (can_do_masked_user_access()) {
 		from = mask_user_address(from);
 	} else {
-		if (!access_ok(from, len))
+		if (!vfs_checked && !access_ok(from, len))
 			return len;
 		barrier_nospec();
 	}
@@ -287,7 +294,8 @@ static __always_inline size_t mymem_copy_out(struct mymem_io *io, size_t off,
 	size_t done;
 
 	if (!io->iter)
-		return mymem_copy_to_user_nofault(io->buf + off, src, len);
+		return mymem_copy_to_user_nofault(io->buf + off, src, len,
+						  true);
 	mymem_io_seek(io, off);
 	pagefault_disable();
 	done = copy_to_iter(src, len, io->iter);
@@ -328,14 +336,14 @@ static __always_inline size_t mymem_copy_in(struct mymem_io *io, u8 *dst,
 	const char __user *base;
 
 	if (!from)
-		return mymem_copy_from_user_nofault(dst, io->buf, len);
+		return mymem_copy_from_user_nofault(dst, io->buf, len, true);
 	if (!user_backed_iter(from))
 		return len - copy_from_iter(dst, len, from);
 	while (left) {
 		/* An empty segment gives step 0; advancing skips it. */
 		base = mymem_iter_segment(from, &seg);
 		seg = min(seg, left);
-		step = seg - mymem_copy_from_user_nofault(dst, base, seg);
+		step = seg - mymem_copy_from_user_nofault(dst, base, seg, false);
 		iov_iter_advance(from, step);
 		dst += step;
 		left -= step;
