@@ -90,9 +90,11 @@ debug_config() {
 	kcsan)
 		# The defaults (report a race only when the value changed,
 		# aligned word writes count as atomic) report the races that
-		# matter without the kernel's known benign ones.
+		# matter without the kernel's known benign ones.  USERFAULTFD:
+		# the stalled copies drive the retry paths, with a writer
+		# racing each lockless copy, which is what KCSAN checks.
 		echo --enable KCSAN --disable KCSAN_STRICT \
-			--enable DEBUG_ATOMIC_SLEEP
+			--enable DEBUG_ATOMIC_SLEEP --enable USERFAULTFD
 		;;
 	esac
 }
@@ -104,9 +106,9 @@ required_options() {
 	debug)
 		echo KASAN KASAN_GENERIC KASAN_INLINE KASAN_VMALLOC PROVE_LOCKING \
 			DEBUG_ATOMIC_SLEEP UBSAN UBSAN_BOUNDS DEBUG_KMEMLEAK \
-			FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS
+			FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS USERFAULTFD
 		;;
-	kcsan) echo KCSAN ;;
+	kcsan) echo KCSAN USERFAULTFD ;;
 	esac
 	echo MODULE_UNLOAD DEVTMPFS BLK_DEV_INITRD SERIAL_8250_CONSOLE DEBUG_FS \
 		IA32_EMULATION
