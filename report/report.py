@@ -44,6 +44,7 @@ that depends on a result is chosen by the result.  Exit status: 0 ok,
 """
 
 import csv
+import math
 import os
 import shutil
 import statistics
@@ -1973,7 +1974,10 @@ def difference(base, build, op, size, peer):
     peer_ns = statistics.median(
         [v for v in (mean_ns(run, peer, op, size) for run in base.rounds)
          if v is not None])
-    return f"{delta:+.3f} ({delta * peer_ns:+,.0f} ns)"
+    # Two significant digits at least: a 512 KiB ratio moves in the
+    # fifth decimal under -icount, and its spread is smaller still.
+    digits = max(3, 1 - math.floor(math.log10(abs(delta))))
+    return f"{delta:+.{digits}f} ({delta * peer_ns:+,.0f} ns)"
 
 
 def compare_report(builds, env, params):
@@ -1983,7 +1987,8 @@ def compare_report(builds, env, params):
              "host's load")
     base = builds[0]
     out = ["# mymem: what a change costs (make compare)", "",
-           f"{clock}. One boot, {params['rounds']} rounds; in each round "
+           f"{clock}. One boot, {params['rounds']} round"
+           f"{'' if params['rounds'] == '1' else 's'}; in each round "
            "every build was loaded in turn and measured with its peers "
            f"(`mymem-bench -n {params.get('trials', '?')}` at 1 B, "
            f"`-n {params.get('large_trials', '?')}` at 512 KiB). "
