@@ -2,10 +2,11 @@
 """Turn the raw results of one `make run` into tables, plots and a report.
 
     report/report.py RESULTS_DIR
-    report/report.py --compare DIR
+    report/report.py --compare DIR [BASE]
 
 The second form is `make compare`'s table of mymem.ko builds (see
-"compare" below): DIR/COMPARE.md and stdout.  The first reads
+"compare" below), each against the build of REV BASE (default: the
+first): DIR/COMPARE.md and stdout.  The first reads
 RESULTS_DIR/raw/ (the layout guest/measure.sh writes):
 
     bench-user.csv   mymem-bench --csv (required); may hold the scale rows
@@ -1980,12 +1981,18 @@ def difference(base, build, op, size, peer):
     return f"{delta:+.{digits}f} ({delta * peer_ns:+,.0f} ns)"
 
 
-def compare_report(builds, env, params):
+def compare_report(builds, env, params, base_rev=None):
     mode = env.get("accel", "unknown")
     clock = (MODES["icount"][0] if mode == "icount" else
              f"{mode} mode: not -icount, so the figures follow the "
              "host's load")
     base = builds[0]
+    if base_rev is not None:
+        named = [b for b in builds if b.rev == base_rev]
+        if not named:
+            raise DataError(f"no build {base_rev} (builds: "
+                            f"{', '.join(b.rev for b in builds)})")
+        base = named[0]
     out = ["# mymem: what a change costs (make compare)", "",
            f"{clock}. One boot, {params['rounds']} round"
            f"{'' if params['rounds'] == '1' else 's'}; in each round "
@@ -2020,13 +2027,13 @@ def compare_report(builds, env, params):
                                          in COMPARE_RATIOS),
                       [[b.rev] + [difference(base, b, op, size, peer)
                                   for _, op, size, peer in COMPARE_RATIOS]
-                       for b in builds[1:]])]
+                       for b in builds if b is not base])]
     return "\n".join(out) + "\n"
 
 
-def compare_main(results):
+def compare_main(results, base_rev=None):
     try:
-        text = compare_report(*load_compare(results))
+        text = compare_report(*load_compare(results), base_rev)
         with open(os.path.join(results, "COMPARE.md"), "w") as f:
             f.write(text)
     except (DataError, OSError) as e:
@@ -2037,10 +2044,10 @@ def compare_main(results):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "--compare":
-        return compare_main(argv[2])
+    if len(argv) in (3, 4) and argv[1] == "--compare":
+        return compare_main(*argv[2:])
     if len(argv) != 2 or argv[1].startswith("-"):
-        print(f"usage: {PROG} RESULTS_DIR | {PROG} --compare DIR",
+        print(f"usage: {PROG} RESULTS_DIR | {PROG} --compare DIR [BASE]",
               file=sys.stderr)
         return 2
     results = argv[1]

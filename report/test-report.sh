@@ -553,6 +553,19 @@ check "a difference within the rounds' spread is not called one" sh -c "
 	grep -Fq '| e862462 | within the spread | within the spread | within the spread | within the spread | within the spread | within the spread |' '$C' &&
 	! grep -q '+0.003' '$C'"
 
+$REPORT --compare "$D" 5f01dcb >"$T/out" 2>"$T/err"
+rc=$?
+# against 5f01dcb: e862462 reads 1.053 - 1.040 = +0.013, x zero's median
+# 602 ns = +8 ns, writes 1.175 - 1.185 = -0.010, x null's 502 = -5 ns
+check "--compare DIR REV: the differences against that build" sh -c "
+	[ $rc -eq 0 ] && grep -q '^Against 5f01dcb:' '$T/out' &&
+	grep -Fq '| 2cfecac | +0.010 (+6 ns) | -0.0090 (-5 ns) |' '$T/out' &&
+	grep -Fq '| e862462 | +0.013 (+8 ns) | -0.010 (-5 ns) |' '$T/out'"
+$REPORT --compare "$D" 1234567 >"$T/out" 2>"$T/err"
+rc=$?
+check "--compare DIR REV of no build: exit 1, one line naming the builds" \
+	one_line_error "no build 1234567 (builds: 2cfecac, 5f01dcb, e862462)\$"
+
 compare_fresh oneround
 sed -i 's/rounds=3/rounds=1/' "$T/oneround/raw/env.txt"
 $REPORT --compare "$T/oneround" >"$T/out" 2>"$T/err"
