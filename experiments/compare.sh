@@ -47,7 +47,10 @@ if [ -n "${ARCH:-}" ] && [ "$ARCH" != x86_64 ]; then
 	echo "compare: ARCH=$ARCH: -icount runs the x86-64 guest only" >&2
 	exit 2
 fi
-[ "${ACCEL:-tcg}" != kvm ] || { echo "compare: -icount needs TCG, not ACCEL=kvm" >&2; exit 2; }
+if [ "${ACCEL:-tcg}" = kvm ]; then
+	echo "compare: -icount needs TCG, not ACCEL=kvm" >&2
+	exit 2
+fi
 
 build=${BUILD:-$PWD/build}
 bench=$build/bin/mymem-bench
@@ -55,7 +58,7 @@ bench=$build/bin/mymem-bench
 results=${RESULTS:-results}/compare
 tool=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
-# export REV DIR: the tree of REV (WORKTREE: this one) in DIR.
+# export_tree COMMIT DIR: the tree of COMMIT (WORKTREE: this one) in DIR.
 export_tree() {
 	if [ "$1" = WORKTREE ]; then
 		git ls-files -z -co --exclude-standard |
@@ -75,21 +78,23 @@ mkdir -p "$src/ko"
 n=0
 for rev in "$@"; do
 	n=$((n + 1))
-	if [ "$rev" = WORKTREE ]; then
-		commit=$tool
-	elif ! commit=$(git rev-parse --verify -q "$rev^{commit}"); then
+	tree=WORKTREE commit=$tool
+	if [ "$rev" != WORKTREE ] &&
+		! tree=$(git rev-parse --verify -q "$rev^{commit}"); then
 		echo "compare: $rev: not a git revision" >&2
 		exit 1
 	fi
 	name=$n-$(tr -c 'A-Za-z0-9._\n-' _ <<<"$rev")
 	dir=$src/$name
 	mkdir -p "$dir"
-	export_tree "$([ "$rev" = WORKTREE ] && echo WORKTREE || echo "$commit")" "$dir"
+	[ "$tree" = WORKTREE ] || commit=$tree
+	export_tree "$tree" "$dir"
 	echo "  MODULES $rev ($commit) in $dir"
 	# Its own Makefile, for the default guest kernel: the module lands
 	# in its kernel/ (KERNEL=6.1 in every revision's Makefile).
 	if ! env -u BUILD -u MYMEM_KO_DIR -u MAKEFLAGS KERNEL=6.1 \
-		make -C "$dir" modules >"$dir.log" 2>&1 || [ ! -f "$dir/kernel/mymem.ko" ]; then
+		make -C "$dir" modules >"$dir.log" 2>&1 ||
+		[ ! -f "$dir/kernel/mymem.ko" ]; then
 		echo "compare: $rev: make modules failed (see $dir.log)" >&2
 		exit 1
 	fi
@@ -105,8 +110,9 @@ status=0
 # 512 KiB one 0.53 ms, 10 and 8 kinds of them; TCG takes up to 25 s a
 # guest second on a loaded host.
 guest_ms=$((trials / 100 + large_trials * 5))
-vm/run.sh --out "$results/raw" --timeout $((300 + rounds * n * guest_ms / 40)) \
-	--fast-clock --icount --add "$src/ko=/mymem/compare" \
+vm/run.sh --out "$results/raw" --fast-clock --icount \
+	--timeout $((300 + rounds * n * guest_ms / 40)) \
+	--add "$src/ko=/mymem/compare" \
 	--add "$build/bin=/mymem/bin" \
 	-- guest/compare.sh "$rounds" "$trials" "$large_trials" || status=$?
 {
@@ -116,7 +122,8 @@ vm/run.sh --out "$results/raw" --timeout $((300 + rounds * n * guest_ms / 40)) \
 	echo "commit=$tool"
 } >>"$results/raw/env.txt"
 if [ ! -s "$results/raw/builds.txt" ]; then
-	echo "compare: no results (status $status); see the output above and $build/vm/last/" >&2
+	echo "compare: no results (status $status); see the output above" \
+		"and $build/vm/last/" >&2
 	exit 1
 fi
 python3 report/report.py --compare "$results"

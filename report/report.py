@@ -2007,7 +2007,7 @@ def compare_report(builds, env, params, base_rev=None):
            "with the rounds; the ratios are the comparison.", ""]
     rows = []
     for b in builds:
-        cells = [b.rev, b.commit[:12]]
+        cells = [b.rev, b.commit[:12] if len(b.commit) == 40 else b.commit]
         for op in OPS:
             cells.append(range_text(
                 [v for v in (mean_ns(run, "mymem", op, SMALL)

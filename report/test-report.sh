@@ -529,11 +529,18 @@ compare_fresh()
 	cp -r "$here/fixtures/compare/raw" "$T/$1/raw"
 }
 
+# compare_run DIR [BASE]: report.py --compare; sets $rc, output in
+# $T/out and $T/err
+compare_run()
+{
+	$REPORT --compare "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
 compare_fresh compare
 D=$T/compare
 C=$D/COMPARE.md
-$REPORT --compare "$D" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$D"
 check "--compare exits 0, COMPARE.md is its stdout" sh -c "
 	[ $rc -eq 0 ] && [ -s '$C' ] && cmp -s '$C' '$T/out'"
 check "--compare says -icount, one boot, 3 rounds and the trials" sh -c "
@@ -553,52 +560,45 @@ check "a difference within the rounds' spread is not called one" sh -c "
 	grep -Fq '| e862462 | within the spread | within the spread | within the spread | within the spread | within the spread | within the spread |' '$C' &&
 	! grep -q '+0.003' '$C'"
 
-$REPORT --compare "$D" 5f01dcb >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$D" 5f01dcb
 # against 5f01dcb: e862462 reads 1.053 - 1.040 = +0.013, x zero's median
 # 602 ns = +8 ns, writes 1.175 - 1.185 = -0.010, x null's 502 = -5 ns
 check "--compare DIR REV: the differences against that build" sh -c "
 	[ $rc -eq 0 ] && grep -q '^Against 5f01dcb:' '$T/out' &&
 	grep -Fq '| 2cfecac | +0.010 (+6 ns) | -0.0090 (-5 ns) |' '$T/out' &&
 	grep -Fq '| e862462 | +0.013 (+8 ns) | -0.010 (-5 ns) |' '$T/out'"
-$REPORT --compare "$D" 1234567 >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$D" 1234567
 check "--compare DIR REV of no build: exit 1, one line naming the builds" \
 	one_line_error "no build 1234567 (builds: 2cfecac, 5f01dcb, e862462)\$"
 
 compare_fresh oneround
 sed -i 's/rounds=3/rounds=1/' "$T/oneround/raw/env.txt"
-$REPORT --compare "$T/oneround" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$T/oneround"
 check "one round: no spread, so no difference claimed" sh -c "
 	[ $rc -eq 0 ] && grep -q 'One boot, 1 round;' '$T/out' &&
 	grep -Fq '| 5f01dcb | n/a (1 round: no spread) |' '$T/out'"
 
 compare_fresh noround
 rm "$T/noround/raw/bench-3-e862462-2.csv"
-$REPORT --compare "$T/noround" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$T/noround"
 check "a missing build/round file: exit 1, one line naming it" \
 	one_line_error ".*bench-3-e862462-2.csv: missing (build e862462, round 2)\$"
 
 compare_fresh nobuilds
 rm "$T/nobuilds/raw/builds.txt"
-$REPORT --compare "$T/nobuilds" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$T/nobuilds"
 check "no builds.txt: exit 1, one line" \
 	one_line_error ".*builds.txt: missing\$"
 
 compare_fresh badbuild
 echo '4-x x' >>"$T/badbuild/raw/builds.txt"
-$REPORT --compare "$T/badbuild" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$T/badbuild"
 check "a builds.txt line of 2 fields: exit 1, one line naming it" \
 	one_line_error ".*builds.txt:4: 2 fields, expected NAME REV COMMIT\$"
 
 compare_fresh comparebad
 sed -i '2s/,622.8000,/,fast,/' "$T/comparebad/raw/bench-2-5f01dcb-1.csv"
-$REPORT --compare "$T/comparebad" >"$T/out" 2>"$T/err"
-rc=$?
+compare_run "$T/comparebad"
 check "a round's CSV not in the bench format: exit 1, one line" \
 	one_line_error ".*bench-2-5f01dcb-1.csv:2: mean_ns 'fast' is not a number"
 
