@@ -5,6 +5,8 @@
 #                   (HOST=1: on this machine's running kernel instead)
 #   make test       every test: host-side, then the suite inside the VM
 #   make bench      the benchmarks alone
+#   make compare    what a change costs: mymem.ko at each of REVS (default
+#                   "HEAD WORKTREE"), side by side in one -icount guest
 #   make check      checkpatch --strict, sparse (C=2) and W=1, zero warnings
 #   make stress     data integrity under load (fio, mixed stress), in the VM
 #   make fuzz       hostile input and fuzzers (trinity, stress-ng), in the VM
@@ -58,8 +60,8 @@ MODULES_OUT := OUT=$(BUILD)/kernel-$(KERNEL)
 endif
 export MYMEM_KO_DIR
 
-.PHONY: all setup modules tools tests run test bench check clean stress fuzz \
-	debug-kernel install uninstall dkms-install dkms-remove
+.PHONY: all setup modules tools tests run test bench compare check clean \
+	stress fuzz debug-kernel install uninstall dkms-install dkms-remove
 
 all: modules tools tests
 
@@ -89,6 +91,12 @@ run: $(EXPERIMENTS_NEED)
 
 bench: $(EXPERIMENTS_NEED)
 	@experiments/measure.sh bench
+
+# Each REV's mymem.ko is built from its own tree (experiments/compare.sh);
+# the tools are this tree's.
+REVS ?= HEAD WORKTREE
+compare: tools
+	@experiments/compare.sh $(REVS)
 
 test: all
 	@tests/suite.sh

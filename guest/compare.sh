@@ -1,0 +1,48 @@
+#!/bin/sh
+# Runs in the VM guest (see experiments/compare.sh): builds of mymem.ko
+# loaded in turn, round by round, each measured with its peers.
+#
+#   guest/compare.sh ROUNDS TRIALS LARGE_TRIALS
+#
+# /mymem/compare holds NAME.ko for each build and builds.txt (NAME REV
+# COMMIT a line, in order).  Each round loads every build in that order,
+# runs mymem-bench on it and on /dev/zero, /dev/null, tmpfs and brd, and
+# unloads it: /results/bench-NAME-ROUND.csv, in the bench format, the
+# 1-byte rows of TRIALS trials, the 512 KiB rows of LARGE_TRIALS (a
+# 512 KiB copy counts about 525,000 instructions, emulated one by one).
+# builds.txt and env.txt go to /results too.
+set -eu
+
+rounds=$1 trials=$2 large_trials=$3
+builds=/mymem/compare
+out=/results
+
+# With tsc=reliable (--fast-clock) the kernel moves from tsc-early to
+# the refined tsc about a second into the boot; no run may straddle it.
+clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(cat "$clocksource")" = tsc-early ] || break
+	sleep 1
+done
+{
+	echo "kernel=$(uname -r)"
+	echo "arch=$(uname -m)"
+	echo "nproc=$(nproc)"
+	echo "clocksource=$(cat "$clocksource")"
+	echo "params=rounds=$rounds trials=$trials large_trials=$large_trials"
+} >"$out/env.txt"
+cp "$builds/builds.txt" "$out/"
+
+targets=mymem,zero,null,tmpfs,brd
+modprobe brd rd_nr=1 rd_size=1024
+for round in $(seq "$rounds"); do
+	while read -r name rev _; do
+		echo "round $round/$rounds: $rev"
+		insmod "$builds/$name.ko"
+		csv=$out/bench-$name-$round.csv
+		mymem-bench -q --csv -n "$trials" -t "$targets" -s 1 >"$csv"
+		mymem-bench -q --csv -n "$large_trials" -t "$targets" -s 524288 |
+			tail -n +2 >>"$csv"
+		rmmod mymem
+	done <"$builds/builds.txt"
+done
