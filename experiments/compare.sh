@@ -114,6 +114,7 @@ vm/run.sh --out "$results/raw" --fast-clock --icount \
 	--timeout $((300 + rounds * n * guest_ms / 40)) \
 	--add "$src/ko=/mymem/compare" \
 	--add "$build/bin=/mymem/bin" \
+	--add guest/bench-env.sh=/mymem/job/bench-env.sh \
 	-- guest/compare.sh "$rounds" "$trials" "$large_trials" || status=$?
 {
 	echo "accel=icount"

@@ -77,6 +77,7 @@ boot() {
 		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
 		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "${BUILD:-build}/bin=/mymem/bin" \
+		--add guest/bench-env.sh=/mymem/job/bench-env.sh \
 		-- guest/measure.sh "$2" "$trials" "$workers" "$iters" "$3" \
 		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
 	# vm/run.sh names the accelerator it settled on (ACCEL=auto) on stderr.

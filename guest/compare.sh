@@ -17,20 +17,10 @@ rounds=$1 trials=$2 large_trials=$3
 builds=/mymem/compare
 out=/results
 
-# With tsc=reliable (--fast-clock) the kernel moves from tsc-early to
-# the refined tsc about a second into the boot; no run may straddle it.
-clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	[ "$(cat "$clocksource")" = tsc-early ] || break
-	sleep 1
-done
-{
-	echo "kernel=$(uname -r)"
-	echo "arch=$(uname -m)"
-	echo "nproc=$(nproc)"
-	echo "clocksource=$(cat "$clocksource")"
-	echo "params=rounds=$rounds trials=$trials large_trials=$large_trials"
-} >"$out/env.txt"
+# shellcheck source=guest/bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
+wait_for_clock
+bench_env "rounds=$rounds trials=$trials large_trials=$large_trials" >"$out/env.txt"
 cp "$builds/builds.txt" "$out/"
 
 targets=mymem,zero,null,tmpfs,brd

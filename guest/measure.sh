@@ -47,27 +47,11 @@ run_file() {
 	if [ "$2" = 1 ]; then echo "$out/$1.csv"; else echo "$out/$1-$2.csv"; fi
 }
 
-clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
-# With tsc=reliable the kernel starts on tsc-early and switches to the
-# refined tsc about a second into the boot: benchmarks wait for it, so
-# that no run straddles the switch.
-i=0
-while [ "$(cat "$clocksource")" = tsc-early ] && [ $i -lt 10 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-
-{
-	echo "kernel=$kver"
-	echo "arch=$(uname -m)"
-	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-	echo "nproc=$(nproc)"
-	echo "clocksource=$(cat "$clocksource")"
-	# What picks the kernel's copy routines (x86: rep movsb with erms).
-	echo "copy_flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 |
-		tr ' ' '\n' | grep -x -E 'rep_good|erms|fsrm' | tr '\n' ' ' | sed 's/ $//')"
-	echo "params=trials=$trials workers=$workers iters=$iters runs=$runs sweep_iters=$sweep_iters"
-} >>"$out/env.txt"
+# shellcheck source=guest/bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
+wait_for_clock
+bench_env "trials=$trials workers=$workers iters=$iters runs=$runs sweep_iters=$sweep_iters" \
+	>>"$out/env.txt"
 
 # modprobe finds the modules through depmod's index.
 install_modules() {

@@ -10,7 +10,8 @@
 # What the host packed:
 #   /                   the tree of make install DESTDIR=... (no depmod yet)
 #   /stage/dkms/KVER/   the module tree dkms.sh install DESTDIR=... made
-#   /mymem/{packaging/install.sh,experiments/host.sh,guest/measure.sh}
+#   /mymem/{packaging/install.sh,experiments/host.sh,guest/measure.sh,
+#   guest/bench-env.sh}
 #                       at their paths in the repository, where host.sh
 #                       finds measure.sh; install.sh for uninstall
 #   /mymem/ko/          the modules, built for this kernel (HOST_MODULES)

@@ -155,6 +155,7 @@ guest() {
 		--add packaging/install.sh=/mymem/packaging/install.sh \
 		--add experiments/host.sh=/mymem/experiments/host.sh \
 		--add guest/measure.sh=/mymem/guest/measure.sh \
+		--add guest/bench-env.sh=/mymem/guest/bench-env.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \
 		--add "$BUILD/bin=/mymem/bin" \
 		--add tests/tap.sh=/mymem/tests/tap.sh \
