@@ -105,4 +105,4 @@ host_side() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/test.log"
-tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/test.log"
+tests/summary.sh --status "${PIPESTATUS[0]}" --counts "$BUILD/test.log"
