@@ -43,7 +43,7 @@ vm_suite() {
 	local start=$SECONDS status
 
 	rm -rf "$BUILD/test-results"
-	vm/run.sh --out "$BUILD/test-results" \
+	vm/run.sh --checks --out "$BUILD/test-results" \
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \

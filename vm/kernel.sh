@@ -2,13 +2,15 @@
 # Name the guest kernel.
 #
 #   [ARCH=arm64] KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
-#   WHAT = kver|vmlinuz|kdir|modroot|cmdline|slowdown
+#   WHAT = kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown
 #
 # prints the kernel release, the path of its image, its headers build
 # directory, the root under which its lib/modules/RELEASE/ lies ("/"
 # for a distro kernel), the parameters it needs on its command line
-# (often none), or how many times slower than a distro kernel it runs a
-# job (vm/run.sh scales its time limits by it).  Distro kernels: the image and headers packages
+# (often none), the parameters that switch on the memory checks it has
+# built in but off (vm/run.sh --checks, for tests), or how many times
+# slower than a distro kernel it runs a job (vm/run.sh scales its time
+# limits by it).  Distro kernels: the image and headers packages
 # are installed first when no release of that flavour has both (root only;
 # setup.sh rules apply); the newest installed release wins, so an
 # upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
@@ -76,10 +78,26 @@ debug_kernel() {
 	# window makes 6.1's KASAN see the direct map (LA57 layout) as
 	# outside its shadow: a false "wild-memory-access" report.
 	cmdline) if [ "$KERNEL" = debug ]; then echo no5lvl; else echo; fi ;;
+	# KASAN, lockdep and the rest are built in and on.
+	checks) echo ;;
 	# Measured under TCG: the VM suite without fault injection takes
 	# about 3.5x (debug) and 2x (kcsan) its time on 6.1 (docs/reliability.md).
 	slowdown) if [ "$KERNEL" = debug ]; then echo 4; else echo 3; fi ;;
 	esac
+}
+
+# Debian's kernels (6.1 and 6.12, x86-64 and arm64) build in SLUB
+# debugging, page poisoning and, from 6.12, KFENCE, all off until the
+# command line asks: red zones, poison and sanity checks on every slab
+# object with its allocation and free traces (slub_debug=FZPU), freed
+# pages poisoned and checked when next allocated (page_poison=1; the
+# kernel then ignores init_on_free, "will take precedence"), a KFENCE
+# guarded object every 10 ms (a dotted parameter, ignored by 6.1), and
+# the hung-task detector at 30 s, inside the suite's time limits, not
+# 120.  Their cost: docs/testing.md.
+distro_checks() {
+	echo "slub_debug=FZPU page_poison=1 kfence.sample_interval=10" \
+		"sysctl.kernel.hung_task_timeout_secs=30"
 }
 
 # Answer $1 for the arm64 build of release $2, unpacked on first use.
@@ -96,6 +114,7 @@ arm64_kernel() {
 	kdir) echo "$root/usr/src/linux-headers-$release" ;;
 	modroot) echo "$root" ;;
 	cmdline) echo ;;
+	checks) distro_checks ;;
 	# Measured under TCG: the VM suite takes about 3x its time on
 	# x86-64 (docs/vm.md).
 	slowdown) echo 3 ;;
@@ -105,9 +124,9 @@ arm64_kernel() {
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
-	kver | vmlinuz | kdir | modroot | cmdline | slowdown) ;;
+	kver | vmlinuz | kdir | modroot | cmdline | checks | slowdown) ;;
 	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|slowdown" >&2
+		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown" >&2
 		exit 64
 		;;
 	esac
@@ -153,6 +172,7 @@ main() {
 	kdir) echo "/lib/modules/$kver/build" ;;
 	modroot) echo / ;;
 	cmdline) echo ;;
+	checks) distro_checks ;;
 	# PREEMPT_RT: the suite's thread races (race_test, lifetime_test)
 	# hand the mutex over thread by thread; its VM suite took 3.3x (and
 	# more) that of 6.12 on the same loaded host (docs/reliability.md).

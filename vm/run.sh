@@ -3,7 +3,7 @@
 #
 #   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
 #             [--module NAME]... [--mem MB] [--smp N] [--cmdline ARGS]
-#             [--fast-clock] [--icount]
+#             [--fast-clock] [--icount] [--checks]
 #             -- SCRIPT [ARGS...]
 #
 # Environment: KERNEL (6.1, 6.12, 6.12-rt; see kernel.sh), ACCEL (tcg
@@ -52,7 +52,7 @@ die() {
 }
 
 out="" cmdline_extra="" timeout=300 mem=1024 smp=2 clock="tsc=unstable"
-icount=0
+icount=0 checks=0
 adds=() modules=(brd)
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -72,6 +72,9 @@ while [ $# -gt 0 ]; do
 	# so timings do not follow the host's load.  QEMU 7.2 boots it on
 	# one vCPU only (with two it stops at "Booting SMP configuration").
 	--icount) icount=1; shift ;;
+	# For tests, never benchmarks: the memory checks the kernel has
+	# built in but off, switched on (vm/kernel.sh checks).
+	--checks) checks=1; shift ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -432,6 +435,7 @@ cmdline+=" cryptomgr.notests"
 [ -n "$sysroot" ] || cmdline+=" no_timer_check $clock"
 cmdline+=" rcupdate.rcu_cpu_stall_suppress_at_boot=1"
 cmdline+=" $("$here/kernel.sh" cmdline) $cmdline_extra"
+[ "$checks" = 0 ] || cmdline+=" $("$here/kernel.sh" checks)"
 
 # Start QEMU under a time limit in the background; sets qemu_pid.  Its
 # serial ports are the console, the job's output and the control channel.

@@ -105,8 +105,10 @@ ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
 [ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
 tap $? "--icount with ACCEL=kvm is a usage error (64)"
 
-# Lines of real reports (6.1 and 6.12 formats) that must fail a run, and
-# boot lines of the debug kernels that must not.
+# Lines of real reports (6.1 and 6.12 formats, x86-64 and arm64: oopses,
+# RCU stalls of each kind, SLUB debug, page poisoning, KFENCE,
+# allocation failures) that must fail a run, and boot lines of the debug
+# kernels and of the boot-time debug options that must not.
 cat >"$tmp/reports" <<'EOF'
 [   10.000001] kernel BUG at mm/slub.c:379!
 [   10.000002] invalid opcode: 0000 [#1] PREEMPT SMP KASAN NOPTI
@@ -130,6 +132,25 @@ unreferenced object 0xffff888003a1b000 (size 64):
 [   10.000019] kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE
 [   10.000020] kmemleak: Cannot allocate a kmemleak_object structure
 kmemleak: scan failed
+[   10.000021] rcu: INFO: rcu_sched self-detected stall on CPU
+[   10.000022] rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21 jiffies s: 213 root: 0x2/.
+[   10.000023] rcu: rcu_preempt kthread starved for 5002 jiffies! g1581 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=0
+[   10.000024] INFO: rcu_tasks detected stalls on tasks:
+[   10.000025] BUG kmalloc-64 (Not tainted): Redzone overwritten
+[   10.000026] BUG kmalloc-64 (Tainted: G    B      O      ): Poison overwritten
+[   10.000027] pagealloc: memory corruption
+[   10.000028] pagealloc: single bit error
+[   10.000029] BUG: KFENCE: use-after-free read in mymem_read+0x1/0x2 [mymem]
+[   10.000030] insmod: page allocation failure: order:10, mode:0xcc0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0
+[   10.000031] vmalloc error: size 524288, page order 0, failed to allocate pages, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null),cpuset=/,mems_allowed=0
+[   10.000032] usercopy: Kernel memory exposure attempt detected from SLUB object 'kmalloc-64' (offset 0, size 128)!
+[   10.000033] list_del corruption. prev->next should be ffff888003a1b000, but was 0000000000000000. (prev=ffff888003a1b100)
+[   10.000034] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
+[   10.000035] Unable to handle kernel paging request at virtual address ffff800008000000
+[   10.000036] Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP
+[   10.000037] Internal error: BRK handler: 00000000f2000800 [#1] PREEMPT SMP
+[   10.000038] Call trace:
+[   10.000039] SError Interrupt on CPU0, code 0x00000000bf000002 -- SError
 EOF
 cat >"$tmp/banners" <<'EOF'
 [    0.000000] kasan: KernelAddressSanitizer initialized (generic)
