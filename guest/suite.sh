@@ -87,7 +87,8 @@ mymem_test() {
 # KERNEL=debug, KFENCE where the kernel has it; one of the first two
 # must be on, or a green run says nothing of overruns and use after free.
 memory_checks() {
-	slab=/sys/kernel/slab/kmalloc-64
+	# (kmalloc-128: arm64 6.1 has no smaller kmalloc cache)
+	slab=/sys/kernel/slab/kmalloc-128
 	on=""
 	[ "$(cat $slab/sanity_checks $slab/red_zone $slab/poison \
 		$slab/store_user 2>/dev/null | tr -d '\n')" = 1111 ] &&
