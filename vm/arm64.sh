@@ -189,6 +189,11 @@ kernel() {
 	# The include names the common half by its installed path.
 	sed -i "s|^include /usr/src/|include $root/usr/src/|" \
 		"$root/usr/src/linux-headers-$release/Makefile"
+	# 6.12's headers come from a cross build and force its tool prefix
+	# (override CROSS_COMPILE = aarch64-linux-gnu-), which drops the
+	# directory of ours: the caller's CROSS_COMPILE must win, as on 6.1.
+	sed -i '/^override CROSS_COMPILE = /d' \
+		"$root/usr/src/linux-headers-$release/.kernelvariables"
 	# The modules' indexes, which the package's postinst would make.
 	/usr/sbin/depmod -b "$root" "$release"
 	finish "kernel-$release"
