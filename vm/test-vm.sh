@@ -210,4 +210,7 @@ PATH=$tmp/fake-apt:$PATH MYMEM_CACHE=$tmp/fake-cache "$here/arm64.sh" release 6.
 	>"$tmp/release.out" 2>"$tmp/release.err" &&
 	[ "$(cat "$tmp/release.out")" = 6.12.117+deb12-arm64 ]
 tap $? "arm64's release: the newest of its own archive with an image" release
+# The release run.sh names is the one the layout job found in uname -r.
+grep -qF "vm: kernel $kver, accel " "$tmp/layout.err"
+tap $? "run.sh's vm: line names the release that ran ($kver)" layout
 tap_done
