@@ -2,9 +2,11 @@
 # Name the guest kernel.
 #
 #   [ARCH=arm64] KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
-#   WHAT = kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown
+#   WHAT = check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown
 #
-# prints the kernel release, the path of its image, its headers build
+# check validates KERNEL and ARCH and nothing more (no install, no
+# build, no fetch): one line on stderr and status 1 if either is unknown.
+# The others print the kernel release, the path of its image, its headers build
 # directory, the root under which its lib/modules/RELEASE/ lies ("/"
 # for a distro kernel), the parameters it needs on its command line
 # (often none), the parameters that switch on the memory checks it has
@@ -100,9 +102,11 @@ distro_checks() {
 		"sysctl.kernel.hung_task_timeout_secs=30"
 }
 
-# Answer $1 for the arm64 build of release $2, unpacked on first use.
+# Answer $1 for the newest arm64 build of the series $KERNEL, unpacked
+# on first use.
 arm64_kernel() {
-	local release=$2 root=${MYMEM_CACHE:-/var/cache/mymem}/arm64/root
+	local release root=${MYMEM_CACHE:-/var/cache/mymem}/arm64/root
+	release=$("$here/arm64.sh" release "$KERNEL") || die "no arm64 $KERNEL kernel in the archive"
 	if [ ! -e "$root/boot/vmlinuz-$release" ] ||
 		[ ! -e "$root/usr/src/linux-headers-$release/Makefile" ]; then
 		[ "$(id -u)" -eq 0 ] || die "no arm64 $KERNEL kernel unpacked; run as root to fetch it"
@@ -124,9 +128,9 @@ arm64_kernel() {
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
-	kver | vmlinuz | kdir | modroot | cmdline | checks | slowdown) ;;
+	check | kver | vmlinuz | kdir | modroot | cmdline | checks | slowdown) ;;
 	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown" >&2
+		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown" >&2
 		exit 64
 		;;
 	esac
@@ -136,6 +140,16 @@ main() {
 	arm64) [[ $KERNEL != @(debug|kcsan) ]] || die "KERNEL=$KERNEL is x86-64 only" ;;
 	*) die "unknown ARCH=$ARCH (want arm64, or none for x86-64)" ;;
 	esac
+	case "$KERNEL" in
+	6.1 | 6.12 | 6.12-rt | debug | kcsan) ;;
+	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
+	esac
+	[ "$what" != check ] || return 0
+	# Each architecture's archive has its own newest release.
+	if [ "$ARCH" = arm64 ]; then
+		arm64_kernel "$what"
+		return
+	fi
 
 	case "$KERNEL" in
 	debug | kcsan)
@@ -146,7 +160,6 @@ main() {
 	6.1) pattern='6.1.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12) pattern='6.12.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12-rt) pattern='6.12.*-rt-amd64' ;;
-	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
 	esac
 
 	kver=$(newest_installed)
@@ -159,11 +172,6 @@ main() {
 		esac
 		kver=$(newest_installed)
 		[ -n "$kver" ] || die "installed $KERNEL but found no image with headers"
-	fi
-	# The arm64 release of the same distro kernel.
-	if [ "$ARCH" = arm64 ]; then
-		arm64_kernel "$what" "${kver%-amd64}-arm64"
-		return
 	fi
 
 	case "$what" in
