@@ -45,6 +45,36 @@ transfers() {
 	echo $(($(cat $SYSFS/reads) + $(cat $SYSFS/writes)))
 }
 
+# Every call that reaches the device, failed ones too (which its
+# counters leave out), through a kprobe on each of its own file
+# operations but open (splice's goes through read_iter): the probes'
+# hits (kprobe_profile) count them.  Tracing is off meanwhile: a hit is
+# counted, nothing recorded.
+TRACING=/sys/kernel/tracing
+FOPS="mymem_fop_llseek mymem_fop_read mymem_fop_write mymem_fop_read_iter
+mymem_fop_write_iter mymem_fop_ioctl mymem_fop_mmap"
+
+probes_on() {
+	{ [ -e $TRACING/kprobe_events ] ||
+		mount -t tracefs tracefs $TRACING; } &&
+		echo 0 >$TRACING/tracing_on || return 1
+	for f in $FOPS; do
+		echo "p:mymem/$f $f" >>$TRACING/kprobe_events || return 1
+	done
+	echo 1 >$TRACING/events/mymem/enable
+}
+
+# The probes' hits, "name count" a line; then the probes go, so that
+# nothing is left on the module when it unloads.
+probes_off() {
+	echo 0 >$TRACING/events/mymem/enable
+	for f in $FOPS; do
+		awk -v f="$f" '$1 == f || $1 == "mymem/" f { print f, $2 }' \
+			$TRACING/kprobe_profile
+		echo "-:mymem/$f" >>$TRACING/kprobe_events
+	done
+}
+
 # The processes of the fuzz user, by PID.
 fuzz_pids() {
 	for s in /proc/[0-9]*/status; do
@@ -57,9 +87,10 @@ fuzz_pids() {
 }
 
 # trinity must run until the time limit (timeout's 124): stopping early
-# means it gave up (no system call left, a taint it saw), and some of its
+# means it gave up (no system call left, a taint it saw), some of its
 # system calls must have succeeded (every descriptor it has is
-# /dev/mymem's).  In a long run it must also have moved data: some reads
+# /dev/mymem's), and its calls must have reached the device (the
+# probes' hits).  In a long run it must also have moved data: some reads
 # or writes succeeded.  A short one (--quick) may not: with random
 # offsets and buffers, a transfer in 10 s is luck (seen: 0 of 38,991
 # calls, and 1,542 of 12,560), so its row says so.  Its own counts and
@@ -70,23 +101,28 @@ fuzz_trinity() {
 		set -- "$@" -c "$c"
 	done
 	before=$(transfers)
+	probes_on || return 1
 	# SIGINT, as for a ^C: trinity stops its children and reports.
 	(cd "$W/fuzz" && as_fuzz_user timeout -s INT -k 10 "$SECS" trinity -q \
 		-l off -C 2 -V /dev/mymem \
 		--disable-fds="$OTHER_FDS" \
 		"$@") >"$W/trinity.log" 2>&1
 	status=$?
+	probes_off >"$W/hits"
+	reached=$(awk '{ n += $2 } END { print n + 0 }' "$W/hits")
 	{
 		grep -E 'Ran [0-9]+ syscalls' "$W/trinity.log"
+		echo "device: $reached calls reached it ($(awk '$2 { printf "%s%s %s", s, $1, $2; s = ", " }' "$W/hits"))"
 		echo "device: $(($(transfers) - before)) reads and writes done"
 	} >"$W/note"
 	succeeded=$(sed -n 's/.*Ran [0-9]* syscalls\. Successes: \([0-9]*\).*/\1/p' \
 		"$W/trinity.log" | tail -n 1)
 	if [ $status -eq 124 ] && [ "${succeeded:-0}" -gt 0 ] &&
+		[ "$reached" -gt 0 ] &&
 		{ [ "$SECS" -lt 60 ] || [ "$(transfers)" -gt "$before" ]; }; then
 		return
 	fi
-	echo "trinity: status $status"
+	echo "trinity: status $status, $reached calls reached the device"
 	tail -n 20 "$W/trinity.log"
 	return 1
 }
@@ -142,7 +178,7 @@ if [ "$SECS" -lt 60 ]; then
 else
 	moved="some reads or writes done"
 fi
-tap_check "trinity, $SECS s, fd and mapping syscalls on /dev/mymem: some succeed, $moved" \
+tap_check "trinity, $SECS s, fd and mapping syscalls on /dev/mymem: some succeed and reach the device, $moved" \
 	fuzz_trinity
 sed 's/^/# /' "$W/note"
 tap_check "stress-ng --dev, $SECS s, on /dev/mymem" fuzz_stress_ng
