@@ -132,7 +132,8 @@ tap_check "shell: writing past the end: No space left on device" write_past_end
 tap_nest "mymem_test run=selftest" mymem_test run=selftest
 tap_check "unload mymem_test" rmmod mymem_test
 # The API under concurrency: 8 kthreads x 20,000 increments of one word,
-# each mode once; the count must be exact (unlocked: never above).
+# each mode once; the count must be exact (unlocked: below, and never
+# above).
 tap_nest "mymem_test run=race: 8 kthreads, every mode" \
 	mymem_test run=race workers=8 iters=20000 runs=1
 # Its CSV and the bench's: report/test-formats.sh checks them on the host.
