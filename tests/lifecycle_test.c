@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading and unloading mymem.ko: the size parameter, a region zeroed
- * at every load, and unload refused while anything still uses the
- * module.  Each test starts with mymem unloaded and loads it itself, so
- * the suite runs this program last; it leaves mymem unloaded.
+ * Loading and unloading mymem.ko: the size parameter (and its two sysfs
+ * files), a region zeroed and counters at zero at every load, the API's
+ * calls counted and a map's accesses not, mymem_test's refusal of bad
+ * parameters, and unload refused while anything still uses the module.
+ * Each test starts with mymem unloaded and loads it itself, so the
+ * suite runs this program last; it leaves mymem unloaded.
  *
  * MYMEM_KO and MYMEM_TEST_KO name the modules' files (default
  * /mymem/mymem.ko and /mymem/mymem_test.ko).
@@ -31,6 +33,8 @@ static void expect_fresh(struct __test_metadata *_metadata, off_t size)
 	int fd;
 
 	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(size, sysfs_number("/sys/module/mymem/parameters/size"));
+	ASSERT_EQ(size, sysfs_number("/sys/class/misc/mymem/size"));
 	fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(size, region_size(fd));
@@ -161,6 +165,129 @@ TEST_F_TIMEOUT(module, busy_while_consumer_loaded, 120)
 	expect_busy(_metadata);
 	ASSERT_EQ(0, unload("mymem_test"));
 	expect_unload(_metadata);
+}
+
+/*
+ * The sysfs counters start at zero at load, count the in-kernel API's
+ * calls (mymem_test's bench of one trial of 4096 bytes: a timed write
+ * and read, then a batch of one of each), and count no access through a
+ * map and no ioctl.
+ */
+TEST_F_TIMEOUT(module, counters_api_not_mmap, 120)
+{
+	const uint64_t zero[NR_COUNTERS] = { 0 };
+	struct mymem_fetch_add fa = { .offset = 0, .value = 1 };
+	uint8_t *map;
+	int fd;
+
+	ASSERT_EQ(0, load(mymem_ko(), ""));
+	expect_counted(_metadata, zero, 0, 0, 0, 0);
+	fd = open(MYMEM_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0x5a, DEFAULT_SIZE);
+	ASSERT_TRUE(all_bytes(map, 0x5a, DEFAULT_SIZE));
+	/* Unmapped pages come back through the fault handler. */
+	ASSERT_EQ(0, madvise(map, DEFAULT_SIZE, MADV_DONTNEED));
+	ASSERT_TRUE(all_bytes(map, 0x5a, DEFAULT_SIZE));
+	ASSERT_EQ(0, sysret(ioctl(fd, MYMEM_IOC_FETCH_ADD, &fa)));
+	munmap(map, DEFAULT_SIZE);
+	close(fd);
+	expect_counted(_metadata, zero, 0, 0, 0, 0);
+
+	ASSERT_EQ(0, load(mymem_test_ko(), "run=bench trials=1 sizes=4096"));
+	expect_counted(_metadata, zero, 2, 2, 2 * 4096, 2 * 4096);
+	ASSERT_EQ(0, unload("mymem_test"));
+	expect_unload(_metadata);
+}
+
+/*
+ * mymem_test refuses bad parameters at load, before any phase runs:
+ * EINVAL (ERANGE from the kernel's parser for a number past 2^32 - 1),
+ * exactly one error line in the kernel log (two for too many sizes)
+ * naming the parameter, no module left, the region untouched.  Each row but run='s
+ * selects only the selftest, which would load if the value were taken.
+ */
+FIXTURE(test_params) {
+	int kmsg;
+};
+
+FIXTURE_VARIANT(test_params) {
+	const char *params;
+	const char *name;	/* what the error line names */
+	int err;		/* 0 stands for EINVAL */
+	int lines;		/* error lines; 0 stands for 1 */
+};
+
+FIXTURE_VARIANT_ADD(test_params, run_unknown) { "run=bogus", "bogus" };
+FIXTURE_VARIANT_ADD(test_params, run_unknown_second) { "run=selftest,bogus", "bogus" };
+FIXTURE_VARIANT_ADD(test_params, run_empty) { "run=", "run" };
+FIXTURE_VARIANT_ADD(test_params, run_empty_item) { "run=selftest,", "run" };
+FIXTURE_VARIANT_ADD(test_params, run_case) { "run=Selftest", "Selftest" };
+FIXTURE_VARIANT_ADD(test_params, mode_unknown) { "run=selftest mode=bogus", "bogus" };
+FIXTURE_VARIANT_ADD(test_params, workers_zero) { "run=selftest workers=0", "workers" };
+FIXTURE_VARIANT_ADD(test_params, workers_over_max) { "run=selftest workers=1025", "workers" };
+FIXTURE_VARIANT_ADD(test_params, workers_negative) { "run=selftest workers=-1", "workers" };
+FIXTURE_VARIANT_ADD(test_params, iters_zero) { "run=selftest iters=0", "iters" };
+FIXTURE_VARIANT_ADD(test_params, iters_abc) { "run=selftest iters=abc", "iters" };
+FIXTURE_VARIANT_ADD(test_params, runs_zero) { "run=selftest runs=0", "runs" };
+FIXTURE_VARIANT_ADD(test_params, runs_over_max) { "run=selftest runs=1001", "runs" };
+FIXTURE_VARIANT_ADD(test_params, trials_zero) { "run=selftest trials=0", "trials" };
+FIXTURE_VARIANT_ADD(test_params, trials_over_max) { "run=selftest trials=1000001", "trials" };
+FIXTURE_VARIANT_ADD(test_params, trials_abc) { "run=selftest trials=abc", "trials" };
+FIXTURE_VARIANT_ADD(test_params, trials_over_32_bits) { "run=selftest trials=4294967297", "trials", ERANGE };
+FIXTURE_VARIANT_ADD(test_params, sizes_abc) { "run=selftest sizes=1,abc", "sizes" };
+FIXTURE_VARIANT_ADD(test_params, sizes_zero) { "run=selftest sizes=4096,0", "sizes" };
+/* The kernel's array parser says why in a line of its own. */
+FIXTURE_VARIANT_ADD(test_params, sizes_too_many) { "run=selftest sizes=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "sizes", 0, 2 };
+
+FIXTURE_SETUP(test_params)
+{
+	uint8_t *buf = malloc(DEFAULT_SIZE);
+	int fd;
+
+	start_unloaded(_metadata);
+	ASSERT_EQ(0, load(mymem_ko(), ""));
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x5a, DEFAULT_SIZE);
+	fd = open(MYMEM_DEVICE_PATH, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(DEFAULT_SIZE, sysret(write(fd, buf, DEFAULT_SIZE)));
+	close(fd);
+	free(buf);
+	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, self->kmsg);
+	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));
+}
+
+FIXTURE_TEARDOWN(test_params)
+{
+	close(self->kmsg);
+	leave_unloaded();
+}
+
+TEST_F(test_params, refused)
+{
+	uint8_t *buf = malloc(DEFAULT_SIZE);
+	char line[256];
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(-(variant->err ?: EINVAL),
+		  load(mymem_test_ko(), variant->params));
+	ASSERT_EQ(variant->lines ?: 1,
+		  kmsg_count(self->kmsg, 3, NULL, line, sizeof(line)))
+		TH_LOG("the last: %s", line);
+	ASSERT_NE(NULL, strstr(line, variant->name)) TH_LOG("%s", line);
+	ASSERT_EQ(-ENOENT, path_status("/sys/module/mymem_test"));
+	fd = open(MYMEM_DEVICE_PATH, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(DEFAULT_SIZE, sysret(read(fd, buf, DEFAULT_SIZE)));
+	ASSERT_TRUE(all_bytes(buf, 0x5a, DEFAULT_SIZE));
+	close(fd);
+	free(buf);
 }
 
 /* Valid sizes other than the default, down to one byte and up to the limit. */
