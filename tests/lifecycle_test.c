@@ -499,6 +499,8 @@ TEST_F_TIMEOUT(held, killed_waiters_die, 300)
 			ASSERT_GT(FREE_MS, ms)
 				TH_LOG("killed waiter %d lives on, in state %c",
 				       i, process_state(w[i]));
+			ASSERT_TRUE(lock_held(self->fd))
+				TH_LOG("killed waiter %d outlived the hold", i);
 			usleep(1000);
 		}
 		ASSERT_TRUE(WIFSIGNALED(status));
