@@ -305,9 +305,12 @@ TEST_F(test_params, refused)
  * of CPU per 100 ms, with the kernel fully preemptible.  Its copy under
  * the mutex takes far more than the quota and a tick (4 ms) of CPU, so
  * the quota runs out inside its writer section, which then lasts
- * seconds; the test lifts the limit when done.  An RWF_NOWAIT read of a
- * byte tells whether a writer is in its section (EAGAIN).  Here because
- * it needs a region larger than the default.
+ * minutes; the test lifts the limit when done.  (Debian's arm64 kernels
+ * are PREEMPT_VOLUNTARY without PREEMPT_DYNAMIC: there the hold is the
+ * section itself, seconds under emulation, so a waiter must also die
+ * before it ends.)  An RWF_NOWAIT read of a byte tells whether a writer
+ * is in its section (EAGAIN).  Here because it needs a region larger
+ * than the default.
  */
 #define HOLD_FILL	0x5a	/* what the holder writes */
 #define HOLD_CG		"/sys/fs/cgroup/mymem-hold"
