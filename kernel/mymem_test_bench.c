@@ -34,7 +34,7 @@ static unsigned int sizes[BENCH_MAX_SIZES] = { 1, 64, 1024, 65536, 524288 };
 static unsigned int nr_sizes = 5;	/* the defaults above */
 module_param_array(sizes, uint, &nr_sizes, 0444);
 MODULE_PARM_DESC(sizes,
-		 "Bench: transfer sizes in bytes, up to 16; sizes above the region size are skipped (default: 1,64,1024,65536,524288)");
+		 "Bench: transfer sizes in bytes, each at least 1, up to 16 of them; sizes above the region size are skipped (default: 1,64,1024,65536,524288)");
 
 static unsigned int trials = 1000;
 module_param(trials, uint, 0444);
@@ -266,7 +266,7 @@ static int bench(size_t size)
 
 	for (i = 0; i < nr_sizes; i++) {
 		len = sizes[i];
-		if (!len || len > size) {
+		if (len > size) {
 			ktap_result(true, i + 1,
 				    "size_%zu # SKIP not within the %zu-byte region",
 				    len, size);
@@ -291,9 +291,14 @@ out:
 
 static int bench_check(void)
 {
-	if (nr_sizes && trials && trials <= BENCH_MAX_TRIALS)
+	bool ok = nr_sizes && trials && trials <= BENCH_MAX_TRIALS;
+	unsigned int i;
+
+	for (i = 0; i < nr_sizes; i++)
+		ok = ok && sizes[i];
+	if (ok)
 		return 0;
-	pr_err("sizes, trials: at least 1; trials at most %u\n",
+	pr_err("sizes (each of them), trials: at least 1; trials at most %u\n",
 	       BENCH_MAX_TRIALS);
 	return -EINVAL;
 }

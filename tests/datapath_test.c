@@ -5,7 +5,8 @@
  * test likes, so each race happens in one order, every run.
  *
  * - A write stalled on its source holds off no read, atomic or other
- *   write, and is still whole and right once released.
+ *   write, nor an in-kernel API user, and is still whole and right once
+ *   released.
  * - A read stalled on its destination sleeps outside any copy, lets
  *   writers run, and then returns what they wrote, not a mix.
  * - A read cut short by its own buffer changes no byte past its count,
@@ -21,7 +22,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "testlib.h"
+#include "modlib.h"
 #include "stall.h"
 
 #define SENTINEL	0xa5	/* the caller's bytes that nothing may touch */
@@ -32,9 +33,11 @@
  * guards against, it waits for as long as the stall lasts.
  */
 #define FREE_MS		10000
+/* Likewise for loading mymem_test with its selftest, under emulation. */
+#define LOAD_MS		60000
 
 /* One call made by a thread of its own, so that it can stall. */
-enum call_op { CALL_PREAD, CALL_PWRITE, CALL_FETCH_ADD };
+enum call_op { CALL_PREAD, CALL_PWRITE, CALL_FETCH_ADD, CALL_LOAD_API };
 
 struct call {
 	enum call_op op;
@@ -64,6 +67,9 @@ static void *call_thread(void *arg)
 	case CALL_FETCH_ADD:
 		c->ret = sysret(ioctl(c->fd, MYMEM_IOC_FETCH_ADD, c->buf));
 		break;
+	case CALL_LOAD_API:	/* mymem_test, its parameters in buf */
+		c->ret = load(mymem_test_ko(), c->buf);
+		break;
 	}
 	atomic_store(&c->done, true);
 	return NULL;
@@ -82,6 +88,14 @@ static bool call_done_or_blocked(struct call *c)
 		usleep(1000);
 	}
 	return false;
+}
+
+/* Until @c has returned, for at most @ms: whether it did. */
+static bool call_done_within(struct call *c, int ms)
+{
+	for (; ms > 0 && !atomic_load(&c->done); ms--)
+		usleep(1000);
+	return atomic_load(&c->done);
 }
 
 static uint64_t pattern_word(uint64_t off, uint8_t seed)
@@ -125,7 +139,10 @@ FIXTURE_SETUP(stall)
 	memset(self->fill, SENTINEL, self->page);
 }
 
-/* Closing the userfaultfd lets any call still stalled go. */
+/*
+ * Closing the userfaultfd lets any call still stalled go; a mymem_test
+ * a test loaded goes too.
+ */
 FIXTURE_TEARDOWN(stall)
 {
 	int i;
@@ -135,6 +152,7 @@ FIXTURE_TEARDOWN(stall)
 	for (i = 0; i < self->ncalls; i++)
 		if (!self->calls[i].joined)
 			pthread_join(self->calls[i].thread, NULL);
+	unload("mymem_test");
 	region_close(&self->r);
 }
 
@@ -245,6 +263,41 @@ TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
 	close(go[1]);
 	close(done[0]);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * A write stalled on its source holds off no in-kernel API user either:
+ * mymem_test's selftest (every API call, the whole region written and
+ * read back) loads and passes while the write waits.  Then the write
+ * completes whole.
+ */
+TEST_F_TIMEOUT(stall, write_holds_off_no_api_user, 120)
+{
+	uint8_t *src = self->arena + self->page - 32, check[96];
+	struct call *w, *api;
+
+	NEED_UFFD();
+
+	pattern_fill(src, 0, 32, NEW_SEED);
+	w = start(_metadata, self, CALL_PWRITE, src, 96, 0);
+	ASSERT_EQ((uintptr_t)self->arena + self->page,
+		  next_fault(self->uffd, FREE_MS));
+	api = start(_metadata, self, CALL_LOAD_API, "run=selftest", 0, 0);
+	ASSERT_TRUE(call_done_within(api, LOAD_MS))
+		TH_LOG("mymem_test is held off, in state %c",
+		       thread_state(atomic_load(&api->tid)));
+	join(api);
+	ASSERT_EQ(0, api->ret);
+	ASSERT_FALSE(atomic_load(&w->done));
+	ASSERT_EQ(0, unload("mymem_test"));
+
+	pattern_fill(self->fill, 32, 64, NEW_SEED);
+	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
+			       self->fill));
+	join(w);
+	ASSERT_EQ(96, w->ret);
+	ASSERT_EQ(96, sysret(pread(self->r.fd, check, 96, 0)));
+	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW_SEED));
 }
 
 /*

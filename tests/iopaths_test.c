@@ -11,17 +11,20 @@
  * - RWF_NOWAIT fails with EAGAIN instead of waiting for a page fault,
  *   with nothing changed, and is not held off by a writer that is.
  * - io_uring's read, write, readv and writev give what the system calls
- *   give for the same inputs, hostile offsets and buffers included, and
- *   run inline: no io-wq worker when nothing has to wait.
+ *   give for the same inputs, hostile offsets and buffers included, run
+ *   inline (no io-wq worker when nothing has to wait), and read one
+ *   snapshot under writers.
  * - splice and sendfile move the same bytes as read and write, and end
- *   and fail as they do.
+ *   and fail as they do, one pipe-full a call; copy_file_range refuses
+ *   the device.
+ * - The sysfs counters count each call of every path once, with its
+ *   bytes, and no call that moved nothing.
  *
  * Runs on the loaded device (default size); each test starts from
  * pattern OLD in the region.
  */
 #include <dirent.h>
 #include <limits.h>
-#include <liburing.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/sendfile.h>
@@ -30,6 +33,7 @@
 #include "kselftest_harness.h"
 #include "testlib.h"
 #include "stall.h"
+#include "ringlib.h"
 
 #define OLD		1	/* pattern seeds: the region before a test */
 #define NEW		2	/* ... and what a test writes */
@@ -203,6 +207,30 @@ TEST_F(vec, nowait_when_nothing_waits)
 	pattern_fill(self->buf, 8192, 4096, NEW);
 	ASSERT_EQ(4096, sysret(pwritev2(self->fd, &iov, 1, 8192, RWF_NOWAIT)));
 	ASSERT_TRUE(region_is(self->fd, 8192, 4096, NEW));
+}
+
+/*
+ * The sysfs counters: a vectored read or write is one call of its
+ * segments' total, an RWF_NOWAIT one too; empty, failed and EAGAIN
+ * calls count nothing.
+ */
+TEST_F(vec, sysfs_counters)
+{
+	struct iovec iov[] = {
+		{ self->buf, 10 }, { self->buf + 10, 0 },
+		{ self->buf + 100, 4101 },
+	};
+	uint64_t before[NR_COUNTERS];
+
+	counters_read(before);
+	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 0, 0)));
+	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, DEFAULT_SIZE)));
+	ASSERT_EQ(-ENOSPC, sysret(pwritev(self->fd, iov, 3, DEFAULT_SIZE)));
+	ASSERT_EQ(-EINVAL, sysret(preadv(self->fd, iov, 3, -1)));
+	ASSERT_EQ(4111, sysret(readv(self->fd, iov, 3)));
+	ASSERT_EQ(4111, sysret(preadv2(self->fd, iov, 3, 0, RWF_NOWAIT)));
+	ASSERT_EQ(4111, sysret(pwritev(self->fd, iov, 3, 0)));
+	expect_counted(_metadata, before, 2, 1, 2 * 4111, 4111);
 }
 
 /*
@@ -508,50 +536,6 @@ FIXTURE_TEARDOWN(ring)
 	close(self->fd);
 }
 
-enum uop { U_READ, U_WRITE, U_READV, U_WRITEV };
-
-/*
- * One operation through the ring, waited for: its result.  @rw_flags
- * as preadv2()'s.  The vectored ones take @buf as two segments, split
- * in the middle.
- */
-static int ring_op(struct io_uring *ring, int fd, enum uop op, uint8_t *buf,
-		   unsigned int len, long long off, int rw_flags)
-{
-	struct iovec iov[2] = { { buf, len / 2 },
-				{ buf + len / 2, len - len / 2 } };
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	if (!sqe)
-		return -EBUSY;
-	switch (op) {
-	case U_READ:
-		io_uring_prep_read(sqe, fd, buf, len, off);
-		break;
-	case U_WRITE:
-		io_uring_prep_write(sqe, fd, buf, len, off);
-		break;
-	case U_READV:
-		io_uring_prep_readv(sqe, fd, iov, 2, off);
-		break;
-	case U_WRITEV:
-		io_uring_prep_writev(sqe, fd, iov, 2, off);
-		break;
-	}
-	sqe->rw_flags = rw_flags;
-	ret = io_uring_submit_and_wait(ring, 1);
-	if (ret < 0)
-		return ret;
-	ret = io_uring_wait_cqe(ring, &cqe);
-	if (ret < 0)
-		return ret;
-	ret = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 /* The same operation as a system call: its result, or -errno. */
 static long long sys_op(int fd, enum uop op, uint8_t *buf, size_t len,
 			long long off)
@@ -790,6 +774,120 @@ TEST_F_TIMEOUT(ring, nowait_does_not_fault, 60)
 	munmap(p, page);
 }
 
+/*
+ * The sysfs counters: each ring read, write, readv and writev is one
+ * call; one that fails counts nothing.
+ */
+TEST_F(ring, sysfs_counters)
+{
+	uint8_t buf[200];
+	uint64_t before[NR_COUNTERS];
+	enum uop op;
+
+	memset(buf, SENTINEL, sizeof(buf));
+	counters_read(before);
+	for (op = U_READ; op <= U_WRITEV; op++) {
+		ASSERT_EQ(200, ring_op(&self->ring, self->fd, op, buf, 200,
+				       1000, 0));
+		ASSERT_EQ(-EINVAL, ring_op(&self->ring, self->fd, op, buf, 200,
+					   -2, 0));
+	}
+	expect_counted(_metadata, before, 2, 2, 400, 400);
+}
+
+/*
+ * Two threads write the whole region, one pattern each, while this one
+ * reads it through the ring: 8 KiB with IORING_OP_READ and as a readv
+ * of two segments, and the whole region.  Every read finds one writer's
+ * pattern throughout, writes land meanwhile and both writers' patterns
+ * are seen.  The control: the same 8 KiB read as two
+ * linked ring reads of 4 KiB, which are two snapshots, must show a mix.
+ */
+#define RING_READS	2000
+#define CONTROL_PAIRS	100000
+
+/* Two linked 4 KiB ring reads into @buf, waited for: 0, or -errno. */
+static int ring_read_pair(struct io_uring *ring, int fd, uint8_t *buf)
+{
+	struct io_uring_cqe *cqe;
+	int i, ret = 0;
+
+	for (i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		if (!sqe)
+			return -EBUSY;
+		io_uring_prep_read(sqe, fd, buf + i * 4096, 4096, i * 4096);
+		if (!i)
+			sqe->flags |= IOSQE_IO_LINK;
+	}
+	ret = io_uring_submit_and_wait(ring, 2);
+	for (i = 0; ret >= 0 && i < 2; i++) {
+		ret = io_uring_wait_cqe(ring, &cqe);
+		if (ret < 0)
+			break;
+		if (cqe->res != 4096)
+			ret = cqe->res < 0 ? cqe->res : -EIO;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+TEST_F_TIMEOUT(ring, read_atomic_under_writers, 300)
+{
+	uint8_t *whole = malloc(DEFAULT_SIZE), buf[8192];
+	atomic_bool stop = false;
+	atomic_long writes = 0;
+	struct writer w[2] = {
+		{ self->fd, NEW, &stop, &writes, 0 },
+		{ self->fd, OTHER, &stop, &writes, 0 },
+	};
+	int i, mixes = 0, seen[OTHER + 1] = { 0 };
+	long first_write, written;
+	pthread_t t[2];
+	enum uop op;
+	uint8_t p;
+
+	ASSERT_NE(NULL, whole);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
+	/* After the first whole write, every read finds one pattern. */
+	while (region_is(self->fd, 0, 8, OLD))
+		usleep(1000);
+	first_write = atomic_load(&writes);
+	for (i = 0; i < RING_READS; i++) {
+		op = i % 2 ? U_READV : U_READ;
+		ASSERT_EQ(8192, ring_op(&self->ring, self->fd, op, buf, 8192,
+					0, 0));
+		p = one_pattern(buf, 0, 8192);
+		ASSERT_NE(0, p) TH_LOG("ring read %d: a mix of two writes", i);
+		seen[p]++;
+		if (i % 20)
+			continue;
+		ASSERT_EQ(DEFAULT_SIZE, ring_op(&self->ring, self->fd, op,
+						whole, DEFAULT_SIZE, 0, 0));
+		ASSERT_NE(0, one_pattern(whole, 0, DEFAULT_SIZE))
+			TH_LOG("ring read of the region %d: a mix", i);
+	}
+	for (i = 0; i < CONTROL_PAIRS && !mixes; i++) {
+		ASSERT_EQ(0, ring_read_pair(&self->ring, self->fd, buf));
+		mixes += !one_pattern(buf, 0, 8192);
+	}
+	written = atomic_load(&writes) - first_write;
+	atomic_store(&stop, true);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		ASSERT_EQ(0, w[i].err);
+	}
+	TH_LOG("%ld writes meanwhile: patterns seen %d and %d; first mix of two reads after %d pairs",
+	       written, seen[NEW], seen[OTHER], i);
+	ASSERT_LT(0, written);
+	ASSERT_LT(0, seen[NEW]);
+	ASSERT_LT(0, seen[OTHER]);
+	ASSERT_EQ(1, mixes) TH_LOG("two linked reads never saw a write land");
+	free(whole);
+}
+
 /* splice and sendfile against a pipe and a tmpfs file. */
 FIXTURE(splice) {
 	int fd, file, pipe[2];
@@ -937,6 +1035,103 @@ TEST_F(splice, read_only_descriptor)
 	ASSERT_EQ(-EBADF, sysret(splice(self->pipe[0], NULL, ro, &out, 1, 0)));
 	ASSERT_EQ(-EBADF, sysret(sendfile(ro, self->file, &off, 1)));
 	close(ro);
+}
+
+/*
+ * A splice larger than the pipe moves one pipe-full, out of the device
+ * and into it: one read or write each in the sysfs counters.  sendfile
+ * goes through a pipe of its own and counts one read per pipe-full.
+ */
+TEST_F(splice, one_pipe_full_per_call)
+{
+	long long full = fcntl(self->pipe[1], F_GETPIPE_SZ);
+	loff_t in = 1000, out = DEFAULT_SIZE / 2;
+	uint64_t before[NR_COUNTERS];
+	off_t off = 0;
+	uint8_t *buf;
+
+	ASSERT_LT(0, full);
+	ASSERT_GE(DEFAULT_SIZE / 2, 4 * full);
+	buf = malloc(4 * full);
+	ASSERT_NE(NULL, buf);
+	counters_read(before);
+	ASSERT_EQ(full, sysret(splice(self->fd, &in, self->pipe[1], NULL,
+				      4 * full, 0)));
+	ASSERT_EQ(1000 + full, in);
+	expect_counted(_metadata, before, 1, 0, full, 0);
+
+	counters_read(before);
+	ASSERT_EQ(full, sysret(splice(self->pipe[0], NULL, self->fd, &out,
+				      4 * full, 0)));
+	ASSERT_EQ(DEFAULT_SIZE / 2 + full, out);
+	expect_counted(_metadata, before, 0, 1, 0, full);
+	ASSERT_TRUE(region_is(self->fd, DEFAULT_SIZE / 2 - 1000, 1000,
+			      OLD));
+	ASSERT_EQ(full, sysret(pread(self->fd, buf, full, DEFAULT_SIZE / 2)));
+	ASSERT_EQ(full, pattern_mismatch(buf, 1000, full, OLD));
+
+	counters_read(before);
+	ASSERT_EQ(4 * full, sysret(sendfile(self->file, self->fd, &off,
+					    4 * full)));
+	expect_counted(_metadata, before, 4, 0, 4 * full, 0);
+	free(buf);
+}
+
+/*
+ * A descriptor open for writing only cannot be spliced or sent out of:
+ * EBADF, and the pipe receives nothing.  The same calls on a read-write
+ * descriptor work.
+ */
+TEST_F(splice, write_only_descriptor)
+{
+	int wo = open(MYMEM_DEVICE_PATH, O_WRONLY), avail = -1;
+	loff_t in = 0;
+	off_t off = 0;
+
+	ASSERT_LE(0, wo);
+	ASSERT_EQ(-EBADF, sysret(splice(wo, &in, self->pipe[1], NULL, 16,
+					0)));
+	ASSERT_EQ(-EBADF, sysret(sendfile(self->file, wo, &off, 16)));
+	ASSERT_EQ(0, ioctl(self->pipe[0], FIONREAD, &avail));
+	ASSERT_EQ(0, avail);
+	ASSERT_EQ(0, lseek(self->file, 0, SEEK_END));
+	ASSERT_EQ(16, sysret(splice(self->fd, &in, self->pipe[1], NULL, 16,
+				    0)));
+	ASSERT_EQ(16, sysret(sendfile(self->file, self->fd, &off, 16)));
+	close(wo);
+}
+
+/*
+ * copy_file_range takes regular files only: from the device, into it
+ * and within it, EINVAL, with nothing copied.  Between two regular files
+ * the same call works.
+ */
+TEST_F(splice, copy_file_range_einval)
+{
+	char name[] = "/tmp/iopaths.XXXXXX";
+	loff_t in = 0, out = 4096;
+	int other = mkstemp(name);
+
+	ASSERT_LE(0, other);
+	unlink(name);
+	pattern_fill(self->buf, 0, 4096, NEW);
+	ASSERT_EQ(4096, sysret(pwrite(self->file, self->buf, 4096, 0)));
+	ASSERT_EQ(-EINVAL, sysret(syscall(SYS_copy_file_range, self->fd, &in,
+					  self->file, &out, 4096, 0)));
+	ASSERT_EQ(-EINVAL, sysret(syscall(SYS_copy_file_range, self->file,
+					  &in, self->fd, &out, 4096, 0)));
+	ASSERT_EQ(-EINVAL, sysret(syscall(SYS_copy_file_range, self->fd, &in,
+					  self->fd, &out, 4096, 0)));
+	ASSERT_EQ(0, in);
+	ASSERT_EQ(4096, out);
+	ASSERT_EQ(4096, lseek(self->file, 0, SEEK_END));
+	ASSERT_TRUE(region_is(self->fd, 0, DEFAULT_SIZE, OLD));
+
+	ASSERT_EQ(4096, sysret(syscall(SYS_copy_file_range, self->file, &in,
+				       other, &out, 4096, 0)));
+	ASSERT_EQ(4096, sysret(pread(other, self->buf, 4096, 4096)));
+	ASSERT_EQ(4096, pattern_mismatch(self->buf, 0, 4096, NEW));
+	close(other);
 }
 
 TEST_HARNESS_MAIN

@@ -473,42 +473,18 @@ TEST_F(stream, write)
 /* --- counters ---------------------------------------------------------- */
 
 /* A counter of /sys/class/misc/mymem, or UINT64_MAX if unreadable. */
-static uint64_t sysfs_counter(const char *name)
-{
-	unsigned long long value = UINT64_MAX;
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/misc/mymem/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &value) != 1)
-			value = UINT64_MAX;
-		fclose(f);
-	}
-	return value;
-}
-
 /*
  * The sysfs counters count the reads and writes that moved bytes, and
  * those bytes: not empty calls, calls at the end, failed ones, ioctls.
  */
 TEST_F(dev, sysfs_counters)
 {
-	static const char *const names[] = {
-		"reads", "writes", "bytes_read", "bytes_written",
-	};
-	const uint64_t moved[] = { 1, 1, 10, 5 };
 	struct mymem_fetch_add fa = { .offset = 0, .value = 0 };
 	struct region *r = &self->r;
 	uint8_t buf[10], *unmapped = r->guard;
-	uint64_t before[4];
-	size_t i;
+	uint64_t before[NR_COUNTERS];
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		before[i] = sysfs_counter(names[i]);
-		ASSERT_NE(UINT64_MAX, before[i]) TH_LOG("%s", names[i]);
-	}
+	counters_read(before);
 	ASSERT_EQ(0, sysret(pread(r->fd, buf, 0, 0)));
 	ASSERT_EQ(0, sysret(pwrite(r->fd, buf, 0, 0)));
 	ASSERT_EQ(0, sysret(pread(r->fd, buf, sizeof(buf), r->size)));
@@ -519,10 +495,7 @@ TEST_F(dev, sysfs_counters)
 	/* One read of 10 bytes, one write of 5 (the same bytes back). */
 	ASSERT_EQ(10, sysret(pread(r->fd, buf, sizeof(buf), 0)));
 	ASSERT_EQ(5, sysret(pwrite(r->fd, buf, 5, 0)));
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		ASSERT_EQ(before[i] + moved[i], sysfs_counter(names[i]))
-			TH_LOG("%s", names[i]);
-	}
+	expect_counted(_metadata, before, 1, 1, 10, 5);
 	expect_region(_metadata, r);
 }
 

@@ -3,7 +3,8 @@
  * Calls stopped inside the device on demand, for the tests that need a
  * call to stay in flight (datapath_test, lifetime_test): userfaultfd
  * pages that fault until the test fills them, and the state of the
- * thread that made the call.  Include after testlib.h.
+ * thread or process that made the call (lifecycle_test's too).  Include
+ * after testlib.h.
  */
 #ifndef MYMEM_STALL_H
 #define MYMEM_STALL_H
@@ -79,13 +80,12 @@ static inline unsigned long next_fault(int uffd, int timeout_ms)
 	return msg.arg.pagefault.address & ~(page_size() - 1);
 }
 
-/* The state letter of thread @tid of this process (R, S, D, ...), or 0. */
-static inline char thread_state(int tid)
+/* The state letter (R, S, D, ...) in the stat file @path of /proc, or 0. */
+static inline char stat_state(const char *path)
 {
-	char path[64], line[256], *p;
+	char line[256], *p;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -94,6 +94,24 @@ static inline char thread_state(int tid)
 	/* After the command, which is in parentheses and may hold any. */
 	p = p ? strrchr(line, ')') : NULL;
 	return p && p[1] ? p[2] : 0;
+}
+
+/* The state letter of thread @tid of this process, or 0. */
+static inline char thread_state(int tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	return stat_state(path);
+}
+
+/* The state letter of process @pid, or 0. */
+static inline char process_state(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return stat_state(path);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -345,6 +346,65 @@ static inline long long transfer(struct __test_metadata *_metadata,
 		ASSERT_EQ(ret, buf_mismatch(buf, r->model + off, ret));
 	}
 	return ret;
+}
+
+/*
+ * The sysfs counters of /sys/class/misc/mymem/ (mymem(4)), by index.
+ * counters_read() stores UINT64_MAX for one it cannot read.
+ */
+enum { C_READS, C_WRITES, C_BYTES_READ, C_BYTES_WRITTEN, NR_COUNTERS };
+
+static const char *const counter_names[NR_COUNTERS] = {
+	"reads", "writes", "bytes_read", "bytes_written",
+};
+
+/* The number in sysfs file @path, or UINT64_MAX. */
+static inline uint64_t sysfs_number(const char *path)
+{
+	unsigned long long value = UINT64_MAX;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &value) != 1)
+			value = UINT64_MAX;
+		fclose(f);
+	}
+	return value;
+}
+
+static inline void counters_read(uint64_t c[NR_COUNTERS])
+{
+	char path[128];
+	int i;
+
+	for (i = 0; i < NR_COUNTERS; i++) {
+		snprintf(path, sizeof(path), "/sys/class/misc/mymem/%s",
+			 counter_names[i]);
+		c[i] = sysfs_number(path);
+	}
+}
+
+/*
+ * The counters moved by exactly @reads and @writes calls of @bytes_read
+ * and @bytes_written bytes since @before.
+ */
+static inline void expect_counted(struct __test_metadata *_metadata,
+				  const uint64_t before[NR_COUNTERS],
+				  uint64_t reads, uint64_t writes,
+				  uint64_t bytes_read, uint64_t bytes_written)
+{
+	const uint64_t moved[NR_COUNTERS] = {
+		reads, writes, bytes_read, bytes_written,
+	};
+	uint64_t now[NR_COUNTERS];
+	int i;
+
+	counters_read(now);
+	for (i = 0; i < NR_COUNTERS; i++) {
+		ASSERT_NE(UINT64_MAX, before[i]) TH_LOG("%s", counter_names[i]);
+		ASSERT_EQ(before[i] + moved[i], now[i])
+			TH_LOG("%s", counter_names[i]);
+	}
 }
 
 /*
