@@ -395,6 +395,15 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
  * write-protects pages of the destination that a copy had written, from
  * another thread, while the read runs.
  *
+ * After a fault-in the read copies again only if that copy got further
+ * than byte @stop, where the one before stopped, as btrfs's direct read
+ * and gfs2 retry.  A fault-in checks the page, not what the hardware
+ * checks within it: an arm64 MTE tag mismatch, an x86 shadow stack page
+ * or injected usercopy faults stop every copy at the same byte however
+ * often the page is faulted in, so a read that retried while fault-in
+ * succeeded would never return.  The price: a page reclaimed between its
+ * fault-in and the copy ends the read there, with a short count.
+ *
  * With @io->nowait a read that would wait for the lock or a page fault
  * fails with -EAGAIN, even after copying some bytes: io_uring then
  * retries it from a worker, which may wait, so that it returns what
@@ -405,7 +414,8 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 {
 	ssize_t n = mymem_read_span(len, pos);
 	const u8 *src = mymem.data + pos;
-	size_t copied = 0, from, end, left;
+	size_t copied = 0, from, end, left, stop = 0;
+	bool faulted = false;
 	unsigned int seq;
 	u64 gen = 0, now;
 	int err;
@@ -436,7 +446,11 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 			gen = now;
 		}
 		err = -EFAULT;
-		if (!left || io->nowait || !mymem_fault_in_dest(io, end, left))
+		if (!left || io->nowait || (faulted && end <= stop))
+			break;
+		stop = end;
+		faulted = true;
+		if (!mymem_fault_in_dest(io, end, left))
 			break;
 	}
 	if (io->nowait && copied < n)
@@ -459,6 +473,7 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 					      size_t len, loff_t pos)
 {
 	ssize_t n = mymem_write_span(len, pos);
+	bool faulted = false;
 	size_t left;
 	int ret;
 
@@ -469,7 +484,7 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 		if (!mymem_source_present(io, n))
 			return -EAGAIN;
 	} else if (io->iter || offset_in_page(io->buf) + n > PAGE_SIZE) {
-		mymem_fault_in_source(io, n);
+		faulted = mymem_fault_in_source(io, n) < n;
 	}
 	for (;;) {
 		ret = mymem_write_lock(io->nowait);
@@ -481,8 +496,10 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 			return mymem_write_done(n - left);
 		if (io->nowait)
 			return -EAGAIN;
-		if (mymem_fault_in_source(io, n) == n)
+		/* Once faulted in, a source that copies nothing never will. */
+		if (faulted || mymem_fault_in_source(io, n) == n)
 			return -EFAULT;
+		faulted = true;
 	}
 }
 
@@ -580,8 +597,13 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 		mymem_write_unlock();
 		if (!ret)
 			break;
-		if (fault_in_safe_writeable((const char __user *)uold,
-					    sizeof(*uold)))
+		/*
+		 * Checked to the granule (arm64 MTE), as btrfs's search ioctl
+		 * does: a field that no store can reach is -EFAULT, not a
+		 * loop.  It writes zeros into the field, the caller's result.
+		 */
+		if (fault_in_subpage_writeable((char __user *)uold,
+					       sizeof(*uold)))
 			return -EFAULT;
 	}
 	*old = cur;

@@ -9,8 +9,8 @@
 #
 # --status N: the exit status of the driver that wrote the logs; if it is
 # not 0 and nothing in the logs failed, that is one failure.
-# A skip not listed for KERNEL (default 6.1) in tests/expected-skips is
-# a failure too.
+# A skip not listed for KERNEL (default 6.1), or for ARCH/KERNEL (ARCH
+# default x86_64), in tests/expected-skips is a failure too.
 # Exit status 0 only if nothing failed and something passed: an empty,
 # truncated or silent log is not a success.
 # shellcheck source-path=SCRIPTDIR source=tap.sh
@@ -24,6 +24,7 @@ while IFS='	' read -r kernels pattern _; do
 	for kernel in $kernels; do
 		# shellcheck disable=SC2254 # a pattern
 		case ${KERNEL:-6.1} in $kernel) echo "$pattern" ;; esac
+		case ${ARCH:-x86_64}/${KERNEL:-6.1} in $kernel) echo "$pattern" ;; esac
 	done
 	unset IFS
 done <"$(dirname "$0")/expected-skips" >"$tap_tmp/skips"

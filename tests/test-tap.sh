@@ -210,12 +210,16 @@ result_and_skip() {
 		summary "$t/results" && expect "2 passed, 2 failed" 1
 }
 
-# A skip counts as one only if tests/expected-skips lists it for KERNEL.
+# A skip counts as one only if tests/expected-skips lists it for KERNEL
+# (or ARCH/KERNEL).
 expected_skips() {
 	printf 'TAP version 13\n1..2\nok 1 fault injection at load # SKIP no failslab\nok 2 a # SKIP why not\n' >"$t/log"
 	KERNEL=6.1 summary "$t/log" && expect "0 passed, 1 failed" 1 &&
 		grep -qx "1 skipped" "$t/out" &&
-		KERNEL=debug summary "$t/log" && expect "0 passed, 2 failed" 1
+		KERNEL=debug summary "$t/log" && expect "0 passed, 2 failed" 1 &&
+		printf 'TAP version 13\n1..1\nok 1 # SKIP no MTE (HWCAP2_MTE)\n' >"$t/log" &&
+		ARCH= summary "$t/log" && expect "0 passed, 0 failed" 1 &&
+		ARCH=arm64 summary "$t/log" && expect "0 passed, 1 failed" 1
 }
 
 # fio_json FILE READ WRITTEN: the lines of a fio JSON report that
