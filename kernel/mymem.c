@@ -46,6 +46,12 @@
 #define MYMEM_DEFAULT_SIZE	(512 * 1024)
 /* Far more than a teaching device needs, far less than a small VM has. */
 #define MYMEM_MAX_SIZE		(256 * 1024 * 1024)
+/*
+ * Fresh starts a read makes when a writer ran while it faulted in its
+ * destination (see mymem_read_io()): a fresh malloc()ed buffer on a busy
+ * device needs one.
+ */
+#define MYMEM_READ_RESTARTS	3
 
 static unsigned long size = MYMEM_DEFAULT_SIZE;
 module_param(size, ulong, 0444);
@@ -404,6 +410,11 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
  * succeeded would never return.  The price: a page reclaimed between its
  * fault-in and the copy ends the read there, with a short count.
  *
+ * A read makes at most MYMEM_READ_RESTARTS fresh starts; then, rather
+ * than start again, it returns the @copied bytes it has, all of one
+ * instant: a short count, as filemap_read() returns when a copy stops.
+ * So a read whose pages keep going away while writers run ends.
+ *
  * With @io->nowait a read that would wait for the lock or a page fault
  * fails with -EAGAIN, even after copying some bytes: io_uring then
  * retries it from a worker, which may wait, so that it returns what
@@ -415,8 +426,8 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 	ssize_t n = mymem_read_span(len, pos);
 	const u8 *src = mymem.data + pos;
 	size_t copied = 0, from, end, left, stop = 0;
+	unsigned int seq, restarts = 0;
 	bool faulted = false;
-	unsigned int seq;
 	u64 gen = 0, now;
 	int err;
 
@@ -438,6 +449,10 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 			break;
 		now = mymem.writes;
 		from = now == gen ? copied : 0;
+		if (from < copied && restarts++ == MYMEM_READ_RESTARTS) {
+			mutex_unlock(&mymem.lock);
+			break;
+		}
 		left = mymem_copy_out(io, from, src + from, n - from);
 		mutex_unlock(&mymem.lock);
 		end = n - left;

@@ -12,6 +12,8 @@
  *   even when the region changed while it waited.
  * - An atomic ioctl's result is delivered whenever the word changes,
  *   however long the operation waits for the lock.
+ * - A read whose buffer keeps losing pages while writers run ends after
+ *   a bounded number of fresh starts, with bytes of one instant.
  * - A call whose buffer faults below the page (arm64 MTE), where faulting
  *   the page in does not help, returns what it could copy.
  *
@@ -356,6 +358,100 @@ TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
 	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
 	munmap(fa, self->page);
+}
+
+/*
+ * A read forced to start again on every round.  Its destination is an
+ * ordinary page and RESTART_PAGES that stall.  The fault-in of each
+ * round walks the rest of the destination, stalling at each missing
+ * page: at the first the test writes the whole range anew, so the next
+ * copy must start again; at each later one but the second it drops the
+ * page before (MADV_DONTNEED), so the next copy stops one page further
+ * on.  Without a bound the read starts again RESTART_PAGES - 2 times and
+ * returns everything; with MYMEM_READ_RESTARTS (3) fresh starts it
+ * returns the 4 pages of the copy after the third write, all of that
+ * write: a short count of one instant.
+ */
+#define RESTART_PAGES	8
+#define RESTART_BOUND	3	/* kernel/mymem.c's MYMEM_READ_RESTARTS */
+
+FIXTURE(restart) {
+	struct region r;
+	int uffd;
+	size_t page, len;
+	uint8_t *dst;	/* an ordinary page, then RESTART_PAGES that stall */
+	uint8_t *data, *fill;
+	struct call read;
+	bool started;
+};
+
+FIXTURE_SETUP(restart)
+{
+	region_open(_metadata, &self->r);
+	self->page = page_size();
+	self->len = (1 + RESTART_PAGES) * self->page;
+	self->uffd = uffd_open();
+	if (self->uffd < 0)
+		return;
+	self->dst = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->dst);
+	memset(self->dst, SENTINEL, self->page);
+	ASSERT_EQ(0, uffd_register(self->uffd, self->dst + self->page,
+				   RESTART_PAGES * self->page));
+	self->data = malloc(self->len);
+	self->fill = malloc(self->page);
+	ASSERT_NE(NULL, self->data);
+	ASSERT_NE(NULL, self->fill);
+	memset(self->fill, SENTINEL, self->page);
+}
+
+FIXTURE_TEARDOWN(restart)
+{
+	if (self->uffd >= 0)
+		close(self->uffd);
+	if (self->started && !self->read.joined)
+		pthread_join(self->read.thread, NULL);
+	region_close(&self->r);
+}
+
+TEST_F_TIMEOUT(restart, read_ends, 60)
+{
+	uintptr_t first = 0, prev = UINTPTR_MAX, addr;
+	struct call *c = &self->read;
+	int writes = 0;
+
+	NEED_UFFD();
+
+	*c = (struct call){ .op = CALL_PREAD, .fd = self->r.fd,
+			    .buf = self->dst, .len = self->len };
+	ASSERT_EQ(0, pthread_create(&c->thread, NULL, call_thread, c));
+	self->started = true;
+	while (!atomic_load(&c->done)) {
+		addr = next_fault(self->uffd, 100);
+		if (!addr)
+			continue;
+		if (addr <= prev) {
+			/* A new round's fault-in: its first missing page. */
+			first = addr;
+			writes++;
+			pattern_fill(self->data, 0, self->len, NEW_SEED + writes);
+			ASSERT_EQ(self->len, sysret(pwrite(self->r.fd,
+							   self->data,
+							   self->len, 0)));
+		} else if (addr - self->page > first) {
+			ASSERT_EQ(0, madvise((void *)(addr - self->page),
+					     self->page, MADV_DONTNEED));
+		}
+		ASSERT_EQ(0, uffd_fill(self->uffd, (void *)addr, self->fill));
+		prev = addr;
+	}
+	join(c);
+	TH_LOG("%d writes, read returned %lld", writes, c->ret);
+	ASSERT_EQ((RESTART_BOUND + 1) * self->page, c->ret);
+	ASSERT_EQ(RESTART_BOUND + 1, writes);
+	ASSERT_EQ(c->ret, pattern_mismatch(self->dst, 0, c->ret,
+					   NEW_SEED + RESTART_BOUND));
 }
 
 /*
