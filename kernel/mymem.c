@@ -640,11 +640,14 @@ EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 /*
  * io_uring issues a read or write at once, rather than from a worker
  * thread, only to a file that honours IOCB_NOWAIT; preadv2() and
- * pwritev2() refuse RWF_NOWAIT without it.
+ * pwritev2() refuse RWF_NOWAIT without it.  FMODE_ATOMIC_POS, which
+ * do_dentry_open() gives regular files only: threads sharing the
+ * descriptor move its position one call at a time, so two reads never
+ * start at one position.
  */
 static int mymem_fop_open(struct inode *inode, struct file *file)
 {
-	file->f_mode |= FMODE_NOWAIT;
+	file->f_mode |= FMODE_NOWAIT | FMODE_ATOMIC_POS;
 	return 0;
 }
 
