@@ -533,12 +533,18 @@ size_t mymem_size(void)
 }
 EXPORT_SYMBOL_NS_GPL(mymem_size, MYMEM_NS);
 
+/*
+ * The API's calls that may sleep say so at entry: the lockless read
+ * sleeps only when it meets a writer, so a caller in atomic context
+ * would otherwise pass every test and sleep in production.
+ */
 ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	unsigned int seq;
 	u64 gen;
 
+	might_sleep();
 	if (n <= 0)
 		return n;
 	if (mymem_read_begin(&seq, &gen)) {
@@ -559,6 +565,7 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 	ssize_t n = mymem_write_span(len, pos);
 	int ret;
 
+	might_sleep();
 	if (n <= 0)
 		return n;
 	ret = mymem_write_lock(false);
@@ -627,12 +634,14 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 
 int mymem_fetch_add(u64 offset, u64 value, u64 *old)
 {
+	might_sleep();
 	return mymem_atomic(offset, false, value, 0, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
 
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 {
+	might_sleep();
 	return mymem_atomic(offset, true, expected, desired, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);

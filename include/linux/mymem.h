@@ -16,6 +16,8 @@
 /**
  * mymem_size() - size of the mymem region
  *
+ * Context: Any context.
+ *
  * Return: the region size in bytes, fixed for the life of the module.
  */
 size_t mymem_size(void);
@@ -28,7 +30,11 @@ size_t mymem_size(void);
  *
  * Copies min(@len, size - @pos) bytes, atomically with respect to every
  * write and atomic operation: the bytes returned were all in the region
- * at one instant.  Concurrent readers do not block each other.  May sleep.
+ * at one instant.  Concurrent readers do not block each other.
+ *
+ * Context: Process context.  May sleep (when it meets a writer, so
+ * might_sleep() at entry has CONFIG_DEBUG_ATOMIC_SLEEP report an atomic
+ * caller on its first call).
  *
  * Return: the number of bytes copied, 0 at or past the end or for a zero
  * @len, -EINVAL for a negative @pos, -EINTR if a fatal signal arrived
@@ -43,7 +49,9 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos);
  * @pos: byte offset in the region
  *
  * Writes min(@len, size - @pos) bytes, atomically with respect to every
- * other read, write and atomic operation.  May sleep.
+ * other read, write and atomic operation.
+ *
+ * Context: Process context.  May sleep.
  *
  * Return: the number of bytes written (0 for a zero @len), -ENOSPC at or
  * past the end, -EINVAL for a negative @pos, -EINTR if a fatal signal
@@ -59,7 +67,9 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos);
  *
  * The word is in native byte order.  The addition is atomic with respect
  * to reads, writes, other atomic operations and atomic instructions done
- * through a shared mmap() of the device.  May sleep.
+ * through a shared mmap() of the device.
+ *
+ * Context: Process context.  May sleep.
  *
  * Return: 0, -EINVAL if @offset is unaligned or the word does not fit,
  * -EINTR if a fatal signal arrived while waiting for a writer.
@@ -74,7 +84,9 @@ int mymem_fetch_add(u64 offset, u64 value, u64 *old);
  * @old:      where to store the word's value before the call
  *
  * Same atomicity as mymem_fetch_add().  The exchange happened if and only
- * if *@old == @expected on return.  May sleep.
+ * if *@old == @expected on return.
+ *
+ * Context: Process context.  May sleep.
  *
  * Return: as mymem_fetch_add().
  */
