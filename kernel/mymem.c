@@ -235,6 +235,15 @@ static ssize_t mymem_write_span(size_t len, loff_t pos)
 	return min_t(size_t, len, mymem.size - pos);
 }
 
+/*
+ * The region's byte @pos, which a span check found inside it: clamped
+ * under speculation too, as the caller chose @pos.
+ */
+static __always_inline u8 *mymem_at(loff_t pos)
+{
+	return mymem.data + array_index_nospec((size_t)pos, mymem.size);
+}
+
 static ssize_t mymem_read_done(size_t copied)
 {
 	mymem_count(MYMEM_STAT_READS, MYMEM_STAT_BYTES_READ, copied);
@@ -424,15 +433,16 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 					     loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
-	const u8 *src = mymem.data + pos;
 	size_t copied = 0, from, end, left, stop = 0;
 	unsigned int seq, restarts = 0;
 	bool faulted = false;
 	u64 gen = 0, now;
+	const u8 *src;
 	int err;
 
 	if (n <= 0)
 		return n;
+	src = mymem_at(pos);
 	might_fault();
 	if (mymem_io_lockless(io) && mymem_read_begin(&seq, &gen)) {
 		left = mymem_copy_out(io, 0, src, n);
@@ -505,7 +515,7 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 		ret = mymem_write_lock(io->nowait);
 		if (ret)
 			return ret;
-		left = mymem_copy_in(io, mymem.data + pos, n);
+		left = mymem_copy_in(io, mymem_at(pos), n);
 		mymem_write_unlock();
 		if (left < n)
 			return mymem_write_done(n - left);
@@ -521,10 +531,14 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 /* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
 static atomic64_t *mymem_word(u64 offset)
 {
+	size_t words = mymem.size / sizeof(u64);
+
 	if (!IS_ALIGNED(offset, sizeof(u64)) || offset >= mymem.size ||
 	    mymem.size - offset < sizeof(u64))
 		return NULL;
-	return (atomic64_t *)(mymem.data + offset);
+	/* Clamped by words, so that even a speculated word lies inside. */
+	return (atomic64_t *)mymem.data +
+	       array_index_nospec((size_t)(offset / sizeof(u64)), words);
 }
 
 size_t mymem_size(void)
@@ -542,19 +556,21 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	unsigned int seq;
+	const u8 *src;
 	u64 gen;
 
 	might_sleep();
 	if (n <= 0)
 		return n;
+	src = mymem_at(pos);
 	if (mymem_read_begin(&seq, &gen)) {
-		memcpy(buf, mymem.data + pos, n);
+		memcpy(buf, src, n);
 		if (!mymem_read_retry(seq, gen))
 			return mymem_read_done(n);
 	}
 	if (mutex_lock_killable(&mymem.lock))
 		return -EINTR;
-	memcpy(buf, mymem.data + pos, n);
+	memcpy(buf, src, n);
 	mutex_unlock(&mymem.lock);
 	return mymem_read_done(n);
 }
@@ -571,7 +587,7 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 	ret = mymem_write_lock(false);
 	if (ret)
 		return ret;
-	memcpy(mymem.data + pos, buf, n);
+	memcpy(mymem_at(pos), buf, n);
 	mymem_write_unlock();
 	return mymem_write_done(n);
 }
