@@ -680,7 +680,9 @@ static int mymem_fop_open(struct inode *inode, struct file *file)
  * .read/.write beside .read_iter/.write_iter: read() and write() take
  * the plain hooks when there are both, which skip building a kiocb and an
  * iov_iter.  Every other path (readv, io_uring, splice) takes the
- * _iter ones, one snapshot or one writer section a call.
+ * _iter ones, one snapshot or one writer section a call.  kernel_read()
+ * and kernel_write() refuse a file with both (-EINVAL), as they refuse
+ * /dev/zero, which has both for the same reason (mymem(4)).
  */
 static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
@@ -693,11 +695,23 @@ static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 	return ret;
 }
 
+/*
+ * O_APPEND and RWF_APPEND write at the end, as in a regular file; the
+ * region cannot grow, so -ENOSPC (0 for a count of 0), the position kept,
+ * rather than overwriting bytes at the position.
+ */
+static __always_inline loff_t mymem_write_pos(bool append, loff_t pos)
+{
+	return append ? mymem.size : pos;
+}
+
 static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
 	struct mymem_io io = { .buf = (char __user *)buf };
-	ssize_t ret = mymem_write_io(&io, len, *ppos);
+	ssize_t ret = mymem_write_io(&io, len,
+				     mymem_write_pos(file->f_flags & O_APPEND,
+						     *ppos));
 
 	if (ret > 0)
 		*ppos += ret;
@@ -716,7 +730,9 @@ static __always_inline ssize_t mymem_kiocb_io(struct kiocb *iocb,
 	size_t len = iov_iter_count(iter);
 	ssize_t ret;
 
-	ret = is_write ? mymem_write_io(&io, len, iocb->ki_pos) :
+	ret = is_write ? mymem_write_io(&io, len,
+					mymem_write_pos(iocb->ki_flags & IOCB_APPEND,
+							iocb->ki_pos)) :
 			 mymem_read_io(&io, len, iocb->ki_pos);
 	if (ret > 0)
 		iocb->ki_pos += ret;
@@ -901,6 +917,7 @@ static int __init mymem_init(void)
 
 	ret = misc_register(&mymem_misc);
 	if (ret) {
+		mutex_destroy(&mymem.lock);
 		vfree(mymem.data);
 		return ret;
 	}
@@ -911,6 +928,7 @@ static int __init mymem_init(void)
 static void __exit mymem_exit(void)
 {
 	misc_deregister(&mymem_misc);
+	mutex_destroy(&mymem.lock);
 	vfree(mymem.data);
 }
 

@@ -24,7 +24,8 @@ size_t mymem_size(void);
 
 /**
  * mymem_read() - copy bytes out of the region
- * @buf: kernel destination buffer
+ * @buf: kernel destination buffer of at least the bytes copied; never
+ *       NULL unless nothing is to be copied (it is not checked)
  * @len: number of bytes wanted
  * @pos: byte offset in the region
  *
@@ -44,7 +45,8 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos);
 
 /**
  * mymem_write() - copy bytes into the region
- * @buf: kernel source buffer
+ * @buf: kernel source buffer of at least the bytes written; never NULL
+ *       unless nothing is to be written (it is not checked)
  * @len: number of bytes to write
  * @pos: byte offset in the region
  *
@@ -63,7 +65,8 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos);
  * mymem_fetch_add() - atomically add to a 64-bit word of the region
  * @offset: byte offset of the word, a multiple of 8
  * @value:  value to add (wraps modulo 2^64)
- * @old:    where to store the word's value before the addition
+ * @old:    where to store the word's value before the addition; never
+ *          NULL (it is not checked)
  *
  * The word is in native byte order.  The addition is atomic with respect
  * to reads, writes, other atomic operations and atomic instructions done
@@ -81,7 +84,8 @@ int mymem_fetch_add(u64 offset, u64 value, u64 *old);
  * @offset:   byte offset of the word, a multiple of 8
  * @expected: the word is replaced only if it holds this value
  * @desired:  the replacement
- * @old:      where to store the word's value before the call
+ * @old:      where to store the word's value before the call; never
+ *            NULL (it is not checked)
  *
  * Same atomicity as mymem_fetch_add().  The exchange happened if and only
  * if *@old == @expected on return.
