@@ -287,16 +287,6 @@ static __always_inline void mymem_io_seek(struct mymem_io *io, size_t off)
 }
 
 /*
- * Whether a read into @io may copy without the lock.  6.1's splice pipe
- * iterator allocates the pipe's pages as it copies, which may sleep, and
- * no read section sleeps.
- */
-static __always_inline bool mymem_io_lockless(struct mymem_io *io)
-{
-	return !io->iter || !iov_iter_is_pipe(io->iter);
-}
-
-/*
  * Copies @len bytes of the region from @src to byte @off of @io, page
  * faults disabled: returns the bytes not copied.  For user memory
  * copy_to_iter() makes the checks of mymem_copy_to_user_nofault() (6.1's
@@ -444,7 +434,7 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 		return n;
 	src = mymem_at(pos);
 	might_fault();
-	if (mymem_io_lockless(io) && mymem_read_begin(&seq, &gen)) {
+	if (mymem_read_begin(&seq, &gen)) {
 		left = mymem_copy_out(io, 0, src, n);
 		if (!mymem_read_retry(seq, gen)) {
 			if (!left)
