@@ -23,6 +23,16 @@ KERNEL ?= 6.1
 ACCEL ?= tcg
 export KERNEL ACCEL
 
+# An unknown KERNEL or ARCH (or KERNEL=debug on arm64) stops make here,
+# with vm/kernel.sh's one line, before any recipe runs on it.  The goals
+# that build nothing for the VM kernel do not care.
+ifneq ($(filter-out clean install uninstall dkms-install dkms-remove,$(or $(MAKECMDGOALS),all)),)
+KERNEL_UNKNOWN := $(shell KERNEL='$(KERNEL)' ARCH='$(ARCH)' vm/kernel.sh check 2>&1)
+ifneq ($(KERNEL_UNKNOWN),)
+$(error $(KERNEL_UNKNOWN))
+endif
+endif
+
 BUILD := $(CURDIR)/build
 
 # ARCH=arm64: modules, tools and tests cross-compiled with the compilers
@@ -70,9 +80,10 @@ setup:
 	@./setup.sh base $(if $(filter arm64,$(ARCH)),arm64)
 
 # KDIR, not KVER: the debug kernels' build trees are not in /lib/modules.
+# (A kernel that cannot be had stops here, not in Kbuild with KDIR empty.)
 modules: setup
 	@echo "  MODULES $(KERNEL) $(or $(ARCH),x86_64)"
-	@$(MAKE) $(QUIET) -C kernel KDIR="$$(vm/kernel.sh kdir)" $(MODULES_OUT)
+	@kdir=$$(vm/kernel.sh kdir) && $(MAKE) $(QUIET) -C kernel KDIR="$$kdir" $(MODULES_OUT)
 
 tools: setup
 	@echo "  TOOLS   $(BUILD)/bin"

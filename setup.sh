@@ -39,8 +39,10 @@ group_packages() {
 	dkms) echo dkms ;;
 	# ARCH=arm64: QEMU's aarch64 system emulator, readelf for the guest's
 	# libraries.  The arm64 packages and cross compilers are fetched, not
-	# installed (vm/arm64.sh says why).
-	arm64) echo qemu-system-arm binutils ;;
+	# installed (vm/arm64.sh says why), so nothing installs what their
+	# linux-kbuild needs on the host: pahole, which builds the modules'
+	# BTF against the vmlinux in 6.12's headers.
+	arm64) echo qemu-system-arm binutils pahole ;;
 	# Build the debug kernels (vm/debug-kernel.sh) from linux-source.
 	debug) echo flex bison bc libelf-dev libssl-dev linux-source-6.1 ;;
 	*) usage ;;

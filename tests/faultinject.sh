@@ -21,8 +21,9 @@ KO=${MYMEM_KO:-/mymem/mymem.ko}
 DBG=/sys/kernel/debug
 MAX_N=5000	# a bound, far above the points of one load (a few hundred)
 ENOMEM=12
-# Report lines: vm/run.sh's (kernel-problems.txt) less "Call Trace": a
-# failed vmalloc() warns with a stack dump (warn_alloc), and that one is
+# Report lines: vm/run.sh's (kernel-problems.txt) less the stack dump's
+# "Call Trace" and the allocation failure lines: a failed vmalloc() warns
+# ("vmalloc error: ...", warn_alloc) with a stack dump, and that one is
 # expected here.  Every report of a real problem has its own headline.
 # (kmemleak's "Cannot allocate a scan area" is expected too: its own
 # allocations fail here, and then it scans the whole object.)
@@ -33,7 +34,8 @@ ENOMEM=12
 # static keys are the kernel headers' inlines, not mymem's).
 EXPECTED='WARNING: CPU: [0-9]+ PID: [0-9]+ at kernel/jump_label\.c:'
 PROBLEMS=$tap_tmp/problems
-grep -Fvx 'Call Trace' "$T/kernel-problems.txt" >"$PROBLEMS" || exit 1
+grep -Fvx -e 'Call [Tt]race' -e 'page allocation failure' -e 'vmalloc error: ' \
+	"$T/kernel-problems.txt" >"$PROBLEMS" || exit 1
 
 # Which allocations fail: every slab and page allocation of the task that
 # armed /proc/thread-self/fail-nth, the sleeping ones (GFP_KERNEL) and

@@ -40,7 +40,7 @@ done
 # The guest's limit: both fuzzers, the checks (about 15 s) and the boot,
 # with room for a loaded host.
 fuzz_vm() {
-	vm/run.sh --out "$BUILD/fuzz-results" --timeout $((2 * secs + 120)) \
+	vm/run.sh --checks --out "$BUILD/fuzz-results" --timeout $((2 * secs + 120)) \
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \

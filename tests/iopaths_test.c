@@ -210,11 +210,18 @@ TEST_F(vec, nowait_when_nothing_waits)
  * can, while this one reads it with preadv: 2 x 4 KiB, and the whole
  * region in 16 segments.  Every read must find one writer's pattern
  * throughout.  (The old driver split a readv into one read per segment.)
+ * The race must happen: writes land while the reads run, the reads see
+ * both patterns, and the same check on the same segments read by one
+ * pread each (a control) finds a mix, so a split readv would be caught.
  */
+#define READV_ROUNDS	2000	/* rounds at least, */
+#define READV_MAX	20000	/* at most: the race has not happened */
+
 struct writer {
 	int fd;
 	uint8_t seed;
 	atomic_bool *stop;
+	atomic_long *writes;	/* whole writes done, both writers */
 	long long err;
 };
 
@@ -228,9 +235,12 @@ static void *writer_thread(void *arg)
 		return NULL;
 	}
 	pattern_fill(buf, 0, DEFAULT_SIZE, w->seed);
-	while (!atomic_load(w->stop) && !w->err)
+	while (!atomic_load(w->stop) && !w->err) {
 		if (pwrite(w->fd, buf, DEFAULT_SIZE, 0) != DEFAULT_SIZE)
 			w->err = -errno ?: -EIO;
+		else
+			atomic_fetch_add(w->writes, 1);
+	}
 	free(buf);
 	return NULL;
 }
@@ -245,6 +255,21 @@ static uint8_t one_pattern(const uint8_t *buf, uint64_t off, size_t len)
 	return 0;
 }
 
+/* The control: what preadv() reads, one pread() per segment. */
+static ssize_t split_preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	ssize_t done = 0, got;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		got = pread(fd, iov[i].iov_base, iov[i].iov_len, off + done);
+		if (got < 0)
+			return -errno;
+		done += got;
+	}
+	return done;
+}
+
 TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 {
 	uint8_t *whole = malloc(DEFAULT_SIZE);
@@ -252,11 +277,14 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 				  { self->buf + 4096, 4096 } };
 	struct iovec big[16];
 	atomic_bool stop = false;
+	atomic_long writes = 0;
 	struct writer w[2] = {
-		{ self->fd, NEW, &stop, 0 }, { self->fd, OTHER, &stop, 0 },
+		{ self->fd, NEW, &stop, &writes, 0 },
+		{ self->fd, OTHER, &stop, &writes, 0 },
 	};
 	pthread_t t[2];
-	int i, seen[OTHER + 1] = { 0 };
+	int i, rounds, seen[OTHER + 1] = { 0 }, split_mixes = 0;
+	long first_write, written;
 	uint8_t p;
 
 	ASSERT_NE(NULL, whole);
@@ -268,23 +296,36 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 	/* After the first whole write, every read finds one pattern. */
 	while (region_is(self->fd, 0, 8, OLD))
 		usleep(1000);
-	for (i = 0; i < 2000; i++) {
+	first_write = atomic_load(&writes);
+	for (i = 0; i < READV_MAX; i++) {
+		if (i >= READV_ROUNDS && seen[NEW] && seen[OTHER] &&
+		    split_mixes)
+			break;
 		ASSERT_EQ(8192, sysret(preadv(self->fd, small, 2, 0)));
 		p = one_pattern(self->buf, 0, 8192);
 		ASSERT_NE(0, p) TH_LOG("preadv %d: a mix of two writes", i);
 		seen[p]++;
+		ASSERT_EQ(8192, split_preadv(self->fd, small, 2, 0));
+		split_mixes += !one_pattern(self->buf, 0, 8192);
 		if (i % 20)
 			continue;
 		ASSERT_EQ(DEFAULT_SIZE, sysret(preadv(self->fd, big, 16, 0)));
 		ASSERT_NE(0, one_pattern(whole, 0, DEFAULT_SIZE))
 			TH_LOG("preadv of 16 x 32 KiB %d: a mix", i);
 	}
+	rounds = i;
+	written = atomic_load(&writes) - first_write;
 	atomic_store(&stop, true);
 	for (i = 0; i < 2; i++) {
 		pthread_join(t[i], NULL);
 		ASSERT_EQ(0, w[i].err);
 	}
-	TH_LOG("patterns seen: %d and %d", seen[NEW], seen[OTHER]);
+	TH_LOG("%d rounds, %ld writes meanwhile: preadv saw %d and %d of the patterns, split preads %d mixes",
+	       rounds, written, seen[NEW], seen[OTHER], split_mixes);
+	ASSERT_LT(0, written);
+	ASSERT_LT(0, seen[NEW]);
+	ASSERT_LT(0, seen[OTHER]);
+	ASSERT_LT(0, split_mixes) TH_LOG("the control never saw a mix");
 	free(whole);
 }
 

@@ -43,7 +43,7 @@ module_built() {
 }
 
 vm_stress() {
-	vm/run.sh --timeout "$timeout" --out "$BUILD/stress-results" \
+	vm/run.sh --checks --timeout "$timeout" --out "$BUILD/stress-results" \
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$(command -v fio)=/mymem/bin/fio" \
 		--add "$BUILD/stress=/mymem/stress" \

@@ -43,7 +43,7 @@ vm_suite() {
 	local start=$SECONDS status
 
 	rm -rf "$BUILD/test-results"
-	vm/run.sh --out "$BUILD/test-results" \
+	vm/run.sh --checks --out "$BUILD/test-results" \
 		--add "$MYMEM_KO_DIR/mymem.ko=/mymem/mymem.ko" \
 		--add "$MYMEM_KO_DIR/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "$BUILD/tests=/mymem/tests" \
@@ -105,4 +105,4 @@ host_side() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/test.log"
-tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/test.log"
+tests/summary.sh --status "${PIPESTATUS[0]}" --counts "$BUILD/test.log"

@@ -5,37 +5,56 @@
 # line before: they count as neither; each defect of form on a "#" line
 # before them).
 #
-#   tests/summary.sh [--status N] [LOG...]   (standard input without LOG)
+#   tests/summary.sh [--status N] [--counts] [LOG...]   (standard input
+#                                                        without LOG)
 #
 # --status N: the exit status of the driver that wrote the logs; if it is
 # not 0 and nothing in the logs failed, that is one failure.
-# A skip not listed for KERNEL (default 6.1), or for ARCH/KERNEL (ARCH
-# default x86_64), in tests/expected-skips is a failure too.
+# --counts: the logs are a whole `make test`; every program that
+# tests/expected-counts lists for ARCH and KERNEL must have run once,
+# with that many results (each count printed on a "# counted:" line).
+# A skip not listed for ARCH (default x86_64) and KERNEL (default 6.1)
+# in tests/expected-skips is a failure too.
 # Exit status 0 only if nothing failed and something passed: an empty,
 # truncated or silent log is not a success.
 # shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
-# The skips expected on this KERNEL: any other is a failure.
-set -f
-while IFS='	' read -r kernels pattern _; do
-	case $kernels in '#'* | '') continue ;; esac
-	IFS='|'
-	for kernel in $kernels; do
-		# shellcheck disable=SC2254 # a pattern
-		case ${KERNEL:-6.1} in $kernel) echo "$pattern" ;; esac
-		case ${ARCH:-x86_64}/${KERNEL:-6.1} in $kernel) echo "$pattern" ;; esac
-	done
-	unset IFS
-done <"$(dirname "$0")/expected-skips" >"$tap_tmp/skips"
-set +f
+# for_this_run FILE COLUMNS: the lines of FILE (tab-separated: ARCHES,
+# KERNELS, then data) that hold for this ARCH and KERNEL, their first
+# COLUMNS data columns.  ARCHES and KERNELS are exact names joined by
+# "|": a new kernel or architecture is expected to skip nothing and to
+# count nothing until it is named.
+for_this_run() {
+	awk -F '\t' -v arch="${ARCH:-x86_64}" -v kernel="${KERNEL:-6.1}" \
+		-v columns="$2" '
+	/^#/ || NF == 0 { next }
+	index("|" $1 "|", "|" arch "|") && index("|" $2 "|", "|" kernel "|") {
+		out = $3
+		for (i = 4; i < 3 + columns; i++)
+			out = out "\t" $i
+		print out
+	}' "$(dirname "$0")/$1"
+}
+
+status=0 counts=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--status)
+		status=${2:?usage: tests/summary.sh [--status N] [--counts] [LOG...]}
+		shift 2
+		;;
+	--counts) counts=1; shift ;;
+	*) break ;;
+	esac
+done
+for_this_run expected-skips 1 >"$tap_tmp/skips" || exit 1
 TAP_EXPECTED_SKIPS=$tap_tmp/skips
 export TAP_EXPECTED_SKIPS
-
-status=0
-if [ "${1-}" = --status ]; then
-	status=${2:?usage: tests/summary.sh [--status N] [LOG...]}
-	shift 2
+if [ -n "$counts" ]; then
+	for_this_run expected-counts 2 >"$tap_tmp/counts" || exit 1
+	TAP_EXPECTED_COUNTS=$tap_tmp/counts
+	export TAP_EXPECTED_COUNTS
 fi
 tap_count "$@" >"$tap_tmp/count"
 grep '^# ' "$tap_tmp/count"

@@ -27,12 +27,20 @@
 # one a line, a skip whose text (after "ok N ") matches none of them is
 # a failure (tests/summary.sh: tests/expected-skips for KERNEL).
 #
+# With TAP_EXPECTED_COUNTS naming a file of "NAME<TAB>COUNT" lines
+# (tests/summary.sh --counts: tests/expected-counts for ARCH and KERNEL),
+# each NAME must close exactly one nested block in the logs, holding
+# COUNT results (COUNT+ : at least COUNT), skips and failures included;
+# one "# counted: NAME: N" line is printed for each.
+#
 # A log must be whole, at every depth: each block (the lines of one
 # depth between a shallower line before and after it) has exactly one
-# plan and as many results as it plans.  A block without a plan, with
-# fewer or more results than planned, a "Bail out!", or a log with no
+# plan, of at least one result, and as many results as it plans,
+# numbered 1, 2, ... in order.  A block without a plan, planning 0, with
+# fewer or more results than planned or a number out of sequence (a
+# repeated "ok 1"), a "# TODO" result, a "Bail out!", or a log with no
 # TAP at all counts as one failure, named on a "#" line.  So a program
-# that crashed, was cut off or printed nothing fails.
+# that crashed, was cut off, ran nothing or printed nothing fails.
 #
 # Sourcing it sets an EXIT trap (removing its temporary directory).
 
@@ -55,6 +63,11 @@ tap_count() {
 		skips = ENVIRON["TAP_EXPECTED_SKIPS"]
 		while (skips != "" && (getline l < skips) > 0)
 			expected[++nexpected] = l
+		counts = ENVIRON["TAP_EXPECTED_COUNTS"]
+		while (counts != "" && (getline l < counts) > 0) {
+			split(l, f, "\t")
+			want[f[1]] = f[2]
+		}
 	}
 	function expected_skip(line,   i) {
 		sub(/^ok [0-9]+ (- )?/, "", line)
@@ -74,9 +87,11 @@ tap_count() {
 		bplan[sp] = -1
 		bres[sp] = 0
 		bfail[sp] = 0
+		bcases[sp] = 0
 		bline[sp] = FNR
 	}
-	# Closes the innermost block at line n; returns the failures in it.
+	# Closes the innermost block at line n; returns the failures in it
+	# and leaves the test cases it held in popped_cases.
 	function pop(n,   f) {
 		if (bplan[sp] < 0)
 			problem(n, "no plan for the " bres[sp] " results at depth " \
@@ -85,9 +100,12 @@ tap_count() {
 			problem(n, bres[sp] " results at depth " bdepth[sp] \
 				" from line " bline[sp] ", planned " bplan[sp])
 		f = bfail[sp]
+		popped_cases = bcases[sp]
 		sp--
-		if (sp > 0)
+		if (sp > 0) {
 			bfail[sp] += f
+			bcases[sp] += popped_cases
+		}
 		return f
 	}
 	function end_log() {
@@ -95,6 +113,23 @@ tap_count() {
 			problem(last, "no TAP")
 		while (sp > 0)
 			pop(last)
+	}
+	# A result line closing a block: if its description is in the
+	# table, the cases of the block are counted against it.
+	function count_block(line, cases,   desc, min) {
+		desc = line
+		sub(/^(not )?ok [0-9]+ (- )?/, "", desc)
+		sub(/[ \t]+#.*$/, "", desc)
+		if (!(desc in want))
+			return
+		ran[desc]++
+		print "# counted: " desc ": " cases
+		min = want[desc] ~ /\+$/
+		if (ran[desc] > 1)
+			problem(FNR, desc ": run " ran[desc] " times, expected once")
+		else if (min ? cases < want[desc] + 0 : cases != want[desc] + 0)
+			problem(FNR, desc ": " cases " results, expected " want[desc] \
+				" (tests/expected-counts)")
 	}
 	FNR == 1 {
 		if (NR > 1)
@@ -130,24 +165,38 @@ tap_count() {
 			problem(FNR, "a second plan at depth " depth)
 		sub(/^[0-9]+\.\./, "", line)
 		bplan[sp] = line + 0
+		if (bplan[sp] == 0)
+			problem(FNR, "a plan of no tests at depth " depth)
 	}
 	line ~ /^(not )?ok / {
 		bres[sp]++
-		if (closes) {
+		number = line
+		sub(/^(not )?ok /, "", number)
+		if (number + 0 != bres[sp])
+			problem(FNR, "result number " (number + 0) " at depth " depth \
+				", expected " bres[sp])
+		if (line ~ /#[ \t]*[Tt][Oo][Dd][Oo]/)
+			problem(FNR, "a TODO result: " line)
+		else if (closes) {
+			count_block(line, popped_cases)
 			if (line ~ /^not ok / && inner == 0) {
 				failed++
 				bfail[sp]++
 			}
 		} else if (line ~ /^not ok /) {
+			bcases[sp]++
 			failed++
 			bfail[sp]++
 		} else if (line ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) {
+			bcases[sp]++
 			if (skips == "" || expected_skip(line))
 				skipped++
 			else
 				problem(FNR, "a skip not expected (tests/expected-skips): " line)
-		} else
+		} else {
+			bcases[sp]++
 			passed++
+		}
 	}
 	END {
 		if (NR > 0)
@@ -160,6 +209,10 @@ tap_count() {
 				name = ARGV[i]
 				problem(0, "empty")
 			}
+		name = "expected counts"
+		for (desc in want)
+			if (!(desc in ran))
+				problem(0, desc ": not run (tests/expected-counts)")
 		print passed + 0, failed + 0, skipped + 0
 	}
 	' "$@"

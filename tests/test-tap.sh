@@ -210,16 +210,86 @@ result_and_skip() {
 		summary "$t/results" && expect "2 passed, 2 failed" 1
 }
 
-# A skip counts as one only if tests/expected-skips lists it for KERNEL
-# (or ARCH/KERNEL).
+# A skip counts as one only if tests/expected-skips lists it for ARCH
+# and KERNEL, named exactly: not for a kernel or architecture it does
+# not name, nor for one whose name a listed one contains.
 expected_skips() {
 	printf 'TAP version 13\n1..2\nok 1 fault injection at load # SKIP no failslab\nok 2 a # SKIP why not\n' >"$t/log"
 	KERNEL=6.1 summary "$t/log" && expect "0 passed, 1 failed" 1 &&
 		grep -qx "1 skipped" "$t/out" &&
+		ARCH=arm64 KERNEL=6.1 summary "$t/log" && expect "0 passed, 1 failed" 1 &&
 		KERNEL=debug summary "$t/log" && expect "0 passed, 2 failed" 1 &&
-		printf 'TAP version 13\n1..1\nok 1 # SKIP no MTE (HWCAP2_MTE)\n' >"$t/log" &&
-		ARCH= summary "$t/log" && expect "0 passed, 0 failed" 1 &&
-		ARCH=arm64 summary "$t/log" && expect "0 passed, 1 failed" 1
+		KERNEL=6 summary "$t/log" && expect "0 passed, 2 failed" 1 &&
+		ARCH=riscv64 summary "$t/log" && expect "0 passed, 2 failed" 1
+}
+
+# A plan of no tests fails, at the top and nested: a program whose tests
+# were all compiled out ran nothing.
+plan_zero() {
+	printf 'TAP version 13\n1..0\n' >"$t/log"
+	summary "$t/log" && expect "0 passed, 1 failed" 1 &&
+		printf 'TAP version 13\n    1..0\nok 1 prog\n1..1\n' >"$t/log" &&
+		summary "$t/log" && expect "0 passed, 1 failed" 1 &&
+		grep -q "a plan of no tests" "$t/out"
+}
+
+# Results numbered out of sequence: three "ok 1" are not three passes,
+# and a gap is a lost result.
+numbers_in_sequence() {
+	printf 'TAP version 13\n1..3\nok 1 a\nok 1 b\nok 1 c\n' >"$t/log"
+	summary "$t/log" && expect "3 passed, 2 failed" 1 &&
+		grep -q "result number 1 at depth 0, expected 2" "$t/out" &&
+		printf 'TAP version 13\n1..2\nok 1 a\nok 3 c\n' >"$t/log" &&
+		summary "$t/log" && expect "2 passed, 1 failed" 1
+}
+
+# A TODO is not a pass, whether it says ok or not ok.
+todo_fails() {
+	printf 'TAP version 13\n1..2\nok 1 a # TODO fix\nok 2 b\n' >"$t/log"
+	summary "$t/log" && expect "1 passed, 1 failed" 1 &&
+		printf 'TAP version 13\n1..1\nnot ok 1 a # TODO fix\n' >"$t/log" &&
+		summary "$t/log" && expect "0 passed, 1 failed" 1
+}
+
+# counted TABLE LOG...: tap_count with TABLE (NAME<TAB>COUNT lines) as
+# the expected counts; its output in $t/out, the failures in $t/failed.
+counted() {
+	printf '%b' "$1" >"$t/counts"
+	shift
+	TAP_EXPECTED_COUNTS=$t/counts tap_count "$@" >"$t/out"
+	tail -n 1 "$t/out" | cut -d ' ' -f 2 >"$t/failed"
+}
+
+# The counts of the whole log's programs, nested ones included (the
+# selftest's subtest and its two skips), each printed; one that gave
+# another count, a minimum not reached, one that did not run and one
+# that ran twice (the log given twice) fail, each with its reason.
+expected_counts() {
+	counted 'device_test\t1\nmymem_test run=selftest\t2\nVM suite\t3+\n' "$t/whole" &&
+		[ "$(cat "$t/failed")" = 0 ] &&
+		grep -qx "# counted: mymem_test run=selftest: 2" "$t/out" &&
+		grep -qx "# counted: VM suite: 3" "$t/out" || return
+	counted 'mymem_test run=selftest\t3\n' "$t/whole"
+	[ "$(cat "$t/failed")" = 1 ] &&
+		grep -q "mymem_test run=selftest: 2 results, expected 3 " "$t/out" || return
+	counted 'VM suite\t4+\n' "$t/whole"
+	[ "$(cat "$t/failed")" = 1 ] || return
+	counted 'mymem_test run=race\t3\n' "$t/whole"
+	[ "$(cat "$t/failed")" = 1 ] &&
+		grep -q "mymem_test run=race: not run" "$t/out" || return
+	counted 'device_test\t1\n' "$t/whole" "$t/whole"
+	[ "$(cat "$t/failed")" = 1 ] && grep -q "device_test: run 2 times" "$t/out"
+}
+
+# summary.sh --counts takes the lines of tests/expected-counts for ARCH
+# and KERNEL (exact names): the made-up log runs none of x86-64's
+# programs, and an architecture that the file does not name has none
+# (its skip is unexpected, too).
+summary_counts() {
+	summary --counts "$t/whole" && [ "$(cat "$t/rc")" != 0 ] &&
+		grep -q "rw_test: not run" "$t/out" &&
+		ARCH=sparc summary --counts "$t/whole" && ! grep -q "not run" "$t/out" &&
+		ARCH=x86 summary --counts "$t/whole" && ! grep -q "not run" "$t/out"
 }
 
 # fio_json FILE READ WRITTEN: the lines of a fio JSON report that
@@ -272,7 +342,12 @@ tap_check "summary: Bail out! fails" bail_out
 tap_check "summary: a closing not ok counts once, with or without a failed case" closing_not_ok
 tap_check "summary --status: a driver's non-zero status fails" driver_status
 tap_check "summary: several logs, each whole on its own" several_logs
-tap_check "summary: a skip not in tests/expected-skips for KERNEL fails" expected_skips
+tap_check "summary: a skip not in tests/expected-skips for ARCH and KERNEL fails" expected_skips
+tap_check "summary: a plan of no tests fails" plan_zero
+tap_check "summary: a repeated or skipped result number fails" numbers_in_sequence
+tap_check "summary: a TODO result fails" todo_fails
+tap_check "counts: each program's count, a minimum, one not run, one run twice" expected_counts
+tap_check "summary --counts: tests/expected-counts for ARCH and KERNEL" summary_counts
 tap_check "tap_check returns the command's status" check_returns_status
 tap_check "tap_nest: a cut or failed program is not ok and counted" nest_fails
 tap_check "tap_result, tap_skip: numbered with tap_check, counted" result_and_skip

@@ -186,16 +186,25 @@ static inline void guard_pages_free(uint8_t *boundary)
 #define MIN_SIZE	(64 * 1024)	/* the tables' offsets fit in this */
 #define LP64		(sizeof(long) == 8)
 /*
- * An arm64 process's mappings start less than 2 GiB below the end of its
- * address space (mmap_base: a 128 MiB gap and at most 2^18 random pages
- * below it), so a count of 2 GiB or more from a buffer there ends past
- * the end, and the VFS's access_ok() refuses it as it does SIZE_MAX.
+ * Whether the VFS's access_ok() refuses LEN bytes at BUF, as it does a
+ * count that ends past the address space.  Where that end lies is the
+ * kernel's: an arm64 process's mappings start less than 2 GiB below the
+ * end of a 48-bit space (mmap_base: a 128 MiB gap and at most 2^18
+ * random pages below it), so 2 GiB from there ends past it, but not on a
+ * kernel with 52-bit addresses (Debian's arm64 6.12 on an LPA2 CPU), nor
+ * on x86-64, whose mappings start up to 1 TiB lower.  vfs_write() makes
+ * that check before anything else, and /dev/null's write reads nothing,
+ * so /dev/null answers for this kernel.
  */
-#ifdef __aarch64__
-#define MAPS_NEAR_END	true
-#else
-#define MAPS_NEAR_END	false
-#endif
+static inline bool vfs_refuses_range(const void *buf, size_t len)
+{
+	int fd = open("/dev/null", O_WRONLY);
+	bool refused = write(fd, buf, len) < 0 && errno == EFAULT;
+
+	close(fd);
+	return refused;
+}
+
 /* fs/read_write.c: one read or write moves at most this much. */
 #define MAX_RW_COUNT	(INT_MAX & ~(4096 - 1))
 

@@ -5,12 +5,15 @@
 #   vm/arm64.sh guest            busybox, kmod, the shells and tools the
 #                                guest's initramfs takes, fio, stress-ng and
 #                                trinity, all with their libraries
+#   vm/arm64.sh release SERIES   prints the newest release of a distro
+#                                kernel series (6.1, 6.12, 6.12-rt) whose
+#                                image and headers the arm64 archive has
 #   vm/arm64.sh kernel RELEASE   image, modules and headers of one release
 #                                (6.1.0-57-arm64, 6.12.41+deb12-arm64, ...)
 #   vm/arm64.sh cross            aarch64 and AArch32 (armhf) cross compilers
 #                                (and arm64 liburing for the test programs)
 #
-# guest and kernel unpack into one root, whose path is printed
+# guest and kernel unpack into one root, whose path they print
 # (vm/run.sh takes the guest's programs from there, vm/kernel.sh the
 # kernel); cross prints the directory of the cross tools' wrappers
 # (aarch64-linux-gnu-gcc, arm-linux-gnueabihf-gcc, ...).
@@ -34,7 +37,7 @@ die() {
 }
 
 usage() {
-	sed -n '5,11s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,14s/^# \{0,1\}//p' "$0" >&2
 	exit 64
 }
 
@@ -125,6 +128,46 @@ guest() {
 	finish guest
 }
 
+# The arm64 archive is not the amd64 one: its build of a release may
+# come a day later (amd64 had 6.12.118 while arm64 had 6.12.117), so
+# the release is chosen from its own package lists, newest first, and
+# only one with an image (signed or not) and headers counts.  The answer
+# holds until apt's lists change.
+release() {
+	local series=$1 re r answer=$cache/.release-$1
+	case "$series" in
+	6.1) re='6\.1\.0-[0-9]+' ;;
+	6.12) re='6\.12\.[0-9]+\+deb[0-9]+' ;;
+	6.12-rt) re='6\.12\.[0-9]+\+deb[0-9]+-rt' ;;
+	*) usage ;;
+	esac
+	if [ "$answer" -nt /var/lib/apt/lists ]; then
+		cat "$answer"
+		return
+	fi
+	arm64_lists
+	for r in $(apt-cache search --names-only "^linux-headers-$re-arm64\$" |
+		awk '{ print $1 }' | sed 's/^linux-headers-//' | sort -rV); do
+		if has_candidate "linux-headers-$r:arm64" &&
+			{ has_candidate "linux-image-$r:arm64" ||
+				has_candidate "linux-image-$r-unsigned:arm64"; }; then
+			echo "$r"
+			# (Not cached for a caller who cannot write the cache.)
+			echo "$r" 2>/dev/null >"$answer" || true
+			return
+		fi
+	done
+	die "no arm64 $series kernel with image and headers in apt's lists"
+}
+
+# (Not apt-cache | grep -q: under pipefail, apt-cache's SIGPIPE when
+# grep stops early would count as no.)
+has_candidate() {
+	local policy
+	policy=$(apt-cache policy "$1" 2>/dev/null)
+	grep -q 'Candidate: [^(]' <<<"$policy"
+}
+
 # Image and modules, headers, their architecture-independent half (the
 # headers' Makefile includes it) and the host's build of their scripts
 # (linux-kbuild, of the same version: the headers link to it).
@@ -146,6 +189,11 @@ kernel() {
 	# The include names the common half by its installed path.
 	sed -i "s|^include /usr/src/|include $root/usr/src/|" \
 		"$root/usr/src/linux-headers-$release/Makefile"
+	# 6.12's headers come from a cross build and force its tool prefix
+	# (override CROSS_COMPILE = aarch64-linux-gnu-), which drops the
+	# directory of ours: the caller's CROSS_COMPILE must win, as on 6.1.
+	sed -i '/^override CROSS_COMPILE = /d' \
+		"$root/usr/src/linux-headers-$release/.kernelvariables"
 	# The modules' indexes, which the package's postinst would make.
 	/usr/sbin/depmod -b "$root" "$release"
 	finish "kernel-$release"
@@ -194,7 +242,7 @@ main() {
 	local what=${1:-}
 	case "$what" in
 	guest | cross) [ $# -eq 1 ] || usage ;;
-	kernel) [ $# -eq 2 ] || usage ;;
+	kernel | release) [ $# -eq 2 ] || usage ;;
 	*) usage ;;
 	esac
 	mkdir -p "$cache"
@@ -204,7 +252,9 @@ main() {
 		flock 9
 	fi
 	"$@"
-	[ "$what" = cross ] || echo "$cache/root"
+	case "$what" in
+	guest | kernel) echo "$cache/root" ;;
+	esac
 }
 
 main "$@"

@@ -2,13 +2,17 @@
 # Name the guest kernel.
 #
 #   [ARCH=arm64] KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
-#   WHAT = kver|vmlinuz|kdir|modroot|cmdline|slowdown
+#   WHAT = check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown
 #
-# prints the kernel release, the path of its image, its headers build
+# check validates KERNEL and ARCH and nothing more (no install, no
+# build, no fetch): one line on stderr and status 1 if either is unknown.
+# The others print the kernel release, the path of its image, its headers build
 # directory, the root under which its lib/modules/RELEASE/ lies ("/"
 # for a distro kernel), the parameters it needs on its command line
-# (often none), or how many times slower than a distro kernel it runs a
-# job (vm/run.sh scales its time limits by it).  Distro kernels: the image and headers packages
+# (often none), the parameters that switch on the memory checks it has
+# built in but off (vm/run.sh --checks, for tests), or how many times
+# slower than a distro kernel it runs a job (vm/run.sh scales its time
+# limits by it).  Distro kernels: the image and headers packages
 # are installed first when no release of that flavour has both (root only;
 # setup.sh rules apply); the newest installed release wins, so an
 # upgrade needs no edit here.  debug and kcsan are our own builds of 6.1
@@ -76,15 +80,33 @@ debug_kernel() {
 	# window makes 6.1's KASAN see the direct map (LA57 layout) as
 	# outside its shadow: a false "wild-memory-access" report.
 	cmdline) if [ "$KERNEL" = debug ]; then echo no5lvl; else echo; fi ;;
+	# KASAN, lockdep and the rest are built in and on.
+	checks) echo ;;
 	# Measured under TCG: the VM suite without fault injection takes
 	# about 3.5x (debug) and 2x (kcsan) its time on 6.1 (docs/reliability.md).
 	slowdown) if [ "$KERNEL" = debug ]; then echo 4; else echo 3; fi ;;
 	esac
 }
 
-# Answer $1 for the arm64 build of release $2, unpacked on first use.
+# Debian's kernels (6.1 and 6.12, x86-64 and arm64) build in SLUB
+# debugging, page poisoning and, from 6.12, KFENCE, all off until the
+# command line asks: red zones, poison and sanity checks on every slab
+# object with its allocation and free traces (slub_debug=FZPU), freed
+# pages poisoned and checked when next allocated (page_poison=1; the
+# kernel then ignores init_on_free, "will take precedence"), a KFENCE
+# guarded object every 10 ms (a dotted parameter, ignored by 6.1), and
+# the hung-task detector at 30 s, inside the suite's time limits, not
+# 120.  Their cost: docs/testing.md.
+distro_checks() {
+	echo "slub_debug=FZPU page_poison=1 kfence.sample_interval=10" \
+		"sysctl.kernel.hung_task_timeout_secs=30"
+}
+
+# Answer $1 for the newest arm64 build of the series $KERNEL, unpacked
+# on first use.
 arm64_kernel() {
-	local release=$2 root=${MYMEM_CACHE:-/var/cache/mymem}/arm64/root
+	local release root=${MYMEM_CACHE:-/var/cache/mymem}/arm64/root
+	release=$("$here/arm64.sh" release "$KERNEL") || die "no arm64 $KERNEL kernel in the archive"
 	if [ ! -e "$root/boot/vmlinuz-$release" ] ||
 		[ ! -e "$root/usr/src/linux-headers-$release/Makefile" ]; then
 		[ "$(id -u)" -eq 0 ] || die "no arm64 $KERNEL kernel unpacked; run as root to fetch it"
@@ -96,6 +118,7 @@ arm64_kernel() {
 	kdir) echo "$root/usr/src/linux-headers-$release" ;;
 	modroot) echo "$root" ;;
 	cmdline) echo ;;
+	checks) distro_checks ;;
 	# Measured under TCG: the VM suite takes about 3x its time on
 	# x86-64 (docs/vm.md).
 	slowdown) echo 3 ;;
@@ -105,9 +128,9 @@ arm64_kernel() {
 main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
-	kver | vmlinuz | kdir | modroot | cmdline | slowdown) ;;
+	check | kver | vmlinuz | kdir | modroot | cmdline | checks | slowdown) ;;
 	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh kver|vmlinuz|kdir|modroot|cmdline|slowdown" >&2
+		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown" >&2
 		exit 64
 		;;
 	esac
@@ -117,6 +140,16 @@ main() {
 	arm64) [[ $KERNEL != @(debug|kcsan) ]] || die "KERNEL=$KERNEL is x86-64 only" ;;
 	*) die "unknown ARCH=$ARCH (want arm64, or none for x86-64)" ;;
 	esac
+	case "$KERNEL" in
+	6.1 | 6.12 | 6.12-rt | debug | kcsan) ;;
+	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
+	esac
+	[ "$what" != check ] || return 0
+	# Each architecture's archive has its own newest release.
+	if [ "$ARCH" = arm64 ]; then
+		arm64_kernel "$what"
+		return
+	fi
 
 	case "$KERNEL" in
 	debug | kcsan)
@@ -127,7 +160,6 @@ main() {
 	6.1) pattern='6.1.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12) pattern='6.12.*-amd64' exclude='*-@(rt|cloud)-amd64' ;;
 	6.12-rt) pattern='6.12.*-rt-amd64' ;;
-	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
 	esac
 
 	kver=$(newest_installed)
@@ -141,11 +173,6 @@ main() {
 		kver=$(newest_installed)
 		[ -n "$kver" ] || die "installed $KERNEL but found no image with headers"
 	fi
-	# The arm64 release of the same distro kernel.
-	if [ "$ARCH" = arm64 ]; then
-		arm64_kernel "$what" "${kver%-amd64}-arm64"
-		return
-	fi
 
 	case "$what" in
 	kver) echo "$kver" ;;
@@ -153,6 +180,7 @@ main() {
 	kdir) echo "/lib/modules/$kver/build" ;;
 	modroot) echo / ;;
 	cmdline) echo ;;
+	checks) distro_checks ;;
 	# PREEMPT_RT: the suite's thread races (race_test, lifetime_test)
 	# hand the mutex over thread by thread; its VM suite took 3.3x (and
 	# more) that of 6.12 on the same loaded host (docs/reliability.md).

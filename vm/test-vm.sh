@@ -66,6 +66,14 @@ run poweroff -- "$tmp/poweroff.sh"
 run hang --timeout 15 -- "$tmp/hang.sh"
 printf '#!/bin/sh\nnproc\n' >"$tmp/nproc.sh"
 run icount --icount -- "$tmp/nproc.sh"
+# A host whose KVM hangs: a QEMU that never prints (x86-64 and 6.1
+# whatever ARCH and KERNEL say: only the fake QEMU runs).
+mkdir "$tmp/hung-qemu"
+for q in qemu-system-x86_64 qemu-system-aarch64; do
+	printf '#!/bin/sh\nexec sleep 600\n' >"$tmp/hung-qemu/$q"
+	chmod +x "$tmp/hung-qemu/$q"
+done
+ACCEL=kvm ARCH="" KERNEL=6.1 PATH=$tmp/hung-qemu:$PATH run kvmhang -- "$tmp/clean.sh"
 wait
 
 # tap STATUS DESCRIPTION [RUN-NAME to show when not ok]
@@ -105,8 +113,10 @@ ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
 [ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
 tap $? "--icount with ACCEL=kvm is a usage error (64)"
 
-# Lines of real reports (6.1 and 6.12 formats) that must fail a run, and
-# boot lines of the debug kernels that must not.
+# Lines of real reports (6.1 and 6.12 formats, x86-64 and arm64: oopses,
+# RCU stalls of each kind, SLUB debug, page poisoning, KFENCE,
+# allocation failures) that must fail a run, and boot lines of the debug
+# kernels and of the boot-time debug options that must not.
 cat >"$tmp/reports" <<'EOF'
 [   10.000001] kernel BUG at mm/slub.c:379!
 [   10.000002] invalid opcode: 0000 [#1] PREEMPT SMP KASAN NOPTI
@@ -130,6 +140,25 @@ unreferenced object 0xffff888003a1b000 (size 64):
 [   10.000019] kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE
 [   10.000020] kmemleak: Cannot allocate a kmemleak_object structure
 kmemleak: scan failed
+[   10.000021] rcu: INFO: rcu_sched self-detected stall on CPU
+[   10.000022] rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21 jiffies s: 213 root: 0x2/.
+[   10.000023] rcu: rcu_preempt kthread starved for 5002 jiffies! g1581 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=0
+[   10.000024] INFO: rcu_tasks detected stalls on tasks:
+[   10.000025] BUG kmalloc-64 (Not tainted): Redzone overwritten
+[   10.000026] BUG kmalloc-64 (Tainted: G    B      O      ): Poison overwritten
+[   10.000027] pagealloc: memory corruption
+[   10.000028] pagealloc: single bit error
+[   10.000029] BUG: KFENCE: use-after-free read in mymem_read+0x1/0x2 [mymem]
+[   10.000030] insmod: page allocation failure: order:10, mode:0xcc0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0
+[   10.000031] vmalloc error: size 524288, page order 0, failed to allocate pages, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null),cpuset=/,mems_allowed=0
+[   10.000032] usercopy: Kernel memory exposure attempt detected from SLUB object 'kmalloc-64' (offset 0, size 128)!
+[   10.000033] list_del corruption. prev->next should be ffff888003a1b000, but was 0000000000000000. (prev=ffff888003a1b100)
+[   10.000034] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
+[   10.000035] Unable to handle kernel paging request at virtual address ffff800008000000
+[   10.000036] Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP
+[   10.000037] Internal error: BRK handler: 00000000f2000800 [#1] PREEMPT SMP
+[   10.000038] Call trace:
+[   10.000039] SError Interrupt on CPU0, code 0x00000000bf000002 -- SError
 EOF
 cat >"$tmp/banners" <<'EOF'
 [    0.000000] kasan: KernelAddressSanitizer initialized (generic)
@@ -148,4 +177,61 @@ tap $? "every kind of kernel report is a problem line (kernel-problems.txt)" sca
 grep -E -f "$here/kernel-problems.txt" "$tmp/banners" >"$tmp/scan.out"
 [ $? = 1 ]
 tap $? "boot banners of the debug kernels and our own lines are not" scan
+
+# A silent KVM guest ends at the first-output deadline, not at the
+# limit (300 s; the fake QEMU sleeps 600 s, so the limit would say 124).
+[ "$(rc kvmhang)" = 69 ] &&
+	grep -qx 'vm: FAIL: KVM guest printed nothing in 30 s; /dev/kvm may hang here: use ACCEL=tcg' \
+		"$tmp/kvmhang.err"
+tap $? "a KVM guest that prints nothing in 30 s fails the run (69) with a hint" kvmhang
+
+# An unknown KERNEL or ARCH: kernel.sh's one line and nothing more from
+# make (no Kbuild errors after it), a usage error (64) from run.sh.
+# The make under test is not a sub-make of a `make test` that runs us.
+unknown_stops() {
+	local name=$1 want=$2 rc
+	shift 2
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$@" make --no-print-directory \
+		-C "$here/.." test >"$tmp/$name.out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/$name.out")" = 1 ] &&
+		grep -qF "$want" "$tmp/$name.out" || return 1
+	env "$@" "$here/run.sh" -- "$tmp/clean.sh" >"$tmp/$name.err" 2>&1
+	rc=$?
+	[ "$rc" = 64 ] && [ "$(cat "$tmp/$name.err")" = "$want" ]
+}
+unknown_stops kernel77 "kernel: unknown KERNEL=7.7 (want 6.1, 6.12, 6.12-rt, debug or kcsan)" KERNEL=7.7
+tap $? "make test KERNEL=7.7 stops at one line; run.sh says it, 64" kernel77
+unknown_stops sparc "kernel: unknown ARCH=sparc (want arm64, or none for x86-64)" ARCH=sparc
+tap $? "make test ARCH=sparc stops at one line; run.sh says it, 64" sparc
+
+# The arm64 release comes from the arm64 archive alone, newest first, and
+# only with its image: here 6.12.118's headers are out but its image is
+# not yet (as the archive once had amd64 6.12.118, arm64 6.12.117), and
+# 6.12.9 sorts below 6.12.117.  A fake apt (and dpkg) answers.
+mkdir "$tmp/fake-apt" "$tmp/fake-cache"
+cat >"$tmp/fake-apt/apt-cache" <<'EOF'
+#!/bin/sh
+case "$1" in
+show) ;;
+search) printf '%s - headers\n' linux-headers-6.12.9+deb12-arm64 \
+	linux-headers-6.12.118+deb12-arm64 linux-headers-6.12.117+deb12-arm64 ;;
+policy)
+	case "$2" in
+	linux-image-6.12.118*) v='(none)' ;;
+	*) v=1 ;;
+	esac
+	printf '%s:\n  Installed: (none)\n  Candidate: %s\n' "$2" "$v"
+	;;
+esac
+EOF
+printf '#!/bin/sh\necho arm64\n' >"$tmp/fake-apt/dpkg"
+chmod +x "$tmp/fake-apt/apt-cache" "$tmp/fake-apt/dpkg"
+PATH=$tmp/fake-apt:$PATH MYMEM_CACHE=$tmp/fake-cache "$here/arm64.sh" release 6.12 \
+	>"$tmp/release.out" 2>"$tmp/release.err" &&
+	[ "$(cat "$tmp/release.out")" = 6.12.117+deb12-arm64 ]
+tap $? "arm64's release: the newest of its own archive with an image" release
+# The release run.sh names is the one the layout job found in uname -r.
+grep -qF "vm: kernel $kver, accel " "$tmp/layout.err"
+tap $? "run.sh's vm: line names the release that ran ($kver)" layout
 tap_done
