@@ -46,6 +46,12 @@
 #define MYMEM_DEFAULT_SIZE	(512 * 1024)
 /* Far more than a teaching device needs, far less than a small VM has. */
 #define MYMEM_MAX_SIZE		(256 * 1024 * 1024)
+/*
+ * Fresh starts a read makes when a writer ran while it faulted in its
+ * destination (see mymem_read_io()): a fresh malloc()ed buffer on a busy
+ * device needs one.
+ */
+#define MYMEM_READ_RESTARTS	3
 
 static unsigned long size = MYMEM_DEFAULT_SIZE;
 module_param(size, ulong, 0444);
@@ -229,6 +235,15 @@ static ssize_t mymem_write_span(size_t len, loff_t pos)
 	return min_t(size_t, len, mymem.size - pos);
 }
 
+/*
+ * The region's byte @pos, which a span check found inside it: clamped
+ * under speculation too, as the caller chose @pos.
+ */
+static __always_inline u8 *mymem_at(loff_t pos)
+{
+	return mymem.data + array_index_nospec((size_t)pos, mymem.size);
+}
+
 static ssize_t mymem_read_done(size_t copied)
 {
 	mymem_count(MYMEM_STAT_READS, MYMEM_STAT_BYTES_READ, copied);
@@ -269,16 +284,6 @@ static __always_inline void mymem_io_seek(struct mymem_io *io, size_t off)
 	else if (off > io->at)
 		iov_iter_advance(io->iter, off - io->at);
 	io->at = off;
-}
-
-/*
- * Whether a read into @io may copy without the lock.  6.1's splice pipe
- * iterator allocates the pipe's pages as it copies, which may sleep, and
- * no read section sleeps.
- */
-static __always_inline bool mymem_io_lockless(struct mymem_io *io)
-{
-	return !io->iter || !iov_iter_is_pipe(io->iter);
 }
 
 /*
@@ -395,6 +400,20 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
  * write-protects pages of the destination that a copy had written, from
  * another thread, while the read runs.
  *
+ * After a fault-in the read copies again only if that copy got further
+ * than byte @stop, where the one before stopped, as btrfs's direct read
+ * and gfs2 retry.  A fault-in checks the page, not what the hardware
+ * checks within it: an arm64 MTE tag mismatch, an x86 shadow stack page
+ * or injected usercopy faults stop every copy at the same byte however
+ * often the page is faulted in, so a read that retried while fault-in
+ * succeeded would never return.  The price: a page reclaimed between its
+ * fault-in and the copy ends the read there, with a short count.
+ *
+ * A read makes at most MYMEM_READ_RESTARTS fresh starts; then, rather
+ * than start again, it returns the @copied bytes it has, all of one
+ * instant: a short count, as filemap_read() returns when a copy stops.
+ * So a read whose pages keep going away while writers run ends.
+ *
  * With @io->nowait a read that would wait for the lock or a page fault
  * fails with -EAGAIN, even after copying some bytes: io_uring then
  * retries it from a worker, which may wait, so that it returns what
@@ -404,16 +423,18 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 					     loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
-	const u8 *src = mymem.data + pos;
-	size_t copied = 0, from, end, left;
-	unsigned int seq;
+	size_t copied = 0, from, end, left, stop = 0;
+	unsigned int seq, restarts = 0;
+	bool faulted = false;
 	u64 gen = 0, now;
+	const u8 *src;
 	int err;
 
 	if (n <= 0)
 		return n;
+	src = mymem_at(pos);
 	might_fault();
-	if (mymem_io_lockless(io) && mymem_read_begin(&seq, &gen)) {
+	if (mymem_read_begin(&seq, &gen)) {
 		left = mymem_copy_out(io, 0, src, n);
 		if (!mymem_read_retry(seq, gen)) {
 			if (!left)
@@ -428,6 +449,10 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 			break;
 		now = mymem.writes;
 		from = now == gen ? copied : 0;
+		if (from < copied && restarts++ == MYMEM_READ_RESTARTS) {
+			mutex_unlock(&mymem.lock);
+			break;
+		}
 		left = mymem_copy_out(io, from, src + from, n - from);
 		mutex_unlock(&mymem.lock);
 		end = n - left;
@@ -436,7 +461,11 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 			gen = now;
 		}
 		err = -EFAULT;
-		if (!left || io->nowait || !mymem_fault_in_dest(io, end, left))
+		if (!left || io->nowait || (faulted && end <= stop))
+			break;
+		stop = end;
+		faulted = true;
+		if (!mymem_fault_in_dest(io, end, left))
 			break;
 	}
 	if (io->nowait && copied < n)
@@ -459,6 +488,7 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 					      size_t len, loff_t pos)
 {
 	ssize_t n = mymem_write_span(len, pos);
+	bool faulted = false;
 	size_t left;
 	int ret;
 
@@ -469,30 +499,36 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 		if (!mymem_source_present(io, n))
 			return -EAGAIN;
 	} else if (io->iter || offset_in_page(io->buf) + n > PAGE_SIZE) {
-		mymem_fault_in_source(io, n);
+		faulted = mymem_fault_in_source(io, n) < n;
 	}
 	for (;;) {
 		ret = mymem_write_lock(io->nowait);
 		if (ret)
 			return ret;
-		left = mymem_copy_in(io, mymem.data + pos, n);
+		left = mymem_copy_in(io, mymem_at(pos), n);
 		mymem_write_unlock();
 		if (left < n)
 			return mymem_write_done(n - left);
 		if (io->nowait)
 			return -EAGAIN;
-		if (mymem_fault_in_source(io, n) == n)
+		/* Once faulted in, a source that copies nothing never will. */
+		if (faulted || mymem_fault_in_source(io, n) == n)
 			return -EFAULT;
+		faulted = true;
 	}
 }
 
 /* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
 static atomic64_t *mymem_word(u64 offset)
 {
+	size_t words = mymem.size / sizeof(u64);
+
 	if (!IS_ALIGNED(offset, sizeof(u64)) || offset >= mymem.size ||
 	    mymem.size - offset < sizeof(u64))
 		return NULL;
-	return (atomic64_t *)(mymem.data + offset);
+	/* Clamped by words, so that even a speculated word lies inside. */
+	return (atomic64_t *)mymem.data +
+	       array_index_nospec((size_t)(offset / sizeof(u64)), words);
 }
 
 size_t mymem_size(void)
@@ -501,22 +537,30 @@ size_t mymem_size(void)
 }
 EXPORT_SYMBOL_NS_GPL(mymem_size, MYMEM_NS);
 
+/*
+ * The API's calls that may sleep say so at entry: the lockless read
+ * sleeps only when it meets a writer, so a caller in atomic context
+ * would otherwise pass every test and sleep in production.
+ */
 ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
 	unsigned int seq;
+	const u8 *src;
 	u64 gen;
 
+	might_sleep();
 	if (n <= 0)
 		return n;
+	src = mymem_at(pos);
 	if (mymem_read_begin(&seq, &gen)) {
-		memcpy(buf, mymem.data + pos, n);
+		memcpy(buf, src, n);
 		if (!mymem_read_retry(seq, gen))
 			return mymem_read_done(n);
 	}
 	if (mutex_lock_killable(&mymem.lock))
 		return -EINTR;
-	memcpy(buf, mymem.data + pos, n);
+	memcpy(buf, src, n);
 	mutex_unlock(&mymem.lock);
 	return mymem_read_done(n);
 }
@@ -527,12 +571,13 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 	ssize_t n = mymem_write_span(len, pos);
 	int ret;
 
+	might_sleep();
 	if (n <= 0)
 		return n;
 	ret = mymem_write_lock(false);
 	if (ret)
 		return ret;
-	memcpy(mymem.data + pos, buf, n);
+	memcpy(mymem_at(pos), buf, n);
 	mymem_write_unlock();
 	return mymem_write_done(n);
 }
@@ -580,8 +625,13 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 		mymem_write_unlock();
 		if (!ret)
 			break;
-		if (fault_in_safe_writeable((const char __user *)uold,
-					    sizeof(*uold)))
+		/*
+		 * Checked to the granule (arm64 MTE), as btrfs's search ioctl
+		 * does: a field that no store can reach is -EFAULT, not a
+		 * loop.  It writes zeros into the field, the caller's result.
+		 */
+		if (fault_in_subpage_writeable((char __user *)uold,
+					       sizeof(*uold)))
 			return -EFAULT;
 	}
 	*old = cur;
@@ -590,12 +640,14 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 
 int mymem_fetch_add(u64 offset, u64 value, u64 *old)
 {
+	might_sleep();
 	return mymem_atomic(offset, false, value, 0, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
 
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 {
+	might_sleep();
 	return mymem_atomic(offset, true, expected, desired, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
@@ -603,11 +655,14 @@ EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
 /*
  * io_uring issues a read or write at once, rather than from a worker
  * thread, only to a file that honours IOCB_NOWAIT; preadv2() and
- * pwritev2() refuse RWF_NOWAIT without it.
+ * pwritev2() refuse RWF_NOWAIT without it.  FMODE_ATOMIC_POS, which
+ * do_dentry_open() gives regular files only: threads sharing the
+ * descriptor move its position one call at a time, so two reads never
+ * start at one position.
  */
 static int mymem_fop_open(struct inode *inode, struct file *file)
 {
-	file->f_mode |= FMODE_NOWAIT;
+	file->f_mode |= FMODE_NOWAIT | FMODE_ATOMIC_POS;
 	return 0;
 }
 
@@ -615,7 +670,9 @@ static int mymem_fop_open(struct inode *inode, struct file *file)
  * .read/.write beside .read_iter/.write_iter: read() and write() take
  * the plain hooks when there are both, which skip building a kiocb and an
  * iov_iter.  Every other path (readv, io_uring, splice) takes the
- * _iter ones, one snapshot or one writer section a call.
+ * _iter ones, one snapshot or one writer section a call.  kernel_read()
+ * and kernel_write() refuse a file with both (-EINVAL), as they refuse
+ * /dev/zero, which has both for the same reason (mymem(4)).
  */
 static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
@@ -628,11 +685,23 @@ static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 	return ret;
 }
 
+/*
+ * O_APPEND and RWF_APPEND write at the end, as in a regular file; the
+ * region cannot grow, so -ENOSPC (0 for a count of 0), the position kept,
+ * rather than overwriting bytes at the position.
+ */
+static __always_inline loff_t mymem_write_pos(bool append, loff_t pos)
+{
+	return append ? mymem.size : pos;
+}
+
 static ssize_t mymem_fop_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
 	struct mymem_io io = { .buf = (char __user *)buf };
-	ssize_t ret = mymem_write_io(&io, len, *ppos);
+	ssize_t ret = mymem_write_io(&io, len,
+				     mymem_write_pos(file->f_flags & O_APPEND,
+						     *ppos));
 
 	if (ret > 0)
 		*ppos += ret;
@@ -651,7 +720,9 @@ static __always_inline ssize_t mymem_kiocb_io(struct kiocb *iocb,
 	size_t len = iov_iter_count(iter);
 	ssize_t ret;
 
-	ret = is_write ? mymem_write_io(&io, len, iocb->ki_pos) :
+	ret = is_write ? mymem_write_io(&io, len,
+					mymem_write_pos(iocb->ki_flags & IOCB_APPEND,
+							iocb->ki_pos)) :
 			 mymem_read_io(&io, len, iocb->ki_pos);
 	if (ret > 0)
 		iocb->ki_pos += ret;
@@ -836,6 +907,7 @@ static int __init mymem_init(void)
 
 	ret = misc_register(&mymem_misc);
 	if (ret) {
+		mutex_destroy(&mymem.lock);
 		vfree(mymem.data);
 		return ret;
 	}
@@ -846,6 +918,7 @@ static int __init mymem_init(void)
 static void __exit mymem_exit(void)
 {
 	misc_deregister(&mymem_misc);
+	mutex_destroy(&mymem.lock);
 	vfree(mymem.data);
 }
 

@@ -13,12 +13,19 @@
  *   even when the region changed while it waited.
  * - An atomic ioctl's result is delivered whenever the word changes,
  *   however long the operation waits for the lock.
+ * - A read whose buffer keeps losing pages while writers run ends after
+ *   a bounded number of fresh starts, with bytes of one instant.
+ * - A call whose buffer faults below the page (arm64 MTE), where faulting
+ *   the page in does not help, returns what it could copy.
  *
  * Runs on the loaded device; each test starts from region_open()'s
  * pattern in the region.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -417,6 +424,248 @@ TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
 	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
 	munmap(fa, self->page);
+}
+
+/*
+ * A read forced to start again on every round.  Its destination is an
+ * ordinary page and RESTART_PAGES that stall.  The fault-in of each
+ * round walks the rest of the destination, stalling at each missing
+ * page: at the first the test writes the whole range anew, so the next
+ * copy must start again; at each later one but the second it drops the
+ * page before (MADV_DONTNEED), so the next copy stops one page further
+ * on.  Without a bound the read starts again RESTART_PAGES - 2 times and
+ * returns everything; with MYMEM_READ_RESTARTS (3) fresh starts it
+ * returns the 4 pages of the copy after the third write, all of that
+ * write: a short count of one instant.
+ */
+#define RESTART_PAGES	8
+#define RESTART_BOUND	3	/* kernel/mymem.c's MYMEM_READ_RESTARTS */
+
+FIXTURE(restart) {
+	struct region r;
+	int uffd;
+	size_t page, len;
+	uint8_t *dst;	/* an ordinary page, then RESTART_PAGES that stall */
+	uint8_t *data, *fill;
+	struct call read;
+	bool started;
+};
+
+FIXTURE_SETUP(restart)
+{
+	region_open(_metadata, &self->r);
+	self->page = page_size();
+	self->len = (1 + RESTART_PAGES) * self->page;
+	self->uffd = uffd_open();
+	if (self->uffd < 0)
+		return;
+	self->dst = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->dst);
+	memset(self->dst, SENTINEL, self->page);
+	ASSERT_EQ(0, uffd_register(self->uffd, self->dst + self->page,
+				   RESTART_PAGES * self->page));
+	self->data = malloc(self->len);
+	self->fill = malloc(self->page);
+	ASSERT_NE(NULL, self->data);
+	ASSERT_NE(NULL, self->fill);
+	memset(self->fill, SENTINEL, self->page);
+}
+
+FIXTURE_TEARDOWN(restart)
+{
+	if (self->uffd >= 0)
+		close(self->uffd);
+	if (self->started && !self->read.joined)
+		pthread_join(self->read.thread, NULL);
+	region_close(&self->r);
+}
+
+TEST_F_TIMEOUT(restart, read_ends, 60)
+{
+	uintptr_t first = 0, prev = UINTPTR_MAX, addr;
+	struct call *c = &self->read;
+	int writes = 0;
+
+	NEED_UFFD();
+
+	*c = (struct call){ .op = CALL_PREAD, .fd = self->r.fd,
+			    .buf = self->dst, .len = self->len };
+	ASSERT_EQ(0, pthread_create(&c->thread, NULL, call_thread, c));
+	self->started = true;
+	while (!atomic_load(&c->done)) {
+		addr = next_fault(self->uffd, 100);
+		if (!addr)
+			continue;
+		if (addr <= prev) {
+			/* A new round's fault-in: its first missing page. */
+			first = addr;
+			writes++;
+			pattern_fill(self->data, 0, self->len, NEW_SEED + writes);
+			ASSERT_EQ(self->len, sysret(pwrite(self->r.fd,
+							   self->data,
+							   self->len, 0)));
+		} else if (addr - self->page > first) {
+			ASSERT_EQ(0, madvise((void *)(addr - self->page),
+					     self->page, MADV_DONTNEED));
+		}
+		ASSERT_EQ(0, uffd_fill(self->uffd, (void *)addr, self->fill));
+		prev = addr;
+	}
+	join(c);
+	TH_LOG("%d writes, read returned %lld", writes, c->ret);
+	ASSERT_EQ((RESTART_BOUND + 1) * self->page, c->ret);
+	ASSERT_EQ(RESTART_BOUND + 1, writes);
+	ASSERT_EQ(c->ret, pattern_mismatch(self->dst, 0, c->ret,
+					   NEW_SEED + RESTART_BOUND));
+}
+
+/*
+ * Sub-page faults: arm64 MTE, synchronous mode.  The caller's buffer is a
+ * PROT_MTE page whose 16-byte granule at @mismatch carries tag 1, its
+ * pointer tag 0: every access to it faults, though the page is there, so
+ * faulting it in never lets a copy past it.  (One granule: QEMU 7.2's
+ * TCG gives granules 32 bytes apart one tag, so tagging all from
+ * @mismatch on would tag the first too.)  Each call returns (in
+ * the code this guards against, read(), pread() and readv() spun in the
+ * kernel until killed; the harness's timeout ends them) with the bytes
+ * before the mismatch, or EFAULT when there are none, and changes no
+ * byte at or past it; a write changes no region byte past its count.
+ * Skipped where there is no MTE (x86-64; tests/expected-skips).
+ */
+#ifndef PROT_MTE
+#define PROT_MTE	0x20
+#endif
+#define HWCAP2_MTE_BIT	(1UL << 18)	/* arm64's HWCAP2_MTE */
+#define MTE_LEN		64
+
+enum mte_op { MTE_READ, MTE_PREAD, MTE_READV, MTE_WRITE, MTE_FETCH_ADD };
+
+FIXTURE(mte) {
+	struct region r;
+	uint8_t *buf;	/* a PROT_MTE page, tag 1 at the mismatch */
+	size_t page;
+	bool have_mte;
+};
+
+FIXTURE_VARIANT(mte) {
+	enum mte_op op;
+	size_t mismatch;	/* the first byte of the buffer that faults */
+};
+
+FIXTURE_VARIANT_ADD(mte, read_at_16) { MTE_READ, 16 };
+FIXTURE_VARIANT_ADD(mte, read_at_0) { MTE_READ, 0 };
+FIXTURE_VARIANT_ADD(mte, pread_at_16) { MTE_PREAD, 16 };
+FIXTURE_VARIANT_ADD(mte, pread_at_0) { MTE_PREAD, 0 };
+FIXTURE_VARIANT_ADD(mte, readv_at_16) { MTE_READV, 16 };
+FIXTURE_VARIANT_ADD(mte, readv_at_0) { MTE_READV, 0 };
+FIXTURE_VARIANT_ADD(mte, write_at_16) { MTE_WRITE, 16 };
+FIXTURE_VARIANT_ADD(mte, write_at_0) { MTE_WRITE, 0 };
+/* The old field, bytes 16 to 23 of the argument, in tag 1. */
+FIXTURE_VARIANT_ADD(mte, fetch_add_old_field) { MTE_FETCH_ADD, 16 };
+
+/* Tag checks of this thread's user accesses, the kernel's too: on or off. */
+static int mte_checks(bool on)
+{
+	unsigned long ctrl = PR_TAGGED_ADDR_ENABLE |
+			     (on ? PR_MTE_TCF_SYNC : PR_MTE_TCF_NONE);
+
+	return prctl(PR_SET_TAGGED_ADDR_CTRL, ctrl, 0, 0, 0);
+}
+
+/* Gives the granule at @p tag @tag (STG); checks need not be off. */
+static void mte_tag_granule(uint8_t *p, unsigned long tag)
+{
+#ifdef __aarch64__
+	uintptr_t tagged = (uintptr_t)p | tag << 56;
+
+	asm volatile(".arch armv8.5-a+memtag\n\tstg %0, [%0]"
+		     : : "r"(tagged) : "memory");
+#else
+	(void)p;
+	(void)tag;
+#endif
+}
+
+FIXTURE_SETUP(mte)
+{
+	region_open(_metadata, &self->r);
+	self->page = page_size();
+	self->have_mte = getauxval(AT_HWCAP2) & HWCAP2_MTE_BIT;
+	if (!self->have_mte)
+		return;
+	ASSERT_EQ(0, mte_checks(false));
+	self->buf = mmap(NULL, self->page, PROT_READ | PROT_WRITE | PROT_MTE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	if (variant->op == MTE_WRITE)
+		pattern_fill(self->buf, 0, MTE_LEN, NEW_SEED);
+	else
+		memset(self->buf, SENTINEL, self->page);
+	mte_tag_granule(self->buf + variant->mismatch, 1);
+}
+
+FIXTURE_TEARDOWN(mte)
+{
+	if (self->have_mte)
+		munmap(self->buf, self->page);
+	region_close(&self->r);
+}
+
+TEST_F_TIMEOUT(mte, call, 30)
+{
+	size_t k = variant->mismatch;
+	struct mymem_fetch_add *fa = (void *)self->buf;
+	struct iovec iov[2];
+	long long ret;
+
+	if (!self->have_mte)
+		SKIP(return, "no MTE (HWCAP2_MTE)");
+
+	ASSERT_EQ(0, mte_checks(true));
+	switch (variant->op) {
+	case MTE_READ:
+	case MTE_PREAD:
+	case MTE_WRITE:
+		ret = transfer(_metadata, &self->r, variant->op == MTE_WRITE,
+			       variant->op == MTE_PREAD, 0, self->buf,
+			       MTE_LEN);
+		break;
+	case MTE_READV:
+		/* Two segments, the second across the mismatch. */
+		iov[0] = (struct iovec){ self->buf, 8 };
+		iov[1] = (struct iovec){ self->buf + 8, MTE_LEN - 8 };
+		ASSERT_EQ(0, lseek(self->r.fd, 0, SEEK_SET));
+		ret = sysret(readv(self->r.fd, iov, 2));
+		break;
+	case MTE_FETCH_ADD:
+		/* The argument cannot be read whole: nothing to spin on. */
+		ret = sysret(ioctl(self->r.fd, MYMEM_IOC_FETCH_ADD, fa));
+		break;
+	}
+	ASSERT_EQ(0, mte_checks(false));
+
+	if (variant->op == MTE_FETCH_ADD) {
+		ASSERT_EQ(-EFAULT, ret);
+		expect_model(_metadata, &self->r);
+		return;
+	}
+	if (!k) {
+		ASSERT_EQ(-EFAULT, ret);
+	} else {
+		/* arm64 copies in blocks: it may stop short of the mismatch. */
+		ASSERT_LE(1, ret);
+		ASSERT_GE((long long)k, ret);
+	}
+	if (variant->op == MTE_WRITE) {
+		expect_model(_metadata, &self->r);
+		return;
+	}
+	if (ret > 0) {
+		ASSERT_EQ(ret, pattern_mismatch(self->buf, 0, ret, BASE_SEED));
+	}
+	ASSERT_EQ(MTE_LEN - k, byte_mismatch(self->buf + k, SENTINEL,
+					     MTE_LEN - k));
 }
 
 TEST_HARNESS_MAIN

@@ -14,6 +14,10 @@
  * CMPXCHG stepping the first word from one uniform value to the next
  * and readers reading that word: a read never sees half an atomic op.
  *
+ * shared_pos: two threads read one shared descriptor a byte at a time:
+ * each byte of the range is read exactly once (the file position is
+ * the file's, FMODE_ATOMIC_POS).
+ *
  * Workers count what went wrong; only the main thread ASSERTs.
  */
 #include <pthread.h>
@@ -410,6 +414,75 @@ TEST_F_TIMEOUT(torn, uniform_reads, 120)
 	ASSERT_TRUE(all_bytes(buf, buf[0], t->span));
 	close(fd);
 	free(buf);
+}
+
+/*
+ * Two threads, one descriptor, 1-byte reads from SHARED_SPAN before the
+ * end until it: without FMODE_ATOMIC_POS both may read at one position
+ * and both move it one on, so a byte is read twice.  Each byte exactly
+ * once: SHARED_SPAN reads in all, and the bytes read are the range's
+ * bytes (same count of each value).  Both threads read some.
+ */
+#define SHARED_SPAN	65536
+
+struct shared_reader {
+	int fd;
+	pthread_barrier_t *start;
+	unsigned long reads, errors;
+	unsigned long seen[256];
+};
+
+static void *shared_reader(void *arg)
+{
+	struct shared_reader *s = arg;
+	uint8_t b;
+	ssize_t n;
+
+	pthread_barrier_wait(s->start);
+	while ((n = read(s->fd, &b, 1)) != 0) {
+		if (n != 1) {
+			s->errors++;
+			break;
+		}
+		s->reads++;
+		s->seen[b]++;
+	}
+	return NULL;
+}
+
+REGION_FIXTURE(shared_pos);
+
+TEST_F_TIMEOUT(shared_pos, each_byte_once, 300)
+{
+	struct shared_reader rd[2] = { { .fd = self->r.fd }, { .fd = self->r.fd } };
+	off_t start = self->r.size - SHARED_SPAN;
+	unsigned long want[256] = { 0 };
+	pthread_barrier_t barrier;
+	pthread_t t[2];
+	int i, v;
+
+	for (i = 0; i < SHARED_SPAN; i++)
+		want[self->r.model[start + i]]++;
+	ASSERT_EQ(start, lseek(self->r.fd, start, SEEK_SET));
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 2));
+	for (i = 0; i < 2; i++) {
+		rd[i].start = &barrier;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, shared_reader, &rd[i]));
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&barrier);
+
+	TH_LOG("reads: %lu + %lu", rd[0].reads, rd[1].reads);
+	ASSERT_EQ(0, rd[0].errors + rd[1].errors);
+	ASSERT_LT(0, rd[0].reads);
+	ASSERT_LT(0, rd[1].reads);
+	ASSERT_EQ(SHARED_SPAN, rd[0].reads + rd[1].reads);
+	for (v = 0; v < 256; v++) {
+		ASSERT_EQ(want[v], rd[0].seen[v] + rd[1].seen[v])
+			TH_LOG("byte value %#x", v);
+	}
+	ASSERT_EQ(self->r.size, lseek(self->r.fd, 0, SEEK_CUR));
 }
 
 TEST_HARNESS_MAIN

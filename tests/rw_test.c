@@ -16,6 +16,8 @@
  * copy that goes one byte too far, lands at the wrong offset or clobbers
  * a neighbour fails.
  */
+#include <sys/uio.h>
+
 #include "kselftest_harness.h"
 #include "testlib.h"
 
@@ -497,6 +499,70 @@ TEST_F(dev, sysfs_counters)
 	ASSERT_EQ(5, sysret(pwrite(r->fd, buf, 5, 0)));
 	expect_counted(_metadata, before, 1, 1, 10, 5);
 	expect_region(_metadata, r);
+}
+
+/*
+ * O_APPEND and RWF_APPEND: a write at the end of a region that cannot
+ * grow, so ENOSPC (0 for a count of 0), the position and the region as
+ * they were, whatever the position (rather than a write at it).  Reads
+ * through an O_APPEND descriptor are ordinary.
+ */
+#ifndef RWF_APPEND
+#define RWF_APPEND	0x00000010
+#endif
+
+enum append_call { APPEND_WRITE, APPEND_WRITEV, APPEND_PWRITE, APPEND_RWF };
+
+FIXTURE_VARIANT(append) {
+	enum append_call call;
+	size_t len;
+	int want;	/* the result: 0 or -errno */
+};
+
+REGION_FIXTURE(append);
+
+FIXTURE_VARIANT_ADD(append, write) { APPEND_WRITE, 16, -ENOSPC };
+FIXTURE_VARIANT_ADD(append, write_0) { APPEND_WRITE, 0, 0 };
+FIXTURE_VARIANT_ADD(append, writev) { APPEND_WRITEV, 16, -ENOSPC };
+FIXTURE_VARIANT_ADD(append, pwrite) { APPEND_PWRITE, 16, -ENOSPC };
+/* pwritev2(RWF_APPEND) on a descriptor opened without O_APPEND. */
+FIXTURE_VARIANT_ADD(append, pwritev2_rwf_append) { APPEND_RWF, 16, -ENOSPC };
+
+TEST_F(append, at_the_end)
+{
+	struct region *r = &self->r;
+	uint8_t data[16], back[16];
+	struct iovec iov;
+	long long ret;
+	int fd;
+
+	pattern_fill(data, 0, sizeof(data), NEW_SEED);
+	iov = (struct iovec){ data, variant->len };
+	fd = variant->call == APPEND_RWF ? dup(r->fd) :
+		open(MYMEM_DEVICE_PATH, O_RDWR | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(PARKED, lseek(fd, PARKED, SEEK_SET));
+	switch (variant->call) {
+	case APPEND_WRITE:
+		ret = write(fd, data, variant->len);
+		break;
+	case APPEND_WRITEV:
+		ret = writev(fd, &iov, 1);
+		break;
+	case APPEND_PWRITE:
+		ret = pwrite(fd, data, variant->len, 0);
+		break;
+	default:	/* APPEND_RWF */
+		ret = pwritev2(fd, &iov, 1, 0, RWF_APPEND);
+		break;
+	}
+	ASSERT_EQ(variant->want, sysret(ret));
+	ASSERT_EQ(PARKED, lseek(fd, 0, SEEK_CUR));
+	expect_model(_metadata, r);
+	/* An ordinary read, from the position. */
+	ASSERT_EQ(16, sysret(read(fd, back, sizeof(back))));
+	ASSERT_EQ(16, buf_mismatch(back, r->model + PARKED, 16));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -445,7 +445,7 @@ start_qemu() {
 	# under TCG than the architected QARMA; a guest cannot tell.
 	# gic-version=max: the host's GIC under KVM, GICv3 under TCG.
 	if [ -n "$sysroot" ]; then
-		qemu=qemu-system-aarch64 machine=virt,gic-version=max
+		qemu=qemu-system-aarch64 machine=virt,gic-version=max,mte=on
 		tcg_cpu=max,pauth-impdef=on
 		ports=(-serial "file:$logs/console.log" -device virtio-serial-pci
 			-chardev "file,id=job,path=$logs/job.log" -device "virtconsole,chardev=job"
