@@ -216,6 +216,24 @@ static char other_user(int go)
 }
 
 /*
+ * The stalled page of @w's source, a 96-byte write at 0 whose first 32
+ * bytes were ordinary, comes in: the write completes whole.
+ */
+static void finish_stalled_write(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(stall) *self, struct call *w)
+{
+	uint8_t check[96];
+
+	pattern_fill(self->fill, 32, 64, NEW_SEED);
+	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
+			       self->fill));
+	join(w);
+	ASSERT_EQ(96, w->ret);
+	ASSERT_EQ(96, sysret(pread(self->r.fd, check, 96, 0)));
+	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW_SEED));
+}
+
+/*
  * A write whose source is 32 bytes of an ordinary page and 64 of a
  * stalled one: while it waits, another process reads the range (all of
  * it as before), adds to a word and writes elsewhere, each at once.
@@ -256,13 +274,7 @@ TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
 	ASSERT_EQ(0, result);
 	ASSERT_FALSE(atomic_load(&w->done));
 
-	pattern_fill(self->fill, 32, 64, NEW_SEED);
-	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
-			       self->fill));
-	join(w);
-	ASSERT_EQ(96, w->ret);
-	ASSERT_EQ(96, sysret(pread(self->r.fd, check, 96, 0)));
-	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW_SEED));
+	finish_stalled_write(_metadata, self, w);
 	ASSERT_EQ(64, sysret(pread(self->r.fd, check, 64, OTHER_OFF)));
 	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW_SEED));
 	ASSERT_EQ(8, sysret(pread(self->r.fd, check, 8, WORD_OFF)));
@@ -280,7 +292,7 @@ TEST_F_TIMEOUT(stall, write_holds_off_nobody, 60)
  */
 TEST_F_TIMEOUT(stall, write_holds_off_no_api_user, 120)
 {
-	uint8_t *src = self->arena + self->page - 32, check[96];
+	uint8_t *src = self->arena + self->page - 32;
 	struct call *w, *api;
 
 	NEED_UFFD();
@@ -298,13 +310,7 @@ TEST_F_TIMEOUT(stall, write_holds_off_no_api_user, 120)
 	ASSERT_FALSE(atomic_load(&w->done));
 	ASSERT_EQ(0, unload("mymem_test"));
 
-	pattern_fill(self->fill, 32, 64, NEW_SEED);
-	ASSERT_EQ(0, uffd_fill(self->uffd, self->arena + self->page,
-			       self->fill));
-	join(w);
-	ASSERT_EQ(96, w->ret);
-	ASSERT_EQ(96, sysret(pread(self->r.fd, check, 96, 0)));
-	ASSERT_EQ(96, pattern_mismatch(check, 0, 96, NEW_SEED));
+	finish_stalled_write(_metadata, self, w);
 }
 
 /*
