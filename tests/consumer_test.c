@@ -54,9 +54,8 @@ FIXTURE_SETUP(consumer)
 {
 	start_unloaded(_metadata);
 	ASSERT_EQ(0, load(mymem_ko(), ""));
-	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	self->kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, self->kmsg);
-	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));
 }
 
 FIXTURE_TEARDOWN(consumer)

@@ -264,9 +264,8 @@ FIXTURE_SETUP(test_params)
 	ASSERT_EQ(DEFAULT_SIZE, sysret(write(fd, buf, DEFAULT_SIZE)));
 	close(fd);
 	free(buf);
-	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	self->kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, self->kmsg);
-	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));
 }
 
 FIXTURE_TEARDOWN(test_params)
@@ -643,9 +642,8 @@ FIXTURE_VARIANT_ADD(invalid_size, last_wins) { "size=4096 size=0" };
 FIXTURE_SETUP(invalid_size)
 {
 	start_unloaded(_metadata);
-	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	self->kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, self->kmsg);
-	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));
 }
 
 FIXTURE_TEARDOWN(invalid_size)

@@ -102,9 +102,21 @@ static inline void leave_unloaded(void)
 	unload("mymem");
 }
 
+/* The kernel log, for kmsg_count(), from its end: -1 if it cannot be. */
+static inline int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /*
- * The kernel log's records since @fd last read (open /dev/kmsg
- * O_NONBLOCK, seek to its end first) at level @max_level or more
+ * The kernel log's records since @fd last read (kmsg_open_at_end())
+ * at level @max_level or more
  * severe that contain @text (NULL: any): how many, the last in @line.
  * EPIPE: records were lost before being read; the next read goes on.
  */
