@@ -245,12 +245,18 @@ TEST_F(vec, sysfs_counters)
 #define READV_ROUNDS	2000	/* rounds at least, */
 #define READV_MAX	20000	/* at most: the race has not happened */
 
-struct writer {
-	int fd;
-	uint8_t seed;
-	atomic_bool *stop;
-	atomic_long *writes;	/* whole writes done, both writers */
-	long long err;
+/* Two threads writing the whole region over and over, NEW and OTHER. */
+struct writers {
+	atomic_bool stop;
+	atomic_long writes;	/* whole writes done, both writers */
+	long first;		/* of them, done when the first had landed */
+	struct writer {
+		int fd;
+		uint8_t seed;
+		struct writers *all;
+		long long err;
+	} w[2];
+	pthread_t t[2];
 };
 
 static void *writer_thread(void *arg)
@@ -263,14 +269,48 @@ static void *writer_thread(void *arg)
 		return NULL;
 	}
 	pattern_fill(buf, 0, DEFAULT_SIZE, w->seed);
-	while (!atomic_load(w->stop) && !w->err) {
+	while (!atomic_load(&w->all->stop) && !w->err) {
 		if (pwrite(w->fd, buf, DEFAULT_SIZE, 0) != DEFAULT_SIZE)
 			w->err = -errno ?: -EIO;
 		else
-			atomic_fetch_add(w->writes, 1);
+			atomic_fetch_add(&w->all->writes, 1);
 	}
 	free(buf);
 	return NULL;
+}
+
+/* Starts @ws on @fd; returns once a whole write has landed. */
+static void writers_start(struct __test_metadata *_metadata,
+			  struct writers *ws, int fd)
+{
+	int i;
+
+	atomic_init(&ws->stop, false);
+	atomic_init(&ws->writes, 0);
+	for (i = 0; i < 2; i++) {
+		ws->w[i] = (struct writer){ fd, i ? OTHER : NEW, ws, 0 };
+		ASSERT_EQ(0, pthread_create(&ws->t[i], NULL, writer_thread,
+					    &ws->w[i]));
+	}
+	/* After the first whole write, every read finds one pattern. */
+	while (region_is(fd, 0, 8, OLD))
+		usleep(1000);
+	ws->first = atomic_load(&ws->writes);
+}
+
+/* Stops @ws: the whole writes that landed since writers_start(). */
+static long writers_stop(struct __test_metadata *_metadata,
+			 struct writers *ws)
+{
+	long written = atomic_load(&ws->writes) - ws->first;
+	int i;
+
+	atomic_store(&ws->stop, true);
+	for (i = 0; i < 2; i++) {
+		pthread_join(ws->t[i], NULL);
+		ASSERT_EQ(0, ws->w[i].err);
+	}
+	return written;
 }
 
 /* The pattern all @len bytes at @off hold, or 0 for a mix. */
@@ -304,27 +344,16 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 	struct iovec small[2] = { { self->buf, 4096 },
 				  { self->buf + 4096, 4096 } };
 	struct iovec big[16];
-	atomic_bool stop = false;
-	atomic_long writes = 0;
-	struct writer w[2] = {
-		{ self->fd, NEW, &stop, &writes, 0 },
-		{ self->fd, OTHER, &stop, &writes, 0 },
-	};
-	pthread_t t[2];
+	struct writers ws;
 	int i, rounds, seen[OTHER + 1] = { 0 }, split_mixes = 0;
-	long first_write, written;
+	long written;
 	uint8_t p;
 
 	ASSERT_NE(NULL, whole);
 	for (i = 0; i < 16; i++)
 		big[i] = (struct iovec){ whole + i * (DEFAULT_SIZE / 16),
 					 DEFAULT_SIZE / 16 };
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
-	/* After the first whole write, every read finds one pattern. */
-	while (region_is(self->fd, 0, 8, OLD))
-		usleep(1000);
-	first_write = atomic_load(&writes);
+	writers_start(_metadata, &ws, self->fd);
 	for (i = 0; i < READV_MAX; i++) {
 		if (i >= READV_ROUNDS && seen[NEW] && seen[OTHER] &&
 		    split_mixes)
@@ -342,12 +371,7 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 			TH_LOG("preadv of 16 x 32 KiB %d: a mix", i);
 	}
 	rounds = i;
-	written = atomic_load(&writes) - first_write;
-	atomic_store(&stop, true);
-	for (i = 0; i < 2; i++) {
-		pthread_join(t[i], NULL);
-		ASSERT_EQ(0, w[i].err);
-	}
+	written = writers_stop(_metadata, &ws);
 	TH_LOG("%d rounds, %ld writes meanwhile: preadv saw %d and %d of the patterns, split preads %d mixes",
 	       rounds, written, seen[NEW], seen[OTHER], split_mixes);
 	ASSERT_LT(0, written);
@@ -836,25 +860,14 @@ static int ring_read_pair(struct io_uring *ring, int fd, uint8_t *buf)
 TEST_F_TIMEOUT(ring, read_atomic_under_writers, 300)
 {
 	uint8_t *whole = malloc(DEFAULT_SIZE), buf[8192];
-	atomic_bool stop = false;
-	atomic_long writes = 0;
-	struct writer w[2] = {
-		{ self->fd, NEW, &stop, &writes, 0 },
-		{ self->fd, OTHER, &stop, &writes, 0 },
-	};
-	int i, mixes = 0, seen[OTHER + 1] = { 0 };
-	long first_write, written;
-	pthread_t t[2];
+	int i, rounds, mixes = 0, seen[OTHER + 1] = { 0 };
+	struct writers ws;
+	long written;
 	enum uop op;
 	uint8_t p;
 
 	ASSERT_NE(NULL, whole);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
-	/* After the first whole write, every read finds one pattern. */
-	while (region_is(self->fd, 0, 8, OLD))
-		usleep(1000);
-	first_write = atomic_load(&writes);
+	writers_start(_metadata, &ws, self->fd);
 	for (i = 0; i < RING_READS; i++) {
 		op = i % 2 ? U_READV : U_READ;
 		ASSERT_EQ(8192, ring_op(&self->ring, self->fd, op, buf, 8192,
@@ -873,14 +886,10 @@ TEST_F_TIMEOUT(ring, read_atomic_under_writers, 300)
 		ASSERT_EQ(0, ring_read_pair(&self->ring, self->fd, buf));
 		mixes += !one_pattern(buf, 0, 8192);
 	}
-	written = atomic_load(&writes) - first_write;
-	atomic_store(&stop, true);
-	for (i = 0; i < 2; i++) {
-		pthread_join(t[i], NULL);
-		ASSERT_EQ(0, w[i].err);
-	}
+	rounds = i;
+	written = writers_stop(_metadata, &ws);
 	TH_LOG("%ld writes meanwhile: patterns seen %d and %d; first mix of two reads after %d pairs",
-	       written, seen[NEW], seen[OTHER], i);
+	       written, seen[NEW], seen[OTHER], rounds);
 	ASSERT_LT(0, written);
 	ASSERT_LT(0, seen[NEW]);
 	ASSERT_LT(0, seen[OTHER]);
