@@ -101,6 +101,26 @@ memory_checks() {
 	case $on in *slub_debug*page_poison* | *KASAN*) ;; *) return 1 ;; esac
 }
 
+# Issue 20 finding 3: nothing under mymem.lock allocates.  An allocation
+# that may reclaim takes lockdep's fs_reclaim pseudo-lock (might_alloc()),
+# so one made holding mymem.lock records the dependency
+# "&mymem.lock -> fs_reclaim" in /proc/lockdep, with no report (reclaim
+# never takes mymem.lock); at b61909b 6.1's splice read made it.  Run
+# after every caller of the device and the API, before mymem (and its
+# lock class) goes.  An empty record proves nothing: the class must be
+# there, with lockdep still on.
+no_alloc_under_lock() {
+	grep -q '^ *debug_locks: *1$' /proc/lockdep_stats || {
+		echo "lockdep is off: its record is incomplete"
+		return 1
+	}
+	# The class's line, then its direct dependencies up to a blank line.
+	awk '/: &mymem\.lock$/ && !/ -> / { p = 1 } p { print }
+		p && /^$/ { exit }' /proc/lockdep >"$W/deps"
+	cat "$W/deps"
+	[ -s "$W/deps" ] && ! grep -q ' fs_reclaim$' "$W/deps"
+}
+
 tap_begin
 # The whole kernel log, kept in /results, against vm/run.sh's report
 # lines: the console it scans shows only messages above loglevel 6
@@ -145,6 +165,13 @@ tap_nest "mymem_test run=bench: 10 trials of 1 and 4096 bytes" \
 tap_check "mymem_test run=bench: the results file" \
 	cp /sys/kernel/debug/mymem_test/results /results/bench-kernel.csv
 tap_check "unload mymem_test" rmmod mymem_test
+if [ -e /proc/lockdep ]; then
+	tap_check "lockdep: no allocation that may reclaim under mymem.lock" \
+		no_alloc_under_lock
+else
+	tap_skip "lockdep: no allocation that may reclaim under mymem.lock" \
+		"no /proc/lockdep (KERNEL=debug has lockdep)"
+fi
 tap_check "unload mymem" rmmod mymem
 # Loads and unloads mymem itself too; on KERNEL=debug only (else a SKIP).
 # It checks its own part of the kernel log, where warnings are expected.
