@@ -159,6 +159,8 @@ kmemleak: scan failed
 [   10.000037] Internal error: BRK handler: 00000000f2000800 [#1] PREEMPT SMP
 [   10.000038] Call trace:
 [   10.000039] SError Interrupt on CPU0, code 0x00000000bf000002 -- SError
+[   10.000040] INFO: lockdep is turned off.
+[   10.000041] turning off the locking correctness validator.
 EOF
 cat >"$tmp/banners" <<'EOF'
 [    0.000000] kasan: KernelAddressSanitizer initialized (generic)
@@ -166,6 +168,9 @@ cat >"$tmp/banners" <<'EOF'
 [    0.000002] ... MAX_LOCKDEP_SUBCLASSES:  8
 [    0.000003] kmemleak: Kernel memory leak detector initialized (mem pool available: 15838)
 [    0.000004] kcsan: enabled early
+[    0.000005] rcu: 	RCU lockdep checking is enabled.
+[    0.000006] Kernel command line: console=ttyS0,115200 slub_debug=FZPU page_poison=1 kfence.sample_interval=10 sysctl.kernel.hung_task_timeout_secs=30
+[    0.000007] mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free
 [    1.000000] mymem-vm: job /mymem/job/suite.sh starts
 [    2.000000] mymem: 524288 bytes at /dev/mymem
 [    3.000000] reboot: Power down
