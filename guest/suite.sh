@@ -84,8 +84,10 @@ mymem_test() {
 
 # Which of the kernel's memory checks this boot has: SLUB debugging and
 # page poisoning (vm/run.sh --checks) on a distro kernel, KASAN on
-# KERNEL=debug, KFENCE where the kernel has it; one of the first two
-# must be on, or a green run says nothing of overruns and use after free.
+# KERNEL=debug, SLUB debugging on KERNEL=kcsan (built without page
+# poisoning or KASAN), KFENCE where the kernel has it.  Those of its
+# kernel must be on, or a green run says nothing of overruns and use
+# after free.
 memory_checks() {
 	# (kmalloc-128: arm64 6.1 has no smaller kmalloc cache)
 	slab=/sys/kernel/slab/kmalloc-128
@@ -98,7 +100,13 @@ memory_checks() {
 	interval=$(cat /sys/module/kfence/parameters/sample_interval 2>/dev/null)
 	[ "${interval:-0}" = 0 ] || on="$on KFENCE(${interval}ms)"
 	echo "${on# }"
-	case $on in *slub_debug*page_poison* | *KASAN*) ;; *) return 1 ;; esac
+	case $(uname -r) in
+	*-mymem-debug) need="*KASAN*" ;;
+	*-mymem-kcsan) need="*slub_debug*" ;;
+	*) need="*slub_debug*page_poison*" ;;
+	esac
+	# shellcheck disable=SC2254 # a pattern
+	case $on in $need) ;; *) return 1 ;; esac
 }
 
 # Issue 20 finding 3: nothing under mymem.lock allocates.  An allocation

@@ -80,8 +80,9 @@ debug_kernel() {
 	# window makes 6.1's KASAN see the direct map (LA57 layout) as
 	# outside its shadow: a false "wild-memory-access" report.
 	cmdline) if [ "$KERNEL" = debug ]; then echo no5lvl; else echo; fi ;;
-	# KASAN, lockdep and the rest are built in and on.
-	checks) echo ;;
+	# debug: KASAN, lockdep and the rest are built in and on.  kcsan has
+	# neither KASAN nor page poisoning, but SLUB debugging (defconfig).
+	checks) if [ "$KERNEL" = kcsan ]; then echo slub_debug=FZPU; else echo; fi ;;
 	# Measured under TCG: the VM suite without fault injection takes
 	# about 3.5x (debug) and 2x (kcsan) its time on 6.1 (docs/reliability.md).
 	slowdown) if [ "$KERNEL" = debug ]; then echo 4; else echo 3; fi ;;
