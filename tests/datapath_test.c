@@ -17,6 +17,8 @@
  *   a bounded number of fresh starts, with bytes of one instant.
  * - A call whose buffer faults below the page (arm64 MTE), where faulting
  *   the page in does not help, returns what it could copy.
+ * - A call whose every user copy fails (injected), while faulting its
+ *   pages in succeeds, fails with EFAULT and changes nothing.
  *
  * Runs on the loaded device; each test starts from region_open()'s
  * pattern in the region.
@@ -672,6 +674,148 @@ TEST_F_TIMEOUT(mte, call, 30)
 	}
 	ASSERT_EQ(MTE_LEN - k, byte_mismatch(self->buf + k, SENTINEL,
 					     MTE_LEN - k));
+}
+
+/*
+ * Injected usercopy faults: KERNEL=debug's fail_usercopy with times -1
+ * and probability 100 fails every user copy of the task that armed its
+ * make-it-fail, while faulting the buffer in (get_user_pages, not a
+ * copy) still succeeds, as with MTE.  Each call must fail with EFAULT at
+ * once (in the code this guards against, read, write and their vectored
+ * and positional forms retried for as long as the fault-in succeeded:
+ * until the harness's timeout) and change neither the region nor the
+ * caller's buffer.  The faults hit one thread, which exits after its
+ * call: its own write() to make-it-fail could not turn them off.
+ * fail_usercopy's space lets @pass copies through first (readv's and
+ * writev's iovec array).  Skipped without fail_usercopy (every kernel
+ * but KERNEL=debug; tests/expected-skips).
+ */
+#define FAIL_USERCOPY	"/sys/kernel/debug/fail_usercopy/"
+#define INJECT_LEN	64
+
+enum inject_op {
+	INJECT_READ, INJECT_PREAD, INJECT_READV,
+	INJECT_WRITE, INJECT_PWRITE, INJECT_WRITEV, INJECT_FETCH_ADD,
+};
+
+FIXTURE(usercopy_fault) {
+	struct region r;
+	uint8_t buf[INJECT_LEN];
+	struct iovec iov[2];
+	const FIXTURE_VARIANT(usercopy_fault) *variant;
+	long long ret;
+	bool have_injection;
+};
+
+FIXTURE_VARIANT(usercopy_fault) {
+	enum inject_op op;
+	int pass;	/* copies that succeed before the faults start */
+};
+
+FIXTURE_VARIANT_ADD(usercopy_fault, read) { INJECT_READ, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, pread) { INJECT_PREAD, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, readv) { INJECT_READV, 1 };
+FIXTURE_VARIANT_ADD(usercopy_fault, write) { INJECT_WRITE, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, pwrite) { INJECT_PWRITE, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, writev) { INJECT_WRITEV, 1 };
+FIXTURE_VARIANT_ADD(usercopy_fault, fetch_add) { INJECT_FETCH_ADD, 0 };
+
+static int write_attr(const char *path, long long value)
+{
+	char text[32];
+	int fd, len, ret;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(text, sizeof(text), "%lld", value);
+	ret = write(fd, text, len) == len ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+static void *injected_call(void *arg)
+{
+	FIXTURE_DATA(usercopy_fault) *self = arg;
+	const FIXTURE_VARIANT(usercopy_fault) *variant = self->variant;
+	int fd = self->r.fd;
+
+	if (write_attr("/proc/thread-self/make-it-fail", 1)) {
+		self->ret = -errno;
+		return NULL;
+	}
+	switch (variant->op) {
+	case INJECT_READ:
+		self->ret = sysret(read(fd, self->buf, INJECT_LEN));
+		break;
+	case INJECT_PREAD:
+		self->ret = sysret(pread(fd, self->buf, INJECT_LEN, 0));
+		break;
+	case INJECT_READV:
+		self->ret = sysret(readv(fd, self->iov, 2));
+		break;
+	case INJECT_WRITE:
+		self->ret = sysret(write(fd, self->buf, INJECT_LEN));
+		break;
+	case INJECT_PWRITE:
+		self->ret = sysret(pwrite(fd, self->buf, INJECT_LEN, 0));
+		break;
+	case INJECT_WRITEV:
+		self->ret = sysret(writev(fd, self->iov, 2));
+		break;
+	case INJECT_FETCH_ADD:
+		self->ret = sysret(ioctl(fd, MYMEM_IOC_FETCH_ADD, self->buf));
+		break;
+	}
+	return NULL;
+}
+
+FIXTURE_SETUP(usercopy_fault)
+{
+	static const char *const attrs[] = {
+		"probability", "interval", "times", "verbose", "task-filter",
+	};
+	static const long long values[] = { 100, 1, -1, 0, 1 };
+	char path[128];
+	size_t i;
+
+	region_open(_metadata, &self->r);
+	self->variant = variant;
+	self->have_injection = !access(FAIL_USERCOPY "times", W_OK);
+	if (!self->have_injection)
+		return;
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		snprintf(path, sizeof(path), FAIL_USERCOPY "%s", attrs[i]);
+		ASSERT_EQ(0, write_attr(path, values[i])) TH_LOG("%s", path);
+	}
+	/* space counts down by one a copy; it fails once not above one. */
+	ASSERT_EQ(0, write_attr(FAIL_USERCOPY "space", variant->pass + 1));
+	memset(self->buf, SENTINEL, INJECT_LEN);
+	self->iov[0] = (struct iovec){ self->buf, 8 };
+	self->iov[1] = (struct iovec){ self->buf + 8, INJECT_LEN - 8 };
+	ASSERT_EQ(0, lseek(self->r.fd, 0, SEEK_SET));
+}
+
+FIXTURE_TEARDOWN(usercopy_fault)
+{
+	if (self->have_injection)
+		write_attr(FAIL_USERCOPY "probability", 0);
+	region_close(&self->r);
+}
+
+TEST_F_TIMEOUT(usercopy_fault, call, 30)
+{
+	pthread_t thread;
+
+	if (!self->have_injection)
+		SKIP(return, "no fail_usercopy (KERNEL=debug has it)");
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, injected_call, self));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(-EFAULT, self->ret);
+	ASSERT_EQ(0, lseek(self->r.fd, 0, SEEK_CUR));
+	ASSERT_EQ(INJECT_LEN, byte_mismatch(self->buf, SENTINEL, INJECT_LEN));
+	expect_model(_metadata, &self->r);
 }
 
 TEST_HARNESS_MAIN

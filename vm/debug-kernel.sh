@@ -5,8 +5,8 @@
 #
 #   debug  KASAN (generic, inline, vmalloc), lockdep (PROVE_LOCKING),
 #          DEBUG_ATOMIC_SLEEP, UBSAN (bounds), kmemleak (no automatic
-#          scan: the guest scans at the end of a run), failslab and
-#          fail_page_alloc with their debugfs controls.
+#          scan: the guest scans at the end of a run), failslab,
+#          fail_page_alloc and fail_usercopy with their debugfs controls.
 #   kcsan  KCSAN (exclusive with KASAN, hence a kernel of its own).
 #
 # Each lands in ${MYMEM_CACHE:-/var/cache/mymem}/kernels/NAME-SRCVERSION/:
@@ -84,8 +84,8 @@ debug_config() {
 			--disable DEBUG_KMEMLEAK_DEFAULT_OFF \
 			--disable DEBUG_KMEMLEAK_AUTO_SCAN \
 			--enable FAULT_INJECTION --enable FAILSLAB \
-			--enable FAIL_PAGE_ALLOC --enable FAULT_INJECTION_DEBUG_FS \
-			--enable USERFAULTFD
+			--enable FAIL_PAGE_ALLOC --enable FAULT_INJECTION_USERCOPY \
+			--enable FAULT_INJECTION_DEBUG_FS --enable USERFAULTFD
 		;;
 	kcsan)
 		# The defaults (report a race only when the value changed,
@@ -106,7 +106,8 @@ required_options() {
 	debug)
 		echo KASAN KASAN_GENERIC KASAN_INLINE KASAN_VMALLOC PROVE_LOCKING \
 			DEBUG_ATOMIC_SLEEP UBSAN UBSAN_BOUNDS DEBUG_KMEMLEAK \
-			FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS USERFAULTFD
+			FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_USERCOPY \
+			FAULT_INJECTION_DEBUG_FS USERFAULTFD
 		;;
 	kcsan) echo KCSAN USERFAULTFD ;;
 	esac
