@@ -11,7 +11,7 @@
 # lifetime_test and consumer_test, which load and unload mymem
 # themselves and so must disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$T/tap.sh"
 
 SIZE=524288	# the default region size

@@ -19,8 +19,8 @@
 #   /mymem/sbin/setpriv util-linux's (busybox's /bin/setpriv lacks --reuid)
 set -uo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. /mymem/tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. /mymem/tap/tap.sh
 dkms_suffix=${1:-}
 kver=$(uname -r)
 mods=/lib/modules/$kver

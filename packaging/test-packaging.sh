@@ -20,8 +20,8 @@ cd "$repo" || exit 1
 BUILD=${BUILD:-$repo/build}
 export BUILD
 PATH=$PATH:/usr/sbin:/sbin
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. tap/tap.sh
 
 # Packaging is for distribution kernels, whose headers are in
 # /lib/modules/KVER/build; the debug builds are not there.
@@ -158,7 +158,7 @@ guest() {
 		--add guest/bench-env.sh=/mymem/guest/bench-env.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \
 		--add "$BUILD/bin=/mymem/bin" \
-		--add tests/tap.sh=/mymem/tests/tap.sh \
+		--add tap/tap.sh=/mymem/tap/tap.sh \
 		--add "$(command -v setpriv)=/mymem/sbin/setpriv" \
 		-- guest/test-packaging.sh "$dkms_suffix"
 	status=$?

@@ -18,7 +18,7 @@ if [ $# -ne 2 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
 fi
 GUEST=$2
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../tests/tap.sh"
+. "$here/../tap/tap.sh"
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
 FORMATS="python3 $here/formats.py"

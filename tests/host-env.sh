@@ -9,5 +9,5 @@ BUILD=${BUILD:-$repo/build}
 MYMEM_KO_DIR=${MYMEM_KO_DIR:-$repo/kernel}
 export BUILD
 cd "$repo" || exit 1
-# shellcheck source-path=SCRIPTDIR source=tap.sh
-. "$here/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$repo/tap/tap.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Self-test of the VM harness, run on the host; prints TAP (tests/tap.sh).
+# Self-test of the VM harness, run on the host; prints TAP (tap/tap.sh).
 #
 #   vm/test-vm.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
@@ -14,8 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. "$here/../tests/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$here/../tap/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm-selftest.XXXXXX")
 trap 'rm -rf "$tmp" "$tap_tmp"' EXIT
 kver=$("$here/kernel.sh" kver)
