@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154,SC2094 # job_tty, control_tty, job: vm/run.sh's; the ports are ttys, not files
 # PID 1 of the mymem guest, packed as /init by vm/run.sh, which writes
 # /etc/mymem-ports and /etc/mymem-job beside it.  It must never exit
 # (that panics the kernel), so errors are reported, not fatal.
@@ -10,6 +11,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 # The job's and the control port (vm/run.sh: serial or virtio consoles).
+# shellcheck source=/dev/null # written by vm/run.sh
 . /etc/mymem-ports
 # virtio consoles: their ports appear shortly after the driver loads,
 # forget their settings at the last close (so the job and the control
@@ -28,6 +30,7 @@ stty -F "$control_tty" 115200 raw -echo
 
 status=0
 if ! grep -qw mymem.probe /proc/cmdline; then
+	# shellcheck source=/dev/null # written by vm/run.sh
 	. /etc/mymem-job
 	echo "mymem-vm: job $job starts" >/dev/kmsg
 	# The job's stdout is the raw tty, so its stdio is line-buffered

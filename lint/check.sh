@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make check: the kernel code must be clean under checkpatch --strict,
 # kernel-doc, sparse (C=2) and W=1, the man pages under groff and mandoc.
 # Any warning fails the check.  Prints TAP (tap/tap.sh), a result a

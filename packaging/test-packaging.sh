@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # TAP tests of the packaging: man pages, make install/uninstall and DKMS
 # into staging directories on the host, then one guest that loads what
 # they installed and checks make run HOST=1's refusals and its run
@@ -142,7 +143,7 @@ host_run_as_user() {
 		make -s run HOST=1 RESULTS="$res" 2>&1); then
 		return 1
 	fi
-	grep -q '^host: must run as root' <<<"$err" && [ -e "$res/raw/kept" ]
+	grep -q '^experiments/host.sh: must run as root' <<<"$err" && [ -e "$res/raw/kept" ]
 }
 
 # --- the guest -------------------------------------------------------------
@@ -154,6 +155,7 @@ guest() {
 		--add "$stage/dkms/lib/modules=/stage/dkms" \
 		--add packaging/install.sh=/mymem/packaging/install.sh \
 		--add experiments/host.sh=/mymem/experiments/host.sh \
+		--add lib/script.sh=/mymem/lib/script.sh \
 		--add guest/measure.sh=/mymem/guest/measure.sh \
 		--add guest/bench-env.sh=/mymem/guest/bench-env.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \

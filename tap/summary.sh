@@ -17,6 +17,9 @@
 # in tap/expected-skips is a failure too.
 # Exit status 0 only if nothing failed and something passed: an empty,
 # truncated or silent log is not a success.
+repo=$(dirname "$0")/..
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 # shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
@@ -41,7 +44,8 @@ status=0 counts=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--status)
-		status=${2:?usage: tap/summary.sh [--status N] [--counts] [LOG...]}
+		[ $# -ge 2 ] || usage
+		status=$2
 		shift 2
 		;;
 	--counts) counts=1; shift ;;

@@ -22,11 +22,6 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=host-env.sh
 . "$(dirname "$0")/host-env.sh"
 
-usage() {
-	echo "usage: tests/fuzz.sh [--quick] [--secs N]" >&2
-	exit 64
-}
-
 secs=120
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -7,14 +7,16 @@
 # is not needed: the tools take any file as --device.  Prints TAP
 # (tap/tap.sh).
 #
-# Usage: tools/test-tools.sh BINDIR
+#   tools/test-tools.sh BINDIR    (holding mymem-bench and mymem-race)
 #
 # check() evals its condition after the run, hence the single quotes.
 # shellcheck disable=SC2016,SC2034
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
-	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race)" >&2
-	exit 2
+	usage
 fi
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race

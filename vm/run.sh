@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Boot the guest kernel in QEMU and run one job in it.
 #
 #   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
@@ -43,15 +44,9 @@ vmdir=${BUILD:-$repo/build}/vm
 # "invalid opcode", not "BUG:".  tests/faultinject.sh uses them too.
 readonly KERNEL_PROBLEMS=$here/kernel-problems.txt
 
-usage() {
-	sed -n '3,6s/^# \{0,1\}//p' "$0" >&2
-	exit 64
-}
-
-die() {
-	echo "vm: $*" >&2
-	exit 70
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
+die_status=70
 
 out="" cmdline_extra="" timeout=300 mem=1024 smp=2 clock="tsc=unstable"
 icount=0 checks=0
@@ -91,13 +86,11 @@ done
 case "$ACCEL" in
 tcg | kvm | auto) ;;
 *)
-	echo "vm: unknown ACCEL=$ACCEL (want tcg, kvm or auto)" >&2
-	exit 64
+	usage "unknown ACCEL=$ACCEL (want tcg, kvm or auto)"
 	;;
 esac
 if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
-	echo "vm: --icount needs TCG, not ACCEL=kvm" >&2
-	exit 64
+	usage "--icount needs TCG, not ACCEL=kvm"
 fi
 # kernel.sh's one line, before anything is installed or fetched.
 "$here/kernel.sh" check || exit 64
@@ -115,8 +108,7 @@ arm64)
 	console=ttyAMA0 job_tty=/dev/hvc0 control_tty=/dev/hvc1 clock=""
 	modules+=(virtio_pci virtio_console)
 	if [ "$ACCEL" != tcg ] && [ "$(uname -m)" != aarch64 ]; then
-		echo "vm: ARCH=arm64 on a $(uname -m) host needs ACCEL=tcg" >&2
-		exit 64
+		usage "ARCH=arm64 on a $(uname -m) host needs ACCEL=tcg"
 	fi
 	;;
 esac
@@ -128,7 +120,7 @@ timeout=$((timeout * $("$here/kernel.sh" slowdown)))
 # Debian installs the image readable by root only.
 [ -r "$vmlinuz" ] || die "cannot read $vmlinuz (run as root)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm.XXXXXX")
+tmp=$(tmp_dir)
 root=$tmp/root
 qemu_pid="" tail_pid=""
 # shellcheck disable=SC2317 # run by the trap
@@ -434,10 +426,10 @@ kvm_works() {
 
 # fail CODE REASON [DETAILS]
 fail() {
-	echo "vm: FAIL: $2" >&2
+	echo "$me: FAIL: $2" >&2
 	[ -z "${3:-}" ] || echo "$3" >&2
 	if [ -s "$logdir/console.log" ]; then
-		echo "vm: last lines of $logdir/console.log:" >&2
+		echo "$me: last lines of $logdir/console.log:" >&2
 		tail -n 40 "$logdir/console.log" >&2
 	fi
 	exit "$1"
@@ -459,7 +451,7 @@ elif [ "$accel" = auto ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
 	accel="$accel (auto, KVM $probe_note)"
 fi
-echo "vm: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
+echo "$me: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
 
 start_qemu "${accel%% *}" "$timeout" "$logdir" ""
 # Stream the job's output as it comes; tail ends shortly after QEMU.
@@ -498,7 +490,7 @@ if [ -n "$out" ] && grep -qx '@@mymem-results-end' <<<"$control"; then
 	# -m: the guest's clock is not the host's; take the time of unpacking.
 	sed -n '/^@@mymem-results-begin$/,/^@@mymem-results-end$/{//!p}' \
 		<<<"$control" | base64 -d | tar -xzm -C "$out" ||
-		echo "vm: could not unpack the guest's /results" >&2
+		echo "$me: could not unpack the guest's /results" >&2
 fi
 
 problem=$(grep -m 1 -E -f "$KERNEL_PROBLEMS" "$logdir/console.log" | tr -d '\r' || true)
