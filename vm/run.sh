@@ -15,10 +15,10 @@
 # $BUILD/vm/run-TIME-PID, since runs may overlap; $BUILD/vm/last points to
 # the newest and only the newest 20 are kept.
 #
-# The guest is a busybox initramfs built afresh for each run.  Its /init
-# runs SCRIPT ARGS as root in /, sends the job's output over ttyS1, the
-# guest's /results as a tar over ttyS2, then the exit status, and powers
-# off.  The kernel console goes to ttyS0 alone, so the job's output never
+# The guest is a busybox initramfs built afresh for each run.  Its /init,
+# guest/init.sh, runs SCRIPT ARGS as root in /, sends the job's output
+# over ttyS1, the guest's /results as a tar over ttyS2, then the exit
+# status, and powers off.  The kernel console goes to ttyS0 alone, so the job's output never
 # mixes with kernel messages and the console log can be scanned for
 # kernel reports.  See docs/vm.md.
 #
