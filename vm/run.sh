@@ -53,13 +53,16 @@ icount=0 checks=0
 adds=() modules=(brd)
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out) out=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	--add) adds+=("${2:?}"); shift 2 ;;
-	--module) modules+=("${2:?}"); shift 2 ;;
-	--mem) mem=${2:?}; shift 2 ;;
-	--smp) smp=${2:?}; shift 2 ;;
-	--cmdline) cmdline_extra=${2:?}; shift 2 ;;
+	--out | --timeout | --add | --module | --mem | --smp | --cmdline)
+		[ -n "${2:-}" ] || usage "$1 needs a value"
+		;;&
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--cmdline) cmdline_extra=$2; shift 2 ;;
 	# For benchmarks: clock_gettime() from the vDSO on the TSC costs
 	# ~60 ns in a TCG guest, on the HPET (a system call) ~850 ns.  The
 	# price is the risk described at the command line below, which
