@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mymem top-level Makefile: see README.md.
 #
 #   make            build the modules (for the VM kernel), tools and tests

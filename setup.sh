@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages a part of mymem needs.  The one list of the
 # whole project's packages, in groups; each script asks for its own:
 # base (build, boot the guest: Makefile, vm/), check (lint/,
@@ -16,10 +17,9 @@
 # exact command is printed and we exit 1, so nothing half-works silently.
 set -euo pipefail
 
-usage() {
-	echo "usage: setup.sh [base|check|run|stress|debug|dkms|arm64]..." >&2
-	exit 64
-}
+repo=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/script.sh
+. "$repo/lib/script.sh"
 
 # The packages of one group, one word each.
 group_packages() {
@@ -72,11 +72,11 @@ main() {
 	[ ${#missing[@]} -gt 0 ] || return 0
 
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "setup: missing packages; run:" >&2
+		echo "$me: missing packages; run:" >&2
 		echo "sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
 		exit 1
 	fi
-	echo "setup: installing ${missing[*]}" >&2
+	echo "$me: installing ${missing[*]}" >&2
 	apt-get update -qq >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >&2

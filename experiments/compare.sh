@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make compare: what a change to mymem.ko costs, measured reproducibly.
 #
 #   experiments/compare.sh [-r ROUNDS] [-n TRIALS] [-N TRIALS] REV [REV...]
@@ -20,14 +21,12 @@
 # (report/report.py --compare).
 #
 # Exit status: 0 ok, 1 a REV that does not resolve or build, or no
-# results, 2 usage.
+# results, 64 usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-usage() {
-	sed -n '4s/^# \{0,1\}//p' "$0" >&2
-	exit 2
-}
+repo=$PWD
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 
 rounds=5 trials=20000 large_trials=100
 while getopts r:n:N: opt; do
@@ -44,17 +43,15 @@ for v in "$rounds" "$trials" "$large_trials"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || usage
 done
 if [ -n "${ARCH:-}" ] && [ "$ARCH" != x86_64 ]; then
-	echo "compare: ARCH=$ARCH: -icount runs the x86-64 guest only" >&2
-	exit 2
+	usage "ARCH=$ARCH: -icount runs the x86-64 guest only"
 fi
 if [ "${ACCEL:-tcg}" = kvm ]; then
-	echo "compare: -icount needs TCG, not ACCEL=kvm" >&2
-	exit 2
+	usage "-icount needs TCG, not ACCEL=kvm"
 fi
 
 build=${BUILD:-$PWD/build}
 bench=$build/bin/mymem-bench
-[ -x "$bench" ] || { echo "compare: no $bench (make tools)" >&2; exit 1; }
+[ -x "$bench" ] || die "no $bench (make tools)"
 results=${RESULTS:-results}/compare
 tool=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -81,8 +78,7 @@ for rev in "$@"; do
 	tree=WORKTREE commit=$tool
 	if [ "$rev" != WORKTREE ] &&
 		! tree=$(git rev-parse --verify -q "$rev^{commit}"); then
-		echo "compare: $rev: not a git revision" >&2
-		exit 1
+		die "$rev: not a git revision"
 	fi
 	name=$n-$(tr -c 'A-Za-z0-9._\n-' _ <<<"$rev")
 	dir=$src/$name
@@ -95,8 +91,7 @@ for rev in "$@"; do
 	if ! env -u BUILD -u MYMEM_KO_DIR -u MAKEFLAGS KERNEL=6.1 \
 		make -C "$dir" modules >"$dir.log" 2>&1 ||
 		[ ! -f "$dir/kernel/mymem.ko" ]; then
-		echo "compare: $rev: make modules failed (see $dir.log)" >&2
-		exit 1
+		die "$rev: make modules failed (see $dir.log)"
 	fi
 	cp "$dir/kernel/mymem.ko" "$src/ko/$name.ko"
 	echo "$name $rev $commit" >>"$src/ko/builds.txt"
@@ -123,10 +118,8 @@ vm/run.sh --out "$results/raw" --fast-clock --icount \
 	echo "commit=$tool"
 } >>"$results/raw/env.txt"
 if [ ! -s "$results/raw/builds.txt" ]; then
-	echo "compare: no results (status $status); see the output above" \
-		"and $build/vm/last/" >&2
-	exit 1
+	die "no results (status $status); see the output above and $build/vm/last/"
 fi
 python3 report/report.py --compare "$results"
-echo "compare: table in $results/COMPARE.md"
+echo "$me: table in $results/COMPARE.md"
 exit "$status"

@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make run HOST=1: the experiments on this machine's running kernel instead
 # of the VM's (experiments/measure.sh calls this).
 #
@@ -25,6 +26,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 PATH=$PATH:/usr/sbin:/sbin
 kver=$(uname -r)
 extra=/lib/modules/$kver/extra
@@ -32,10 +35,6 @@ extra=/lib/modules/$kver/extra
 readonly SB_VAR=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
 tmp="" extra_existed=""
 
-refuse() {
-	echo "host: $*" >&2
-	exit 1
-}
 
 # The signature checks of a Secure Boot machine reject our unsigned
 # modules ("Key was rejected by service").
@@ -60,23 +59,23 @@ lockdown() {
 }
 
 check() {
-	[ "$(id -u)" -eq 0 ] || refuse "must run as root (loads modules into the running kernel)"
+	[ "$(id -u)" -eq 0 ] || die "must run as root (loads modules into the running kernel)"
 	if [ -z "${HOST_MODULES:-}" ] && [ ! -e "/lib/modules/$kver/build/Makefile" ]; then
-		refuse "no headers for the running kernel $kver (apt-get install linux-headers-$kver)"
+		die "no headers for the running kernel $kver (apt-get install linux-headers-$kver)"
 	fi
-	! secure_boot || refuse "Secure Boot is on: the kernel would reject the unsigned modules (sign them, or use the VM)"
+	! secure_boot || die "Secure Boot is on: the kernel would reject the unsigned modules (sign them, or use the VM)"
 	[ "$(cat /sys/module/module/parameters/sig_enforce 2>/dev/null)" != Y ] ||
-		refuse "module.sig_enforce=1: the kernel would reject the unsigned modules (use the VM)"
-	! lockdown || refuse "kernel lockdown is on: unsigned modules and debugfs are refused (use the VM)"
+		die "module.sig_enforce=1: the kernel would reject the unsigned modules (use the VM)"
+	! lockdown || die "kernel lockdown is on: unsigned modules and debugfs are refused (use the VM)"
 	if [ -e /sys/module/mymem ] || [ -e /sys/module/mymem_test ]; then
-		refuse "mymem is already loaded: unload it first (modprobe -r mymem_test mymem)"
+		die "mymem is already loaded: unload it first (modprobe -r mymem_test mymem)"
 	fi
 	! modinfo -k "$kver" -n mymem >/dev/null 2>&1 ||
-		refuse "mymem is installed in /lib/modules/$kver ($(modinfo -k "$kver" -n mymem)): make uninstall or make dkms-remove first"
+		die "mymem is installed in /lib/modules/$kver ($(modinfo -k "$kver" -n mymem)): make uninstall or make dkms-remove first"
 	[ ! -e /sys/module/brd ] ||
-		refuse "brd is loaded: the benchmark would overwrite /dev/ram0 (rmmod brd first)"
+		die "brd is loaded: the benchmark would overwrite /dev/ram0 (rmmod brd first)"
 	grep -q '^[^ ]* /sys/kernel/debug debugfs ' /proc/mounts ||
-		refuse "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)"
+		die "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)"
 }
 
 # Runs on exit: what measure.sh loaded and copied goes away.
@@ -97,7 +96,7 @@ run() {
 	local raw=$1 mods
 	shift
 	check
-	tmp=$(mktemp -d)
+	tmp=$(tmp_dir)
 	[ ! -d "$extra" ] || extra_existed=1
 	trap cleanup EXIT
 	if [ -n "${HOST_MODULES:-}" ]; then
@@ -115,12 +114,9 @@ run() {
 case "${1:-}" in
 check) check ;;
 run)
-	[ $# -eq 8 ] || { sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+	[ $# -eq 8 ] || usage
 	shift
 	run "$@"
 	;;
-*)
-	sed -n '6,7s/^# \{0,1\}//p' "$0" >&2
-	exit 2
-	;;
+*) usage ;;
 esac

@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make run / make bench: boot the VM, run the experiments on both sides of
 # the system-call boundary, and write results/ (raw CSV, plots, REPORT.md).
 #
@@ -16,12 +17,15 @@
 # HOST=1 runs them on this machine's kernel instead (experiments/host.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 
 what=${1:-all}
 case "$what" in
 all) single=modorder,bench,kbench parallel=scale,race,sweep,krace ;;
 bench) single=modorder,bench,kbench parallel=scale ;;
-*) echo "measure.sh: unknown experiment set '$what' (want all or bench)" >&2; exit 2 ;;
+*) usage "unknown experiment set '$what' (want all or bench)" ;;
 esac
 
 # The seed experiment's parameters; QUICK trades them for speed.  Under
@@ -81,7 +85,7 @@ boot() {
 		-- guest/measure.sh "$2" "$trials" "$workers" "$iters" "$3" \
 		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
 	# vm/run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
-	mode=$(sed -n 's/^vm: kernel .*, accel \([a-z]*\).*/\1/p' "$vm_log")
+	mode=$(sed -n 's|^vm/run.sh: kernel .*, accel \([a-z]*\).*|\1|p' "$vm_log")
 	collect "${mode:-unknown}"
 	[ "$rc" -eq 0 ] || status=$rc
 }
@@ -114,9 +118,8 @@ symvers=${MYMEM_KO_DIR:-kernel}/Module.symvers
 [ "$host" = 1 ] || [ ! -s "$symvers" ] || cp "$symvers" "$raw/symvers.txt"
 
 if [ ! -s "$raw/bench-user.csv" ]; then
-	echo "run: no results (status $status); see the output above and ${BUILD:-build}/vm/last/" >&2
-	exit 1
+	die "no results (status $status); see the output above and ${BUILD:-build}/vm/last/"
 fi
 python3 report/report.py "$results"
-echo "run: report in $results/REPORT.md"
+echo "$me: report in $results/REPORT.md"
 exit "$status"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs in the VM guest (see experiments/compare.sh): builds of mymem.ko
 # loaded in turn, round by round, each measured with its peers.
 #

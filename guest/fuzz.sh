@@ -17,10 +17,11 @@
 # device), so whatever it breaks is ours.  Unprivileged, it cannot reboot, load
 # modules or kill what it did not start, and the device is 0666.
 T=${MYMEM_TESTS:-/mymem/tests}
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$T/tap.sh"
 
-SECS=${1:?usage: fuzz.sh SECS}
+[ $# -eq 1 ] || { echo "usage: guest/fuzz.sh SECS" >&2; exit 64; }
+SECS=$1
 FUZZ_UID=1000
 SYSFS=/sys/class/misc/mymem
 W=$tap_tmp

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Runs in the VM guest (see experiments/measure.sh): the experiments of
 # `make run`, raw results into /results.
 #
@@ -26,7 +27,7 @@ esac
 for s in $(echo "$steps" | tr , ' '); do
 	case "$s" in
 	modorder | bench | kbench | scale | race | sweep | krace) ;;
-	*) echo "measure.sh: unknown step '$s'" >&2; exit 2 ;;
+	*) echo "guest/measure.sh: unknown step '$s'" >&2; exit 64 ;;
 	esac
 done
 nsteps=$(echo "$steps" | tr , '\n' | wc -l)

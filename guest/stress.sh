@@ -12,7 +12,7 @@
 # FIO_BYTES: bytes per job of bytes.fio; SECONDS: of the mixed stress.
 # The files are in /mymem/stress ($BUILD/stress); /results is copied back.
 S=/mymem/stress
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$S/tap.sh"
 
 FIO_LOOPS=$1

@@ -11,15 +11,14 @@
 # lifetime_test and consumer_test, which load and unload mymem
 # themselves and so must disturb nothing after them.
 T=${MYMEM_TESTS:-/mymem/tests}
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$T/tap.sh"
 
-SIZE=524288	# the default region size
 W=$tap_tmp	# scratch files, removed on exit by tap.sh
 
 # Bytes the device holds: cat reads until read() returns 0.
 device_size() {
-	[ "$(wc -c </dev/mymem)" -eq $SIZE ]
+	[ "$(wc -c </dev/mymem)" -eq "$SIZE" ]
 }
 
 # A random region's worth in with dd, out with cat: the same bytes.
@@ -68,7 +67,7 @@ write_past_end() {
 		seek=$((SIZE / 4096)) count=1 &&
 		tr '\0' z </dev/zero | head -c $((SIZE + 1)) >"$W/big" &&
 		expect_enospc cat_to_device "$W/big" &&
-		head -c $SIZE "$W/big" | cmp - /dev/mymem
+		head -c "$SIZE" "$W/big" | cmp - /dev/mymem
 }
 
 # mymem_test loaded with PARAMS, its KTAP relayed from the kernel log:
@@ -145,6 +144,9 @@ kernel_log_clean() {
 memory_checks >"$W/checks"
 tap_result $? "the kernel's memory checks are on: $(cat "$W/checks")"
 tap_check "load mymem.ko" insmod /mymem/mymem.ko
+# The region's size, as the device states it; the shell checks below
+# hold it to that.
+SIZE=$(cat /sys/class/misc/mymem/size)
 for prog in rw_test seek_test ioctl_test mmap_test open_test; do
 	tap_nest "$prog" "$T/$prog"
 	tap_nest "$prog (-m32)" "$T/${prog}_32"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # The guest half of packaging/test-packaging.sh, run as root by vm/run.sh in
 # a fresh guest, which is the "real machine" here.  Prints TAP.
 #
@@ -11,16 +12,17 @@
 #   /                   the tree of make install DESTDIR=... (no depmod yet)
 #   /stage/dkms/KVER/   the module tree dkms.sh install DESTDIR=... made
 #   /mymem/{packaging/install.sh,experiments/host.sh,guest/measure.sh,
-#   guest/bench-env.sh}
+#   guest/bench-env.sh,lib/script.sh,tap/tap.sh}
 #                       at their paths in the repository, where host.sh
-#                       finds measure.sh; install.sh for uninstall
+#                       finds measure.sh and both find lib/script.sh;
+#                       install.sh for uninstall
 #   /mymem/ko/          the modules, built for this kernel (HOST_MODULES)
 #   /mymem/bin/         the tools
 #   /mymem/sbin/setpriv util-linux's (busybox's /bin/setpriv lacks --reuid)
 set -uo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. /mymem/tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. /mymem/tap/tap.sh
 dkms_suffix=${1:-}
 kver=$(uname -r)
 mods=/lib/modules/$kver

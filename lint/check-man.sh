@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Lint man pages: groff's warnings (what `man --warnings -l` shows) and,
 # if it is installed, mandoc's.  Prints every warning, exits 1 if any.
 #

@@ -1,12 +1,13 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make check: the kernel code must be clean under checkpatch --strict,
 # kernel-doc, sparse (C=2) and W=1, the man pages under groff and mandoc.
-# Any warning fails the check.  Prints TAP (tests/tap.sh), a result a
+# Any warning fails the check.  Prints TAP (tap/tap.sh), a result a
 # step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. tap/tap.sh
 # Both architectures are built whatever ARCH says: none of the arm64
 # build's settings (the Makefile's exports, make's own ARCH= through
 # MAKEFLAGS) may reach the x86-64 build.

@@ -1,8 +1,9 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # mymem through DKMS, so that the modules are rebuilt for every new kernel:
 #
-#   packaging/dkms.sh install    (make dkms-install)
-#   packaging/dkms.sh remove     (make dkms-remove)
+#   [KVER=release] [DESTDIR=dir] packaging/dkms.sh install   (make dkms-install)
+#   [DESTDIR=dir] packaging/dkms.sh remove                   (make dkms-remove)
 #
 # install copies the module source (kernel/, include/, VERSION) and dkms.conf
 # to /usr/src/mymem-VERSION, then `dkms add`, and `dkms install` (which
@@ -18,17 +19,9 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 DESTDIR=${DESTDIR:-}
-
-die() {
-	echo "dkms.sh: $*" >&2
-	exit 1
-}
-
-usage() {
-	echo "usage: [KVER=release] [DESTDIR=dir] packaging/dkms.sh install|remove" >&2
-	exit 2
-}
 
 [ $# -eq 1 ] || usage
 action=$1

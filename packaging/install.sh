@@ -1,7 +1,8 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make install / make uninstall: the modules, the tools and the man pages.
 #
-#   packaging/install.sh install|uninstall
+#   [KVER=release] [PREFIX=dir] [DESTDIR=dir] packaging/install.sh install|uninstall
 #
 # Environment (make passes its command-line variables on):
 #   KVER     the kernel to build and install the modules for (uname -r)
@@ -27,6 +28,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 PATH=$PATH:/usr/sbin:/sbin
 KVER=${KVER:-$(uname -r)}
 PREFIX=${PREFIX:-/usr/local}
@@ -41,15 +44,6 @@ moddir=$DESTDIR/lib/modules/$KVER/updates
 bindir=$DESTDIR$PREFIX/bin
 mandir=$DESTDIR$PREFIX/share/man
 
-die() {
-	echo "install.sh: $*" >&2
-	exit 1
-}
-
-usage() {
-	echo "usage: [KVER=release] [PREFIX=dir] [DESTDIR=dir] packaging/install.sh install|uninstall" >&2
-	exit 2
-}
 
 # Writing to / needs root; say so before building anything.
 need_root() {
@@ -61,7 +55,7 @@ depmod_if_live() {
 	if [ -z "$DESTDIR" ]; then
 		depmod -a "$KVER"
 	else
-		echo "install.sh: staged in $DESTDIR; run 'depmod $KVER' where it is unpacked"
+		echo "$me: staged in $DESTDIR; run 'depmod $KVER' where it is unpacked"
 	fi
 }
 
@@ -78,7 +72,7 @@ install_all() {
 		die "mymem is installed through DKMS for $KVER: make dkms-remove first"
 	need_root
 
-	tmp=$(mktemp -d)
+	tmp=$(tmp_dir)
 	# shellcheck disable=SC2064 # $tmp is fixed now
 	trap "rm -rf '$tmp'" EXIT
 	"$repo/packaging/module-source.sh" "$tmp"

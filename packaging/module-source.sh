@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Copy the source of the kernel modules (kernel/ and include/, no build
 # products) to DEST, so that they can be built there:
 #
@@ -9,7 +10,10 @@
 # by dkms.sh for /usr/src.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dest=${1:?usage: module-source.sh DEST}
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
+[ $# -eq 1 ] || usage
+dest=$1
 
 mkdir -p "$dest/kernel"
 for f in "$repo"/kernel/{Kbuild,Makefile,*.c,*.h}; do

@@ -1,4 +1,5 @@
-#!/usr/bin/env bash
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # TAP tests of the packaging: man pages, make install/uninstall and DKMS
 # into staging directories on the host, then one guest that loads what
 # they installed and checks make run HOST=1's refusals and its run
@@ -20,8 +21,8 @@ cd "$repo" || exit 1
 BUILD=${BUILD:-$repo/build}
 export BUILD
 PATH=$PATH:/usr/sbin:/sbin
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. tests/tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. tap/tap.sh
 
 # Packaging is for distribution kernels, whose headers are in
 # /lib/modules/KVER/build; the debug builds are not there.
@@ -142,7 +143,7 @@ host_run_as_user() {
 		make -s run HOST=1 RESULTS="$res" 2>&1); then
 		return 1
 	fi
-	grep -q '^host: must run as root' <<<"$err" && [ -e "$res/raw/kept" ]
+	grep -q '^experiments/host.sh: must run as root' <<<"$err" && [ -e "$res/raw/kept" ]
 }
 
 # --- the guest -------------------------------------------------------------
@@ -154,11 +155,12 @@ guest() {
 		--add "$stage/dkms/lib/modules=/stage/dkms" \
 		--add packaging/install.sh=/mymem/packaging/install.sh \
 		--add experiments/host.sh=/mymem/experiments/host.sh \
+		--add lib/script.sh=/mymem/lib/script.sh \
 		--add guest/measure.sh=/mymem/guest/measure.sh \
 		--add guest/bench-env.sh=/mymem/guest/bench-env.sh \
 		--add "$stage/install/lib/modules/$kver/updates=/mymem/ko" \
 		--add "$BUILD/bin=/mymem/bin" \
-		--add tests/tap.sh=/mymem/tests/tap.sh \
+		--add tap/tap.sh=/mymem/tap/tap.sh \
 		--add "$(command -v setpriv)=/mymem/sbin/setpriv" \
 		-- guest/test-packaging.sh "$dkms_suffix"
 	status=$?

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # The plots of REPORT.md.  report/report.py writes the data into DIR and
 # runs this once per output format:
 #

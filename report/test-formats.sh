@@ -10,15 +10,19 @@
 # report's fixtures must be in the formats too, and the checker itself
 # must refuse what is not.  Prints TAP.
 #
-# Usage: report/test-formats.sh BINDIR GUEST_RESULTS
+#   report/test-formats.sh BINDIR GUEST_RESULTS
+#                          (BINDIR holding mymem-bench and mymem-race)
 
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 if [ $# -ne 2 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
-	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race) GUEST_RESULTS" >&2
-	exit 2
+	usage
 fi
 GUEST=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../tests/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$here/../tap/tap.sh"
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
 FORMATS="python3 $here/formats.py"

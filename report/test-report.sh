@@ -12,8 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 REPORT="python3 $here/report.py"
 FIXTURE=$here/fixtures/raw
 
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. "$here/../tests/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$here/../tap/tap.sh"
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T" "$tap_tmp"' EXIT
 

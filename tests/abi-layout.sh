@@ -10,7 +10,12 @@
 # Prints the differences, if any.  Exit status: 0 the same, 1 they
 # differ, 2 a build failed or named no constant.
 here=$(dirname "$0")
-inc=${1:-$here/../include/uapi}
+repo=$here/..
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
+# A build that failed is not a difference.
+die_status=2
+inc=${1:-$repo/include/uapi}
 
 # constants BITS: "NAME VALUE" lines, one per constant.
 constants() {
@@ -19,10 +24,10 @@ constants() {
 	sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"@@abi \(.*\)"$/\1/p' "$tmp/$1.s"
 }
 
-tmp=$(mktemp -d) || exit 2
+tmp=$(tmp_dir) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 for bits in -m64 -m32; do
-	constants $bits >"$tmp/$bits" || { echo "abi-layout: $bits build failed"; exit 2; }
-	[ -s "$tmp/$bits" ] || { echo "abi-layout: $bits named no constant"; exit 2; }
+	constants $bits >"$tmp/$bits" || die "$bits build failed"
+	[ -s "$tmp/$bits" ] || die "$bits named no constant"
 done
 diff "$tmp/-m64" "$tmp/-m32" || exit 1

@@ -539,7 +539,7 @@ TEST_F_TIMEOUT(restart, read_ends, 60)
  * kernel until killed; the harness's timeout ends them) with the bytes
  * before the mismatch, or EFAULT when there are none, and changes no
  * byte at or past it; a write changes no region byte past its count.
- * Skipped where there is no MTE (x86-64; tests/expected-skips).
+ * Skipped where there is no MTE (x86-64; tap/expected-skips).
  */
 #ifndef PROT_MTE
 #define PROT_MTE	0x20

@@ -14,7 +14,7 @@
 # MYMEM_KO names the module (default /mymem/mymem.ko); the helper is in
 # $MYMEM_TESTS (default /mymem/tests).  mymem must not be loaded.
 T=${MYMEM_TESTS:-/mymem/tests}
-# shellcheck source-path=SCRIPTDIR source=tap.sh
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$T/tap.sh"
 
 KO=${MYMEM_KO:-/mymem/mymem.ko}

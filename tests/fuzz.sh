@@ -12,7 +12,7 @@
 #
 # Each fuzzer runs N seconds (default 120; --quick: 10, about 40 s in
 # all with the boot, for `make test`).  Prints TAP, the last line
-# tests/summary.sh's "N passed, N failed"; the log is $BUILD/fuzz.log.
+# tap/summary.sh's "N passed, N failed"; the log is $BUILD/fuzz.log.
 # Needs what `make` builds and setup.sh's stress group (trinity,
 # stress-ng).  Environment: BUILD, KERNEL, ACCEL (see vm/run.sh),
 # MYMEM_KO_DIR (the modules' directory for KERNEL, set by the Makefile;
@@ -21,11 +21,6 @@ set -uo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=host-env.sh
 . "$(dirname "$0")/host-env.sh"
-
-usage() {
-	echo "usage: tests/fuzz.sh [--quick] [--secs N]" >&2
-	exit 64
-}
 
 secs=120
 while [ $# -gt 0 ]; do
@@ -62,4 +57,4 @@ main() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/fuzz.log"
-tests/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/fuzz.log"
+tap/summary.sh --status "${PIPESTATUS[0]}" "$BUILD/fuzz.log"

@@ -20,8 +20,8 @@
  * - The sysfs counters count each call of every path once, with its
  *   bytes, and no call that moved nothing.
  *
- * Runs on the loaded device (default size); each test starts from
- * pattern OLD in the region.
+ * Runs on the loaded device, of the size it says (the default or larger);
+ * each test starts from pattern OLD in the region.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -41,14 +41,24 @@
 #define SENTINEL	0xa5	/* the caller's bytes that nothing may touch */
 #define FREE_MS		10000	/* how long a call that must not wait may take */
 
+/*
+ * The region's size, asked of the device by region_reset(), which every
+ * fixture's setup calls first.
+ */
+static long long dev_size;
+
 /* The region as a test starts it: pattern OLD. */
 static void region_reset(struct __test_metadata *_metadata, int fd)
 {
-	uint8_t *buf = malloc(DEFAULT_SIZE);
+	uint8_t *buf;
 
+	dev_size = region_size(fd);
+	/* The offsets and lengths below are written for that much. */
+	ASSERT_LE(DEFAULT_SIZE, dev_size);
+	buf = malloc(dev_size);
 	ASSERT_NE(NULL, buf);
-	pattern_fill(buf, 0, DEFAULT_SIZE, OLD);
-	ASSERT_EQ(DEFAULT_SIZE, sysret(pwrite(fd, buf, DEFAULT_SIZE, 0)));
+	pattern_fill(buf, 0, dev_size, OLD);
+	ASSERT_EQ(dev_size, sysret(pwrite(fd, buf, dev_size, 0)));
 	free(buf);
 }
 
@@ -73,7 +83,6 @@ FIXTURE_SETUP(vec)
 {
 	self->fd = open(MYMEM_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(DEFAULT_SIZE, region_size(self->fd));
 	region_reset(_metadata, self->fd);
 	memset(self->buf, SENTINEL, sizeof(self->buf));
 }
@@ -121,7 +130,7 @@ TEST_F(vec, writev_counts_and_position)
 	ASSERT_EQ(7111, lseek(self->fd, 0, SEEK_CUR));
 	ASSERT_TRUE(region_is(self->fd, 3000, 4111, NEW));
 	ASSERT_TRUE(region_is(self->fd, 0, 3000, OLD));
-	ASSERT_TRUE(region_is(self->fd, 7111, DEFAULT_SIZE - 7111, OLD));
+	ASSERT_TRUE(region_is(self->fd, 7111, dev_size - 7111, OLD));
 
 	ASSERT_EQ(10, sysret(pwritev(self->fd, iov, 1, 100)));
 	ASSERT_EQ(7111, lseek(self->fd, 0, SEEK_CUR));
@@ -141,19 +150,19 @@ TEST_F(vec, short_at_end)
 		{ self->buf + 128, 64 },
 	};
 
-	ASSERT_EQ(100, sysret(preadv(self->fd, iov, 3, DEFAULT_SIZE - 100)));
-	ASSERT_EQ(100, pattern_mismatch(self->buf, DEFAULT_SIZE - 100, 100,
+	ASSERT_EQ(100, sysret(preadv(self->fd, iov, 3, dev_size - 100)));
+	ASSERT_EQ(100, pattern_mismatch(self->buf, dev_size - 100, 100,
 					OLD));
 	ASSERT_EQ(92, byte_mismatch(self->buf + 100, SENTINEL, 92));
-	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, DEFAULT_SIZE)));
-	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, DEFAULT_SIZE + 1)));
+	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, dev_size)));
+	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, dev_size + 1)));
 
-	pattern_fill(self->buf, DEFAULT_SIZE - 100, 192, NEW);
-	ASSERT_EQ(100, sysret(pwritev(self->fd, iov, 3, DEFAULT_SIZE - 100)));
-	ASSERT_TRUE(region_is(self->fd, DEFAULT_SIZE - 100, 100, NEW));
-	ASSERT_EQ(-ENOSPC, sysret(pwritev(self->fd, iov, 3, DEFAULT_SIZE)));
+	pattern_fill(self->buf, dev_size - 100, 192, NEW);
+	ASSERT_EQ(100, sysret(pwritev(self->fd, iov, 3, dev_size - 100)));
+	ASSERT_TRUE(region_is(self->fd, dev_size - 100, 100, NEW));
+	ASSERT_EQ(-ENOSPC, sysret(pwritev(self->fd, iov, 3, dev_size)));
 	/* Zero bytes need no space. */
-	ASSERT_EQ(0, sysret(pwritev(self->fd, iov, 0, DEFAULT_SIZE)));
+	ASSERT_EQ(0, sysret(pwritev(self->fd, iov, 0, dev_size)));
 }
 
 /*
@@ -224,8 +233,8 @@ TEST_F(vec, sysfs_counters)
 
 	counters_read(before);
 	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 0, 0)));
-	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, DEFAULT_SIZE)));
-	ASSERT_EQ(-ENOSPC, sysret(pwritev(self->fd, iov, 3, DEFAULT_SIZE)));
+	ASSERT_EQ(0, sysret(preadv(self->fd, iov, 3, dev_size)));
+	ASSERT_EQ(-ENOSPC, sysret(pwritev(self->fd, iov, 3, dev_size)));
 	ASSERT_EQ(-EINVAL, sysret(preadv(self->fd, iov, 3, -1)));
 	ASSERT_EQ(4111, sysret(readv(self->fd, iov, 3)));
 	ASSERT_EQ(4111, sysret(preadv2(self->fd, iov, 3, 0, RWF_NOWAIT)));
@@ -262,15 +271,15 @@ struct writers {
 static void *writer_thread(void *arg)
 {
 	struct writer *w = arg;
-	uint8_t *buf = malloc(DEFAULT_SIZE);
+	uint8_t *buf = malloc(dev_size);
 
 	if (!buf) {
 		w->err = -ENOMEM;
 		return NULL;
 	}
-	pattern_fill(buf, 0, DEFAULT_SIZE, w->seed);
+	pattern_fill(buf, 0, dev_size, w->seed);
 	while (!atomic_load(&w->all->stop) && !w->err) {
-		if (pwrite(w->fd, buf, DEFAULT_SIZE, 0) != DEFAULT_SIZE)
+		if (pwrite(w->fd, buf, dev_size, 0) != dev_size)
 			w->err = -errno ?: -EIO;
 		else
 			atomic_fetch_add(&w->all->writes, 1);
@@ -340,7 +349,7 @@ static ssize_t split_preadv(int fd, const struct iovec *iov, int n, off_t off)
 
 TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 {
-	uint8_t *whole = malloc(DEFAULT_SIZE);
+	uint8_t *whole = malloc(dev_size);
 	struct iovec small[2] = { { self->buf, 4096 },
 				  { self->buf + 4096, 4096 } };
 	struct iovec big[16];
@@ -351,8 +360,8 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 
 	ASSERT_NE(NULL, whole);
 	for (i = 0; i < 16; i++)
-		big[i] = (struct iovec){ whole + i * (DEFAULT_SIZE / 16),
-					 DEFAULT_SIZE / 16 };
+		big[i] = (struct iovec){ whole + i * (dev_size / 16),
+					 dev_size / 16 };
 	writers_start(_metadata, &ws, self->fd);
 	for (i = 0; i < READV_MAX; i++) {
 		if (i >= READV_ROUNDS && seen[NEW] && seen[OTHER] &&
@@ -366,8 +375,8 @@ TEST_F_TIMEOUT(vec, readv_atomic_under_writers, 300)
 		split_mixes += !one_pattern(self->buf, 0, 8192);
 		if (i % 20)
 			continue;
-		ASSERT_EQ(DEFAULT_SIZE, sysret(preadv(self->fd, big, 16, 0)));
-		ASSERT_NE(0, one_pattern(whole, 0, DEFAULT_SIZE))
+		ASSERT_EQ(dev_size, sysret(preadv(self->fd, big, 16, 0)));
+		ASSERT_NE(0, one_pattern(whole, 0, dev_size))
 			TH_LOG("preadv of 16 x 32 KiB %d: a mix", i);
 	}
 	rounds = i;
@@ -645,8 +654,8 @@ static void area_snapshot(const uint8_t *area, size_t page, uint8_t *out)
  */
 TEST_F_TIMEOUT(ring, results_equal_syscalls, 300)
 {
-	static const long long offs[] = {
-		0, 5000, DEFAULT_SIZE - 50, DEFAULT_SIZE, DEFAULT_SIZE + 1,
+	const long long offs[] = {
+		0, 5000, dev_size - 50, dev_size, dev_size + 1,
 		-2, LLONG_MAX,
 	};
 	static const unsigned int lens[] = { 0, 200, 3 * 4096 };
@@ -661,7 +670,7 @@ TEST_F_TIMEOUT(ring, results_equal_syscalls, 300)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	for (way = 0; way < 2; way++) {
-		region[way] = malloc(DEFAULT_SIZE);
+		region[way] = malloc(dev_size);
 		seen[way] = malloc(snap);
 		ASSERT_NE(NULL, region[way]);
 		ASSERT_NE(NULL, seen[way]);
@@ -684,9 +693,9 @@ TEST_F_TIMEOUT(ring, results_equal_syscalls, 300)
 					 sys_op(self->fd, op, buf, lens[l],
 						offs[o]);
 			if (is_write)
-				ASSERT_EQ(DEFAULT_SIZE,
+				ASSERT_EQ(dev_size,
 					  pread(self->fd, region[way],
-						DEFAULT_SIZE, 0));
+						dev_size, 0));
 			area_snapshot(area, page, seen[way]);
 		}
 		snprintf(what, sizeof(what),
@@ -708,9 +717,9 @@ TEST_F_TIMEOUT(ring, results_equal_syscalls, 300)
 		counts += res[0] > 0;
 		faults += res[0] == -EFAULT;
 		if (is_write) {
-			ASSERT_EQ(DEFAULT_SIZE, buf_mismatch(region[0],
+			ASSERT_EQ(dev_size, buf_mismatch(region[0],
 							     region[1],
-							     DEFAULT_SIZE))
+							     dev_size))
 				TH_LOG("%s: result %lld", what, res[0]);
 		}
 	}
@@ -859,7 +868,7 @@ static int ring_read_pair(struct io_uring *ring, int fd, uint8_t *buf)
 
 TEST_F_TIMEOUT(ring, read_atomic_under_writers, 300)
 {
-	uint8_t *whole = malloc(DEFAULT_SIZE), buf[8192];
+	uint8_t *whole = malloc(dev_size), buf[8192];
 	int i, rounds, mixes = 0, seen[OTHER + 1] = { 0 };
 	struct writers ws;
 	long written;
@@ -877,9 +886,9 @@ TEST_F_TIMEOUT(ring, read_atomic_under_writers, 300)
 		seen[p]++;
 		if (i % 20)
 			continue;
-		ASSERT_EQ(DEFAULT_SIZE, ring_op(&self->ring, self->fd, op,
-						whole, DEFAULT_SIZE, 0, 0));
-		ASSERT_NE(0, one_pattern(whole, 0, DEFAULT_SIZE))
+		ASSERT_EQ(dev_size, ring_op(&self->ring, self->fd, op,
+						whole, dev_size, 0, 0));
+		ASSERT_NE(0, one_pattern(whole, 0, dev_size))
 			TH_LOG("ring read of the region %d: a mix", i);
 	}
 	for (i = 0; i < CONTROL_PAIRS && !mixes; i++) {
@@ -939,13 +948,13 @@ TEST_F(splice, sendfile_from_device)
 	ASSERT_EQ(8192, sysret(pread(self->file, self->buf, 8192, 0)));
 	ASSERT_EQ(8192, pattern_mismatch(self->buf, 3000, 8192, OLD));
 
-	off = DEFAULT_SIZE - 100;
+	off = dev_size - 100;
 	ASSERT_EQ(100, sysret(sendfile(self->file, self->fd, &off, 8192)));
-	ASSERT_EQ(DEFAULT_SIZE, off);
+	ASSERT_EQ(dev_size, off);
 	ASSERT_EQ(0, sysret(sendfile(self->file, self->fd, &off, 8192)));
 	ASSERT_EQ(8192 + 100, lseek(self->file, 0, SEEK_CUR));
 	ASSERT_EQ(100, sysret(pread(self->file, self->buf, 8192, 8192)));
-	ASSERT_EQ(100, pattern_mismatch(self->buf, DEFAULT_SIZE - 100, 100,
+	ASSERT_EQ(100, pattern_mismatch(self->buf, dev_size - 100, 100,
 					OLD));
 }
 
@@ -965,11 +974,11 @@ TEST_F(splice, sendfile_to_device)
 	ASSERT_TRUE(region_is(self->fd, 7000, 8192, NEW));
 	ASSERT_TRUE(region_is(self->fd, 7000 + 8192, 100, OLD));
 
-	ASSERT_EQ(DEFAULT_SIZE - 100, lseek(self->fd, -100, SEEK_END));
+	ASSERT_EQ(dev_size - 100, lseek(self->fd, -100, SEEK_END));
 	off = 0;
 	ASSERT_EQ(100, sysret(sendfile(self->fd, self->file, &off, 8192)));
 	ASSERT_EQ(-ENOSPC, sysret(sendfile(self->fd, self->file, &off, 8192)));
-	ASSERT_EQ(DEFAULT_SIZE, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(dev_size, lseek(self->fd, 0, SEEK_CUR));
 }
 
 /*
@@ -990,12 +999,12 @@ TEST_F(splice, splice_pipe_both_ways)
 	ASSERT_EQ(4096, pattern_mismatch(self->buf, 5000, 4096, OLD));
 	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
 
-	in = DEFAULT_SIZE - 10;
+	in = dev_size - 10;
 	ASSERT_EQ(10, sysret(splice(self->fd, &in, self->pipe[1], NULL,
 				    4096, 0)));
 	ASSERT_EQ(0, sysret(splice(self->fd, &in, self->pipe[1], NULL,
 				   4096, 0)));
-	out = DEFAULT_SIZE;
+	out = dev_size;
 	ASSERT_EQ(-ENOSPC, sysret(splice(self->pipe[0], NULL, self->fd, &out,
 					 10, 0)));
 	out = -1;
@@ -1054,13 +1063,13 @@ TEST_F(splice, read_only_descriptor)
 TEST_F(splice, one_pipe_full_per_call)
 {
 	long long full = fcntl(self->pipe[1], F_GETPIPE_SZ);
-	loff_t in = 1000, out = DEFAULT_SIZE / 2;
+	loff_t in = 1000, out = dev_size / 2;
 	uint64_t before[NR_COUNTERS];
 	off_t off = 0;
 	uint8_t *buf;
 
 	ASSERT_LT(0, full);
-	ASSERT_GE(DEFAULT_SIZE / 2, 4 * full);
+	ASSERT_GE(dev_size / 2, 4 * full);
 	buf = malloc(4 * full);
 	ASSERT_NE(NULL, buf);
 	counters_read(before);
@@ -1072,11 +1081,11 @@ TEST_F(splice, one_pipe_full_per_call)
 	counters_read(before);
 	ASSERT_EQ(full, sysret(splice(self->pipe[0], NULL, self->fd, &out,
 				      4 * full, 0)));
-	ASSERT_EQ(DEFAULT_SIZE / 2 + full, out);
+	ASSERT_EQ(dev_size / 2 + full, out);
 	expect_counted(_metadata, before, 0, 1, 0, full);
-	ASSERT_TRUE(region_is(self->fd, DEFAULT_SIZE / 2 - 1000, 1000,
+	ASSERT_TRUE(region_is(self->fd, dev_size / 2 - 1000, 1000,
 			      OLD));
-	ASSERT_EQ(full, sysret(pread(self->fd, buf, full, DEFAULT_SIZE / 2)));
+	ASSERT_EQ(full, sysret(pread(self->fd, buf, full, dev_size / 2)));
 	ASSERT_EQ(full, pattern_mismatch(buf, 1000, full, OLD));
 
 	counters_read(before);
@@ -1134,7 +1143,7 @@ TEST_F(splice, copy_file_range_einval)
 	ASSERT_EQ(0, in);
 	ASSERT_EQ(4096, out);
 	ASSERT_EQ(4096, lseek(self->file, 0, SEEK_END));
-	ASSERT_TRUE(region_is(self->fd, 0, DEFAULT_SIZE, OLD));
+	ASSERT_TRUE(region_is(self->fd, 0, dev_size, OLD));
 
 	ASSERT_EQ(4096, sysret(syscall(SYS_copy_file_range, self->file, &in,
 				       other, &out, 4096, 0)));

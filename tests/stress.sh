@@ -28,10 +28,7 @@ set -uo pipefail
 case "${1-}" in
 --quick) mode=quick loops=1 bytes=2048 seconds=10 timeout=300 ;;
 "") mode=full loops=100 bytes=16384 seconds=120 timeout=1200 ;;
-*)
-	echo "usage: tests/stress.sh [--quick]" >&2
-	exit 64
-	;;
+*) usage ;;
 esac
 
 build() {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every test, for `make test`: the host-side ones, then guest/suite.sh
 # in the guest.  All TAP goes to the terminal and $BUILD/test.log, and the
-# last line is tests/summary.sh's "N passed, N failed".  Exits non-zero
+# last line is tap/summary.sh's "N passed, N failed".  Exits non-zero
 # if anything failed, the VM run included.
 #
 # Needs what `make` builds: the modules, $BUILD/tests, $BUILD/bin.
@@ -96,7 +96,7 @@ host_side() {
 	tap_check "ABI layout check catches implicit padding" abi_check_catches \
 		'/struct mymem_cmpxchg {/,/};/s/__u64 offset;/&\n\t__u32 flags;/'
 	# The verdict's own test, then the other parts' host-side tests.
-	tap_nest tests/test-tap.sh tests/test-tap.sh
+	tap_nest tap/test-tap.sh tap/test-tap.sh
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
 	tap_nest report/test-report.sh report/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
@@ -105,4 +105,4 @@ host_side() {
 
 mkdir -p "$BUILD"
 main 2>&1 | tee "$BUILD/test.log"
-tests/summary.sh --status "${PIPESTATUS[0]}" --counts "$BUILD/test.log"
+tap/summary.sh --status "${PIPESTATUS[0]}" --counts "$BUILD/test.log"

@@ -5,22 +5,24 @@
 # exit codes, output formats (their columns and values are checked
 # against include/mymem_results.h by report/test-formats.sh).  /dev/mymem
 # is not needed: the tools take any file as --device.  Prints TAP
-# (tests/tap.sh).
+# (tap/tap.sh).
 #
-# Usage: tools/test-tools.sh BINDIR
+#   tools/test-tools.sh BINDIR    (holding mymem-bench and mymem-race)
 #
 # check() evals its condition after the run, hence the single quotes.
 # shellcheck disable=SC2016,SC2034
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
-	echo "usage: $0 BINDIR (holding mymem-bench and mymem-race)" >&2
-	exit 2
+	usage
 fi
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
 
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. "$(dirname "$0")/../tests/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$(dirname "$0")/../tap/tap.sh"
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T" "$tap_tmp"' EXIT
 # a stand-in for the device: 512 KiB, like mymem's default
@@ -197,7 +199,7 @@ expect 0 "bench uring and sqpoll on a file: rows or a reason" "$BENCH" \
 	--device "$T/dev" --trials 4 --targets uring,sqpoll --sizes 1 -k 1,4 --csv
 # The host's kernel is not ours: it may refuse io_uring (seccomp, the
 # io_uring_disabled sysctl); then the path says why and writes no rows,
-# and its check is a skip (tests/expected-skips).
+# and its check is a skip (tap/expected-skips).
 for p in uring sqpoll; do
 	refused=$(grep "^mymem-bench: $p: io_uring_setup.*: .*, skipped" "$T/err")
 	if [ -n "$refused" ] && ! grep -q "^user,$p," "$T/out"; then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # The arm64 side of the harness (ARCH=arm64): Debian's arm64 packages and
 # cross compilers, downloaded and unpacked, never installed.
 #
@@ -28,18 +29,11 @@
 # redone when the exact versions it needs change.
 set -euo pipefail
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 cache=${MYMEM_CACHE:-/var/cache/mymem}/arm64
 debs=$cache/debs
-
-die() {
-	echo "arm64: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '5,14s/^# \{0,1\}//p' "$0" >&2
-	exit 64
-}
 
 # The package lists know arm64 (root only, once per machine).
 arm64_lists() {
@@ -97,7 +91,7 @@ unpack() {
 	want=$(apt-cache policy "$@" | awk '/^[^ ]/ { p = $1 } /Candidate:/ { print p, $2 }')
 	[ "$(cat "$cache/.done-$part" 2>/dev/null)" != "$want" ] || return 0
 	grep -q ' (none)$' <<<"$want" && die "no candidate for: $(grep ' (none)$' <<<"$want" | tr '\n' ' ')"
-	echo "arm64: downloading and unpacking $part ($# packages) into $dir" >&2
+	echo "$me: downloading and unpacking $part ($# packages) into $dir" >&2
 	rm -f "$cache/.done-$part"
 	mkdir -p "$debs" "$dir"
 	# apt downloads as its sandbox user, who must be able to write there.
@@ -248,7 +242,7 @@ main() {
 	mkdir -p "$cache"
 	exec 9>"$cache/.lock"
 	if ! flock -n 9; then
-		echo "arm64: waiting for another caller to finish with $cache" >&2
+		echo "$me: waiting for another caller to finish with $cache" >&2
 		flock 9
 	fi
 	"$@"

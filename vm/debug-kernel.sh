@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Build the guest debug kernels from Debian's linux-source-6.1, once.
 #
 #   vm/debug-kernel.sh [debug|kcsan|all]      (default all)
@@ -25,15 +26,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 cache=${MYMEM_CACHE:-/var/cache/mymem}
 
-usage() {
-	echo "usage: vm/debug-kernel.sh [debug|kcsan|all]" >&2
-	exit 64
-}
-
 log() {
-	echo "debug-kernel: $*" >&2
+	echo "$me: $*" >&2
 }
 
 # scripts/config arguments of what every guest kernel needs, on top of
@@ -157,7 +156,7 @@ build() {
 	local opt
 	for opt in $(required_options "$name"); do
 		grep -qx "CONFIG_$opt=y" "$dir/build/.config" ||
-			{ log "CONFIG_$opt did not stay enabled"; exit 1; }
+			die "CONFIG_$opt did not stay enabled"
 	done
 
 	"${kmake[@]}" bzImage modules >&2

@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Name the guest kernel.
 #
 #   [ARCH=arm64] KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh WHAT
 #   WHAT = check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown
 #
 # check validates KERNEL and ARCH and nothing more (no install, no
-# build, no fetch): one line on stderr and status 1 if either is unknown.
+# build, no fetch): one line on stderr and status 64 if either is unknown.
 # The others print the kernel release, the path of its image, its headers build
 # directory, the root under which its lib/modules/RELEASE/ lies ("/"
 # for a distro kernel), the parameters it needs on its command line
@@ -24,13 +25,11 @@ set -euo pipefail
 shopt -s extglob
 
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 KERNEL=${KERNEL:-6.1}
 ARCH=${ARCH:-}
-
-die() {
-	echo "kernel: $*" >&2
-	exit 1
-}
 
 # The newest release matching glob $pattern but not glob $exclude (set by
 # main) whose image and headers are both installed.
@@ -130,20 +129,17 @@ main() {
 	local what=${1:-} pattern exclude=- kver
 	case "$what" in
 	check | kver | vmlinuz | kdir | modroot | cmdline | checks | slowdown) ;;
-	*)
-		echo "usage: KERNEL=6.1|6.12|6.12-rt|debug|kcsan vm/kernel.sh check|kver|vmlinuz|kdir|modroot|cmdline|checks|slowdown" >&2
-		exit 64
-		;;
+	*) usage ;;
 	esac
 
 	case "$ARCH" in
 	"" | x86_64) ;;
-	arm64) [[ $KERNEL != @(debug|kcsan) ]] || die "KERNEL=$KERNEL is x86-64 only" ;;
-	*) die "unknown ARCH=$ARCH (want arm64, or none for x86-64)" ;;
+	arm64) [[ $KERNEL != @(debug|kcsan) ]] || usage "KERNEL=$KERNEL is x86-64 only" ;;
+	*) usage "unknown ARCH=$ARCH (want arm64, or none for x86-64)" ;;
 	esac
 	case "$KERNEL" in
 	6.1 | 6.12 | 6.12-rt | debug | kcsan) ;;
-	*) die "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
+	*) usage "unknown KERNEL=$KERNEL (want 6.1, 6.12, 6.12-rt, debug or kcsan)" ;;
 	esac
 	[ "$what" != check ] || return 0
 	# Each architecture's archive has its own newest release.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Print the path of an unpacked Debian linux-source-6.1 tree, unpacking
 # /usr/src/linux-source-6.1.tar.xz on first use (about 10 s).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Boot the guest kernel in QEMU and run one job in it.
 #
 #   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
@@ -14,10 +15,10 @@
 # $BUILD/vm/run-TIME-PID, since runs may overlap; $BUILD/vm/last points to
 # the newest and only the newest 20 are kept.
 #
-# The guest is a busybox initramfs built afresh for each run.  Its /init
-# runs SCRIPT ARGS as root in /, sends the job's output over ttyS1, the
-# guest's /results as a tar over ttyS2, then the exit status, and powers
-# off.  The kernel console goes to ttyS0 alone, so the job's output never
+# The guest is a busybox initramfs built afresh for each run.  Its /init,
+# guest/init.sh, runs SCRIPT ARGS as root in /, sends the job's output
+# over ttyS1, the guest's /results as a tar over ttyS2, then the exit
+# status, and powers off.  The kernel console goes to ttyS0 alone, so the job's output never
 # mixes with kernel messages and the console log can be scanned for
 # kernel reports.  See docs/vm.md.
 #
@@ -43,28 +44,25 @@ vmdir=${BUILD:-$repo/build}/vm
 # "invalid opcode", not "BUG:".  tests/faultinject.sh uses them too.
 readonly KERNEL_PROBLEMS=$here/kernel-problems.txt
 
-usage() {
-	sed -n '3,6s/^# \{0,1\}//p' "$0" >&2
-	exit 64
-}
-
-die() {
-	echo "vm: $*" >&2
-	exit 70
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
+die_status=70
 
 out="" cmdline_extra="" timeout=300 mem=1024 smp=2 clock="tsc=unstable"
 icount=0 checks=0
 adds=() modules=(brd)
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out) out=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	--add) adds+=("${2:?}"); shift 2 ;;
-	--module) modules+=("${2:?}"); shift 2 ;;
-	--mem) mem=${2:?}; shift 2 ;;
-	--smp) smp=${2:?}; shift 2 ;;
-	--cmdline) cmdline_extra=${2:?}; shift 2 ;;
+	--out | --timeout | --add | --module | --mem | --smp | --cmdline)
+		[ -n "${2:-}" ] || usage "$1 needs a value"
+		;;&
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--cmdline) cmdline_extra=$2; shift 2 ;;
 	# For benchmarks: clock_gettime() from the vDSO on the TSC costs
 	# ~60 ns in a TCG guest, on the HPET (a system call) ~850 ns.  The
 	# price is the risk described at the command line below, which
@@ -91,13 +89,11 @@ done
 case "$ACCEL" in
 tcg | kvm | auto) ;;
 *)
-	echo "vm: unknown ACCEL=$ACCEL (want tcg, kvm or auto)" >&2
-	exit 64
+	usage "unknown ACCEL=$ACCEL (want tcg, kvm or auto)"
 	;;
 esac
 if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
-	echo "vm: --icount needs TCG, not ACCEL=kvm" >&2
-	exit 64
+	usage "--icount needs TCG, not ACCEL=kvm"
 fi
 # kernel.sh's one line, before anything is installed or fetched.
 "$here/kernel.sh" check || exit 64
@@ -115,8 +111,7 @@ arm64)
 	console=ttyAMA0 job_tty=/dev/hvc0 control_tty=/dev/hvc1 clock=""
 	modules+=(virtio_pci virtio_console)
 	if [ "$ACCEL" != tcg ] && [ "$(uname -m)" != aarch64 ]; then
-		echo "vm: ARCH=arm64 on a $(uname -m) host needs ACCEL=tcg" >&2
-		exit 64
+		usage "ARCH=arm64 on a $(uname -m) host needs ACCEL=tcg"
 	fi
 	;;
 esac
@@ -128,7 +123,7 @@ timeout=$((timeout * $("$here/kernel.sh" slowdown)))
 # Debian installs the image readable by root only.
 [ -r "$vmlinuz" ] || die "cannot read $vmlinuz (run as root)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm.XXXXXX")
+tmp=$(tmp_dir)
 root=$tmp/root
 qemu_pid="" tail_pid=""
 # shellcheck disable=SC2317 # run by the trap
@@ -338,75 +333,9 @@ add_interpreter "$script"
 	echo
 } >"$root/etc/mymem-job"
 
-cat >"$root/init" <<'EOF'
-#!/bin/sh
-# PID 1 of the mymem guest: written by vm/run.sh.  It must never exit
-# (that panics the kernel), so errors are reported, not fatal.
-export PATH=/mymem/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
-# The job's and the control port (vm/run.sh: serial or virtio consoles).
-. /etc/mymem-ports
-# virtio consoles: their ports appear shortly after the driver loads,
-# forget their settings at the last close (so the job and the control
-# block set them again while they hold them open) and have no speed.
-if [ "$job_tty" = /dev/hvc0 ]; then
-	modprobe -a virtio_pci virtio_console
-	n=0
-	while [ ! -e "$control_tty" ] && [ $n -lt 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-fi
-# Raw ports: no \n -> \r\n, no echo, 8-bit clean.
-stty -F "$job_tty" 115200 raw -echo
-stty -F "$control_tty" 115200 raw -echo
-
-status=0
-if ! grep -qw mymem.probe /proc/cmdline; then
-	. /etc/mymem-job
-	echo "mymem-vm: job $job starts" >/dev/kmsg
-	# The job's stdout is the raw tty, so its stdio is line-buffered
-	# and its output shows as it goes.  Closing the port (last user)
-	# waits until the UART has sent everything, so no output is lost
-	# to the power-off below.
-	(cd / && stty -F "$job_tty" raw -echo && exec "$job" "$@") \
-		</dev/null >"$job_tty" 2>&1
-	status=$?
-	echo "mymem-vm: job exited with status $status" >/dev/kmsg
-	# A kernel with kmemleak (KERNEL=debug; its automatic scan is off)
-	# is scanned once the job is done.  Only objects older than 5 s
-	# (kmemleak's minimum age) can be suspects, hence the wait, so that
-	# a leak of the job's last moments counts; the second scan drops
-	# suspects that were only in flight during the first.  The list
-	# goes to the console (pr_info would stay below loglevel), where
-	# run.sh finds "unreferenced object".
-	# A kmemleak that disabled itself (its pool ran out) refuses to
-	# scan: that must fail the run too, not pass unchecked.
-	if [ -w /sys/kernel/debug/kmemleak ]; then
-		sleep 5
-		if echo scan >/sys/kernel/debug/kmemleak &&
-			echo scan >/sys/kernel/debug/kmemleak; then
-			cat /sys/kernel/debug/kmemleak >/dev/console
-		else
-			echo "kmemleak: scan failed" >/dev/console
-		fi
-	fi
-fi
-{
-	stty -F "$control_tty" raw -echo
-	if [ -n "$(ls -A /results)" ]; then
-		echo @@mymem-results-begin
-		tar -C /results -czf - . | base64
-		echo @@mymem-results-end
-	fi
-	echo "@@mymem-exit $status"
-} >"$control_tty"
-poweroff -f
-EOF
+# PID 1: guest/init.sh runs the job and sends back its output, results
+# and status.
+cp "$repo/guest/init.sh" "$root/init"
 chmod +x "$root/init"
 
 initrd=$tmp/initramfs.cpio
@@ -500,10 +429,10 @@ kvm_works() {
 
 # fail CODE REASON [DETAILS]
 fail() {
-	echo "vm: FAIL: $2" >&2
+	echo "$me: FAIL: $2" >&2
 	[ -z "${3:-}" ] || echo "$3" >&2
 	if [ -s "$logdir/console.log" ]; then
-		echo "vm: last lines of $logdir/console.log:" >&2
+		echo "$me: last lines of $logdir/console.log:" >&2
 		tail -n 40 "$logdir/console.log" >&2
 	fi
 	exit "$1"
@@ -525,7 +454,7 @@ elif [ "$accel" = auto ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
 	accel="$accel (auto, KVM $probe_note)"
 fi
-echo "vm: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
+echo "$me: kernel $kver, accel $accel, $smp cpus, $mem MB, limit ${timeout}s" >&2
 
 start_qemu "${accel%% *}" "$timeout" "$logdir" ""
 # Stream the job's output as it comes; tail ends shortly after QEMU.
@@ -564,7 +493,7 @@ if [ -n "$out" ] && grep -qx '@@mymem-results-end' <<<"$control"; then
 	# -m: the guest's clock is not the host's; take the time of unpacking.
 	sed -n '/^@@mymem-results-begin$/,/^@@mymem-results-end$/{//!p}' \
 		<<<"$control" | base64 -d | tar -xzm -C "$out" ||
-		echo "vm: could not unpack the guest's /results" >&2
+		echo "$me: could not unpack the guest's /results" >&2
 fi
 
 problem=$(grep -m 1 -E -f "$KERNEL_PROBLEMS" "$logdir/console.log" | tr -d '\r' || true)

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Self-test of the VM harness, run on the host; prints TAP (tests/tap.sh).
+# SPDX-License-Identifier: GPL-2.0
+# Self-test of the VM harness, run on the host; prints TAP (tap/tap.sh).
 #
 #   vm/test-vm.sh          (honours KERNEL and ACCEL like vm/run.sh)
 #
@@ -14,8 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
-. "$here/../tests/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
+. "$here/../tap/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mymem-vm-selftest.XXXXXX")
 trap 'rm -rf "$tmp" "$tap_tmp"' EXIT
 kver=$("$here/kernel.sh" kver)
@@ -96,18 +97,18 @@ tap $? "guest layout: mounts, cwd, args, PATH, KVER, added binary, kmod, brd" la
 tap $? "the guest's /results arrives in --out" layout
 [ "$(rc clean)" = 0 ] && [ "$(cat "$tmp/clean.out")" = clean ]
 tap $? "a clean job exits 0 and its output is streamed" clean
-grep -q '^vm: kernel .*, accel ' "$tmp/clean.err"
+grep -q '^vm/run.sh: kernel .*, accel ' "$tmp/clean.err"
 tap $? "run.sh names the kernel and accelerator" clean
-[ "$(rc warn)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*WARNING: vm selftest' "$tmp/warn.err"
+[ "$(rc warn)" = 126 ] && grep -q '^vm/run.sh: FAIL: kernel reported: .*WARNING: vm selftest' "$tmp/warn.err"
 tap $? "a WARNING in the kernel log fails the run (126)" warn
-[ "$(rc bug)" = 126 ] && grep -q '^vm: FAIL: kernel reported: .*kernel BUG at vm/test-vm.sh:1!' "$tmp/bug.err"
+[ "$(rc bug)" = 126 ] && grep -q '^vm/run.sh: FAIL: kernel reported: .*kernel BUG at vm/test-vm.sh:1!' "$tmp/bug.err"
 tap $? "a kernel BUG at in the kernel log fails the run (126)" bug
-[ "$(rc poweroff)" = 125 ] && grep -q '^vm: FAIL: the guest stopped without an exit status' "$tmp/poweroff.err"
+[ "$(rc poweroff)" = 125 ] && grep -q '^vm/run.sh: FAIL: the guest stopped without an exit status' "$tmp/poweroff.err"
 tap $? "a guest that stops before the job's status is sent fails the run (125)" poweroff
-[ "$(rc hang)" = 124 ] && grep -q '^vm: FAIL: time limit' "$tmp/hang.err"
+[ "$(rc hang)" = 124 ] && grep -q '^vm/run.sh: FAIL: time limit' "$tmp/hang.err"
 tap $? "a hung job is stopped at the time limit (124)" hang
 [ "$(rc icount)" = 0 ] && [ "$(cat "$tmp/icount.out")" = 1 ] &&
-	grep -q '^vm: kernel .*, accel icount, 1 cpus' "$tmp/icount.err"
+	grep -q '^vm/run.sh: kernel .*, accel icount, 1 cpus' "$tmp/icount.err"
 tap $? "--icount boots one vCPU and says accel icount" icount
 ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
 [ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
@@ -186,7 +187,7 @@ tap $? "boot banners of the debug kernels and our own lines are not" scan
 # A silent KVM guest ends at the first-output deadline, not at the
 # limit (300 s; the fake QEMU sleeps 600 s, so the limit would say 124).
 [ "$(rc kvmhang)" = 69 ] &&
-	grep -qx 'vm: FAIL: KVM guest printed nothing in 30 s; /dev/kvm may hang here: use ACCEL=tcg' \
+	grep -qx 'vm/run.sh: FAIL: KVM guest printed nothing in 30 s; /dev/kvm may hang here: use ACCEL=tcg' \
 		"$tmp/kvmhang.err"
 tap $? "a KVM guest that prints nothing in 30 s fails the run (69) with a hint" kvmhang
 
@@ -205,9 +206,9 @@ unknown_stops() {
 	rc=$?
 	[ "$rc" = 64 ] && [ "$(cat "$tmp/$name.err")" = "$want" ]
 }
-unknown_stops kernel77 "kernel: unknown KERNEL=7.7 (want 6.1, 6.12, 6.12-rt, debug or kcsan)" KERNEL=7.7
+unknown_stops kernel77 "vm/kernel.sh: unknown KERNEL=7.7 (want 6.1, 6.12, 6.12-rt, debug or kcsan)" KERNEL=7.7
 tap $? "make test KERNEL=7.7 stops at one line; run.sh says it, 64" kernel77
-unknown_stops sparc "kernel: unknown ARCH=sparc (want arm64, or none for x86-64)" ARCH=sparc
+unknown_stops sparc "vm/kernel.sh: unknown ARCH=sparc (want arm64, or none for x86-64)" ARCH=sparc
 tap $? "make test ARCH=sparc stops at one line; run.sh says it, 64" sparc
 
 # The arm64 release comes from the arm64 archive alone, newest first, and
@@ -237,6 +238,6 @@ PATH=$tmp/fake-apt:$PATH MYMEM_CACHE=$tmp/fake-cache "$here/arm64.sh" release 6.
 	[ "$(cat "$tmp/release.out")" = 6.12.117+deb12-arm64 ]
 tap $? "arm64's release: the newest of its own archive with an image" release
 # The release run.sh names is the one the layout job found in uname -r.
-grep -qF "vm: kernel $kver, accel " "$tmp/layout.err"
-tap $? "run.sh's vm: line names the release that ran ($kver)" layout
+grep -qF "vm/run.sh: kernel $kver, accel " "$tmp/layout.err"
+tap $? "run.sh's kernel line names the release that ran ($kver)" layout
 tap_done

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Self-test of the verdict: small made-up logs fed to tests/summary.sh,
-# tests/tap.sh's helpers made to fail, and made-up fio reports fed to
+# Self-test of the verdict: small made-up logs fed to tap/summary.sh,
+# tap/tap.sh's helpers made to fail, and made-up fio reports fed to
 # tests/stress/fio-tap.awk.  Host side; prints TAP.
 #
-#   tests/test-tap.sh
+#   tap/test-tap.sh
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +50,7 @@ ok 3 VM suite
 1..3
 EOF
 
-# summary [ARGS...] < LOG: tests/summary.sh's last line and exit status
+# summary [ARGS...] < LOG: tap/summary.sh's last line and exit status
 # in $t/last and $t/rc, its whole output in $t/out.
 summary() {
 	"$here/summary.sh" "$@" >"$t/out" 2>&1
@@ -187,7 +187,7 @@ nest_fails() {
 
 # tap_result and tap_skip number their results in tap_check's sequence;
 # a failed tap_result fails tap_done, and a skip is "ok" with its reason
-# (one that tests/expected-skips does not list, a failure of the log).
+# (one that tap/expected-skips does not list, a failure of the log).
 result_and_skip() {
 	(
 		tap_tmp=$t/result tap_n=0 tap_failed=0
@@ -210,7 +210,7 @@ result_and_skip() {
 		summary "$t/results" && expect "2 passed, 2 failed" 1
 }
 
-# A skip counts as one only if tests/expected-skips lists it for ARCH
+# A skip counts as one only if tap/expected-skips lists it for ARCH
 # and KERNEL, named exactly: not for a kernel or architecture it does
 # not name, nor for one whose name a listed one contains.
 expected_skips() {
@@ -281,7 +281,7 @@ expected_counts() {
 	[ "$(cat "$t/failed")" = 1 ] && grep -q "device_test: run 2 times" "$t/out"
 }
 
-# summary.sh --counts takes the lines of tests/expected-counts for ARCH
+# summary.sh --counts takes the lines of tap/expected-counts for ARCH
 # and KERNEL (exact names): the made-up log runs none of x86-64's
 # programs, and an architecture that the file does not name has none
 # (its skip is unexpected, too).
@@ -315,7 +315,7 @@ EOF
 
 # A fio job verified what it wrote only if it read all of it back.
 fio_readback() {
-	local awk=$here/stress/fio-tap.awk
+	local awk=$here/../tests/stress/fio-tap.awk
 	fio_json "$t/fio.0" 8192 8192 &&
 		awk -v part=0 -v secs=1 -f "$awk" "$t/fio.0" >"$t/out" &&
 		grep -qx "ok 1 whole at 0: 4 I/Os, 8192 bytes verified" "$t/out" &&
@@ -342,12 +342,12 @@ tap_check "summary: Bail out! fails" bail_out
 tap_check "summary: a closing not ok counts once, with or without a failed case" closing_not_ok
 tap_check "summary --status: a driver's non-zero status fails" driver_status
 tap_check "summary: several logs, each whole on its own" several_logs
-tap_check "summary: a skip not in tests/expected-skips for ARCH and KERNEL fails" expected_skips
+tap_check "summary: a skip not in tap/expected-skips for ARCH and KERNEL fails" expected_skips
 tap_check "summary: a plan of no tests fails" plan_zero
 tap_check "summary: a repeated or skipped result number fails" numbers_in_sequence
 tap_check "summary: a TODO result fails" todo_fails
 tap_check "counts: each program's count, a minimum, one not run, one run twice" expected_counts
-tap_check "summary --counts: tests/expected-counts for ARCH and KERNEL" summary_counts
+tap_check "summary --counts: tap/expected-counts for ARCH and KERNEL" summary_counts
 tap_check "tap_check returns the command's status" check_returns_status
 tap_check "tap_nest: a cut or failed program is not ok and counted" nest_fails
 tap_check "tap_result, tap_skip: numbered with tap_check, counted" result_and_skip

@@ -1,22 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Count the test case results in TAP logs, by the rule in tests/tap.sh,
+# Count the test case results in TAP logs, by the rule in tap/tap.sh,
 # and print "N passed, N failed" as the last line (skips, if any, on the
 # line before: they count as neither; each defect of form on a "#" line
 # before them).
 #
-#   tests/summary.sh [--status N] [--counts] [LOG...]   (standard input
+#   tap/summary.sh [--status N] [--counts] [LOG...]   (standard input
 #                                                        without LOG)
 #
 # --status N: the exit status of the driver that wrote the logs; if it is
 # not 0 and nothing in the logs failed, that is one failure.
 # --counts: the logs are a whole `make test`; every program that
-# tests/expected-counts lists for ARCH and KERNEL must have run once,
+# tap/expected-counts lists for ARCH and KERNEL must have run once,
 # with that many results (each count printed on a "# counted:" line).
 # A skip not listed for ARCH (default x86_64) and KERNEL (default 6.1)
-# in tests/expected-skips is a failure too.
+# in tap/expected-skips is a failure too.
 # Exit status 0 only if nothing failed and something passed: an empty,
 # truncated or silent log is not a success.
+repo=$(dirname "$0")/..
+# shellcheck source-path=SCRIPTDIR source=../lib/script.sh
+. "$repo/lib/script.sh"
 # shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
@@ -41,7 +44,8 @@ status=0 counts=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--status)
-		status=${2:?usage: tests/summary.sh [--status N] [--counts] [LOG...]}
+		[ $# -ge 2 ] || usage
+		status=$2
 		shift 2
 		;;
 	--counts) counts=1; shift ;;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 # TAP helpers for every shell test, on the host (bash) and in the guest
-# (dash), and the counting rule of tests/summary.sh.  Source it.
+# (dash), and the counting rule of tap/summary.sh.  Source it.
 #
 #   tap_begin               the TAP header, first
 #   tap_check DESC CMD...   one result: CMD's status; its output shown
@@ -25,10 +25,10 @@
 #
 # With TAP_EXPECTED_SKIPS naming a file of extended regular expressions,
 # one a line, a skip whose text (after "ok N ") matches none of them is
-# a failure (tests/summary.sh: tests/expected-skips for KERNEL).
+# a failure (tap/summary.sh: tap/expected-skips for KERNEL).
 #
 # With TAP_EXPECTED_COUNTS naming a file of "NAME<TAB>COUNT" lines
-# (tests/summary.sh --counts: tests/expected-counts for ARCH and KERNEL),
+# (tap/summary.sh --counts: tap/expected-counts for ARCH and KERNEL),
 # each NAME must close exactly one nested block in the logs, holding
 # COUNT results (COUNT+ : at least COUNT), skips and failures included;
 # one "# counted: NAME: N" line is printed for each.
@@ -129,7 +129,7 @@ tap_count() {
 			problem(FNR, desc ": run " ran[desc] " times, expected once")
 		else if (min ? cases < want[desc] + 0 : cases != want[desc] + 0)
 			problem(FNR, desc ": " cases " results, expected " want[desc] \
-				" (tests/expected-counts)")
+				" (tap/expected-counts)")
 	}
 	FNR == 1 {
 		if (NR > 1)
@@ -193,7 +193,7 @@ tap_count() {
 			if (skips == "" || expected_skip(line))
 				skipped++
 			else
-				problem(FNR, "a skip not expected (tests/expected-skips): " line)
+				problem(FNR, "a skip not expected (tap/expected-skips): " line)
 		} else
 			passed++
 	}
@@ -211,7 +211,7 @@ tap_count() {
 		name = "expected counts"
 		for (desc in want)
 			if (!(desc in ran))
-				problem(0, desc ": not run (tests/expected-counts)")
+				problem(0, desc ": not run (tap/expected-counts)")
 		print passed + 0, failed + 0, skipped + 0
 	}
 	' "$@"
