@@ -1,0 +1,8 @@
+"""The experiments' parameters that the report reads: sizes and batch
+counts.  Every other module takes them from here."""
+
+SMALL = 1              # the size of the per-call ratios
+LARGE = 524288         # the size of the bandwidth ratios
+SLOPE_FROM = 65536     # per-byte cost: slope from here to LARGE
+AMORTISED_SIZES = (1, 64)   # the sizes of the amortised paths' rows
+GOAL_CALLS = 64        # the transfers per call of the amortisation goals
