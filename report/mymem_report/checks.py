@@ -22,12 +22,14 @@ CLOSE_MISS = 0.10
 
 @dataclass
 class Check:
-    """One target of the design: measured ratio against its goal."""
+    """One target of the design: a measured ratio against its goal, and
+    the reason it gives where it is not met."""
     label: str
     measure: object         # Data -> the ratio, or None
     goal: float
     at_least: bool          # goal is a minimum (else a maximum)
     files: tuple            # the raw files its figures come from
+    explain: object         # (Data, Check) -> why it missed
     parallel: bool = False  # needs two CPUs running at once
     value: Optional[float] = None   # None: not measured
     runs: list = field(default_factory=list)  # the ratio of each run
@@ -52,56 +54,29 @@ class Check:
         return self.status == "missed" and \
             abs(self.value - self.goal) < CLOSE_MISS * self.goal
 
+    def judge(self, data):
+        """Measure on data and on each of its runs; the reason if not met."""
+        self.value = self.measure(data)
+        self.runs = [v for v in map(self.measure, data.runs)
+                     if v is not None]
+        self.mode = "+".join(dict.fromkeys(mode_of(data, f)
+                                           for f in self.files))
+        if self.status != "met":
+            self.why = self.reason(data)
 
-def checks(data):
-    """The key ratios, each with its mode, its spread over the runs and
-    its reason when it misses."""
-    def bench(label, target, op, size, peer, goal):
-        return Check(label, user_ratio(target, op, size, peer), goal,
-                     False, ("bench-user.csv",))
+    def reason(self, data):
+        """Its own explanation, only if the ratio was measured in a mode
+        that can carry it."""
+        if self.value is None:
+            return NOT_MEASURED
+        if not self.mode_carries():
+            return (f"Measured in {self.mode} mode, whose one vCPU runs "
+                    "one thread at a time: it cannot show parallelism.")
+        return self.explain(data, self)
 
-    found = [
-        bench("1-byte read(): mymem / /dev/zero (time)",
-              "mymem", "read", SMALL, "zero", 1.0),
-        bench("1-byte write(): mymem / /dev/null (time)",
-              "mymem", "write", SMALL, "null", 1.1),
-        bench("512 KiB read: mymem / tmpfs (time)",
-              "mymem", "read", LARGE, "tmpfs", 0.9),
-        bench("512 KiB read: mymem / brd (time)",
-              "mymem", "read", LARGE, "brd", 0.9),
-        bench("512 KiB mmap read / memcpy (time)",
-              "mmap", "read", LARGE, "memcpy", 1.5),
-        bench("512 KiB mmap write / memcpy (time)",
-              "mmap", "write", LARGE, "memcpy", 1.5),
-        Check("1-byte read: syscall / in-kernel API (time)",
-              syscall_vs_api, 10.0, True,
-              ("bench-user.csv", "bench-kernel.csv")),
-        Check("race: ioctl / mutex (incr/s)",
-              race_ratio("fetch_add", "mutex"), 3.0, True,
-              ("race-user.csv",), parallel=True),
-        Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
-              10.0, True, ("race-user.csv",), parallel=True),
-        Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
-              lambda d: scaling(d.scale), 1.7, True,
-              ("scale-user.csv",), parallel=True),
-        Check(f"readv of {GOAL_CALLS} x 1 B / one read() each (ops/s)",
-              amortised_speedup("readv", GOAL_CALLS), 4.0, True,
-              ("bench-amortised.csv", "bench-user.csv")),
-        Check(f"io_uring, {GOAL_CALLS} 1-byte reads per enter / one read() "
-              "each (ops/s)",
-              amortised_speedup("uring", GOAL_CALLS), 2.0, True,
-              ("bench-amortised.csv", "bench-user.csv")),
-    ]
-    for check, explain in zip(found, EXPLAIN):
-        check.value = check.measure(data)
-        check.runs = [v for v in map(check.measure, data.runs)
-                      if v is not None]
-        check.mode = "+".join(dict.fromkeys(mode_of(data, f)
-                                            for f in check.files))
-        if check.status != "met":
-            check.why = explain(data, check)
-    return found
 
+# Reasons for a miss: each states what was measured and gives the likely
+# cause as a hypothesis.
 
 NOT_MEASURED = ("Not measured: a row this ratio needs is not in the data, "
                 "or its time is 0 (below the clock's resolution).")
@@ -326,22 +301,58 @@ def why_amortised(target):
     return why
 
 
-def when_measured(explain):
-    """A reason maker that only runs if the ratio was measured in a mode
-    that can carry it."""
-    def why(data, check):
-        if check.value is None:
-            return NOT_MEASURED
-        if not check.mode_carries():
-            return (f"Measured in {check.mode} mode, whose one vCPU runs "
-                    "one thread at a time: it cannot show parallelism.")
-        return explain(data, check)
-    return why
+def bench_check(label, target, op, size, peer, goal, explain):
+    """A goal on user target's median time over peer's (a maximum)."""
+    return Check(label, user_ratio(target, op, size, peer), goal, False,
+                 ("bench-user.csv",), explain)
 
 
-EXPLAIN = tuple(map(when_measured, (
-    why_read_zero, why_write_null, why_large_read("tmpfs"),
-    why_large_read("brd"), why_mmap("read"), why_mmap("write"),
-    why_kernel, why_ioctl, why_mmap_ioctl, why_scaling,
-    why_amortised("readv"), why_amortised("uring"))))
+def goals():
+    """The key ratios in the order of the table, each with its goal and
+    its explanation."""
+    return [
+        bench_check("1-byte read(): mymem / /dev/zero (time)",
+                    "mymem", "read", SMALL, "zero", 1.0, why_read_zero),
+        bench_check("1-byte write(): mymem / /dev/null (time)",
+                    "mymem", "write", SMALL, "null", 1.1, why_write_null),
+        bench_check("512 KiB read: mymem / tmpfs (time)",
+                    "mymem", "read", LARGE, "tmpfs", 0.9,
+                    why_large_read("tmpfs")),
+        bench_check("512 KiB read: mymem / brd (time)",
+                    "mymem", "read", LARGE, "brd", 0.9,
+                    why_large_read("brd")),
+        bench_check("512 KiB mmap read / memcpy (time)",
+                    "mmap", "read", LARGE, "memcpy", 1.5, why_mmap("read")),
+        bench_check("512 KiB mmap write / memcpy (time)",
+                    "mmap", "write", LARGE, "memcpy", 1.5,
+                    why_mmap("write")),
+        Check("1-byte read: syscall / in-kernel API (time)",
+              syscall_vs_api, 10.0, True,
+              ("bench-user.csv", "bench-kernel.csv"), why_kernel),
+        Check("race: ioctl / mutex (incr/s)",
+              race_ratio("fetch_add", "mutex"), 3.0, True,
+              ("race-user.csv",), why_ioctl, parallel=True),
+        Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
+              10.0, True, ("race-user.csv",), why_mmap_ioctl, parallel=True),
+        Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
+              lambda d: scaling(d.scale), 1.7, True,
+              ("scale-user.csv",), why_scaling, parallel=True),
+        Check(f"readv of {GOAL_CALLS} x 1 B / one read() each (ops/s)",
+              amortised_speedup("readv", GOAL_CALLS), 4.0, True,
+              ("bench-amortised.csv", "bench-user.csv"),
+              why_amortised("readv")),
+        Check(f"io_uring, {GOAL_CALLS} 1-byte reads per enter / one read() "
+              "each (ops/s)",
+              amortised_speedup("uring", GOAL_CALLS), 2.0, True,
+              ("bench-amortised.csv", "bench-user.csv"),
+              why_amortised("uring")),
+    ]
 
+
+def checks(data):
+    """The key ratios judged on data: each with its mode, its spread over
+    the runs and its reason when it misses."""
+    found = goals()
+    for check in found:
+        check.judge(data)
+    return found
