@@ -5,11 +5,11 @@ from .experiment import AMORTISED_SIZES, SMALL
 from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
-from .raw import OPS
+from .raw import BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, OPS
 from .text import ns, num, ratio_text, size_text, table
 
 
-# The amortised paths of mymem-bench (bench-amortised.csv), each with its
+# The amortised paths of mymem-bench (BENCH_AMORTISED), each with its
 # label and, as a property of the path's code (not a measurement), what it
 # still pays for every transfer however many share a call.
 AMORTISED = (
@@ -135,7 +135,7 @@ def paying_text(data, target, pays):
 
 
 def sqpoll_note(data):
-    mode = mode_of(data, "bench-amortised.csv")
+    mode = mode_of(data, BENCH_AMORTISED)
     nproc = guest_env(data, mode).get("nproc")
     if not any(k[0] == "sqpoll" for k in data.amortised) or nproc != "1":
         return []
@@ -149,12 +149,12 @@ def section_amortised(data, plots):
     out = ["## Amortised paths: one call, many operations", ""]
     if not data.amortised:
         return out + ["No amortised paths were measured (no "
-                      "`bench-amortised.csv`)."] + skipped_paths(data)
-    mode = mode_of(data, "bench-amortised.csv")
+                      f"`{BENCH_AMORTISED}`)."] + skipped_paths(data)
+    mode = mode_of(data, BENCH_AMORTISED)
     out += [f"Measured in {mode} mode (single-thread figures; one-call rows "
-            "from `bench-user.csv` and `bench-kernel.csv`, modes "
+            f"from `{BENCH_USER}` and `{BENCH_KERNEL}`, modes "
             + " and ".join(dict.fromkeys(mode_of(data, f) for f in (
-                "bench-user.csv", "bench-kernel.csv"))) + "). "
+                BENCH_USER, BENCH_KERNEL))) + "). "
             "Median ns per operation, and in parentheses the operations per "
             "second over those of one read()/write() call each. \"per "
             "call\" is the transfers each system call (readv) or "

@@ -3,7 +3,7 @@
 from .experiment import SMALL
 from .measures import mb_s, median, ratio
 from .modes import mode_of
-from .raw import OPS
+from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
 from .text import num, ratio_text, size_text, table
 
 
@@ -19,7 +19,7 @@ def vector_copy(data, size):
     fewer than half an instruction per byte: a vector loop, which a
     count of instructions cannot set against the kernel's rep movsb."""
     t = median(data, "user", "memcpy", "read", size)
-    return (mode_of(data, "bench-user.csv") == "icount" and size > SMALL
+    return (mode_of(data, BENCH_USER) == "icount" and size > SMALL
             and t is not None and t < size / 2)
 
 
@@ -52,13 +52,13 @@ def section_bench(data, plots):
     if plots:
         out += ["", "![latency](latency.png)", "",
                 "![throughput](throughput.png)"]
-        if mode_of(data, "bench-user.csv") == "icount":
+        if mode_of(data, BENCH_USER) == "icount":
             out += ["", "Under -icount the plots show instructions (1 ns "
                     "each): where user space's memcpy is a vector loop "
                     "(below), its lines and mmap's are not comparable with "
                     "the kernel's copies."]
     modes = " and ".join(dict.fromkeys(
-        mode_of(data, f) for f in ("bench-user.csv", "bench-kernel.csv")))
+        mode_of(data, f) for f in (BENCH_USER, BENCH_KERNEL)))
     out += ["", f"Measured in {modes} mode."]
     for size in sorted({k[3] for k in data.bench}):
         out += ["", f"### {size_text(size)}", "", bench_table(data, size)]
@@ -68,7 +68,7 @@ def section_bench(data, plots):
                  "with the median ratio. " if data.scale_run else "")
         out += ["", "### Read scaling (512 KiB pread, own fd per thread)", "",
                 which + "Measured in "
-                f"{mode_of(data, 'scale-user.csv')} mode.", "",
+                f"{mode_of(data, SCALE_USER)} mode.", "",
                 table(("threads", "median ns per read", "aggregate MB/s"),
                       [(t, num(r["median_ns"]), num(r["mb_s"], 1))
                        for t, r in sorted(data.scale.items())])]
@@ -77,7 +77,7 @@ def section_bench(data, plots):
 
 def copy_routine_text(data):
     """Under -icount, which copy each size ran, read off the counts."""
-    if mode_of(data, "bench-user.csv") != "icount":
+    if mode_of(data, BENCH_USER) != "icount":
         return []
     seen = []
     for size in sorted({k[3] for k in data.bench if k[3] > SMALL}):

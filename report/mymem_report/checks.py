@@ -12,6 +12,9 @@ from .measures import (
     syscall_vs_api, user_ratio)
 from .modes import (
     MODES, copy_is_rep_movsb, guest_env, icount_copy, mode_of, tcg)
+from .raw import (
+    BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, RACE_USER, SCALE_CONTROL,
+    SCALE_USER)
 from .text import ns, ratio_text
 
 
@@ -133,7 +136,7 @@ def why_large_read(peer):
                      f" of {peer}'s. A read path that did nothing but the "
                      "copy would reach "
                      f"{ratio_text(ratio(LARGE, p))} of {peer}'s time.")
-        elif mode_of(data, "bench-user.csv") != "icount":
+        elif mode_of(data, BENCH_USER) != "icount":
             text += (" A possible cause, not measured here: mymem's "
                      "region is vmalloc()ed, mapped page by page, while "
                      "the page cache lives in the kernel's direct map.")
@@ -180,7 +183,7 @@ def why_kernel(data, check):
                  f"mean), a call took {ns(batch)}, which would make the "
                  f"ratio {ratio_text(u / batch)}: at this scale the clock, "
                  "not the API, is the likely cause.")
-    clock = guest_env(data, mode_of(data, "bench-kernel.csv")).get(
+    clock = guest_env(data, mode_of(data, BENCH_KERNEL)).get(
         "clocksource")
     if clock in ("hpet", "acpi_pm"):
         text += (f" The guest's clocksource is {clock}, so every "
@@ -192,8 +195,8 @@ def why_kernel(data, check):
 def why_ioctl(data, check):
     # A 1-byte read() is a yardstick only on the race's own clock.
     syscall = (median(data, "user", "mymem", "read", SMALL)
-               if mode_of(data, "bench-user.csv") ==
-               mode_of(data, "race-user.csv") else None)
+               if mode_of(data, BENCH_USER) ==
+               mode_of(data, RACE_USER) else None)
     w = main_workers(data, "user")
     parts = []
     for mode in ("mutex", "fetch_add"):
@@ -204,7 +207,7 @@ def why_ioctl(data, check):
     text = (f"Measured (wall time per increment, all {w} threads together):"
             f" {'; '.join(parts)}. Counting system calls alone (4 against 1)"
             " would predict about 4x.")
-    nproc = guest_env(data, mode_of(data, "race-user.csv")).get("nproc", "")
+    nproc = guest_env(data, mode_of(data, RACE_USER)).get("nproc", "")
     if nproc.isdigit() and w > int(nproc):
         text += (f" With {w} threads on {nproc} CPUs, every increment in "
                  "both modes queues on one lock (the pthread mutex, or "
@@ -262,7 +265,7 @@ def scaling_control(data, per_read):
     """What the plain-file control says, if it was measured."""
     control = scaling(data.control)
     if control is None:
-        return ("No control was measured (scale-control.csv: the same two "
+        return (f"No control was measured ({SCALE_CONTROL}: the same two "
                 "readers on a plain file) to tell the device from the "
                 "machine.")
     mine = scaling(data.scale)
@@ -304,7 +307,7 @@ def why_amortised(target):
 def bench_check(label, target, op, size, peer, goal, explain):
     """A goal on user target's median time over peer's (a maximum)."""
     return Check(label, user_ratio(target, op, size, peer), goal, False,
-                 ("bench-user.csv",), explain)
+                 (BENCH_USER,), explain)
 
 
 def goals():
@@ -328,23 +331,23 @@ def goals():
                     why_mmap("write")),
         Check("1-byte read: syscall / in-kernel API (time)",
               syscall_vs_api, 10.0, True,
-              ("bench-user.csv", "bench-kernel.csv"), why_kernel),
+              (BENCH_USER, BENCH_KERNEL), why_kernel),
         Check("race: ioctl / mutex (incr/s)",
               race_ratio("fetch_add", "mutex"), 3.0, True,
-              ("race-user.csv",), why_ioctl, parallel=True),
+              (RACE_USER,), why_ioctl, parallel=True),
         Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
-              10.0, True, ("race-user.csv",), why_mmap_ioctl, parallel=True),
+              10.0, True, (RACE_USER,), why_mmap_ioctl, parallel=True),
         Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
               lambda d: scaling(d.scale), 1.7, True,
-              ("scale-user.csv",), why_scaling, parallel=True),
+              (SCALE_USER,), why_scaling, parallel=True),
         Check(f"readv of {GOAL_CALLS} x 1 B / one read() each (ops/s)",
               amortised_speedup("readv", GOAL_CALLS), 4.0, True,
-              ("bench-amortised.csv", "bench-user.csv"),
+              (BENCH_AMORTISED, BENCH_USER),
               why_amortised("readv")),
         Check(f"io_uring, {GOAL_CALLS} 1-byte reads per enter / one read() "
               "each (ops/s)",
               amortised_speedup("uring", GOAL_CALLS), 2.0, True,
-              ("bench-amortised.csv", "bench-user.csv"),
+              (BENCH_AMORTISED, BENCH_USER),
               why_amortised("uring")),
     ]
 

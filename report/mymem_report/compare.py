@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .experiment import LARGE, SMALL
 from .measures import ratio
 from .modes import MODES
-from .raw import DataError, OPS, read_csv, read_env
+from .raw import BUILDS, COMPARE_ROUND, DataError, ENV, OPS, read_csv, read_env
 from .text import num, table
 
 
@@ -32,10 +32,10 @@ class Build:
 def load_compare(results):
     """The builds of DIR/raw, in order, and the run's env."""
     raw = os.path.join(results, "raw")
-    listing = os.path.join(raw, "builds.txt")
+    listing = os.path.join(raw, BUILDS)
     if not os.path.exists(listing):
         raise DataError(f"{listing}: missing")
-    env_path = os.path.join(raw, "env.txt")
+    env_path = os.path.join(raw, ENV)
     env = read_env(env_path) if os.path.exists(env_path) else {}
     params = dict(p.partition("=")[::2]
                   for p in env.get("params", "").split())
@@ -53,7 +53,8 @@ def load_compare(results):
         raise DataError(f"{listing}: no builds")
     for b in builds:
         for n in range(1, int(params["rounds"]) + 1):
-            path = os.path.join(raw, f"bench-{b.name}-{n}.csv")
+            path = os.path.join(raw, COMPARE_ROUND.format(
+                name=b.name, round=n))
             if not os.path.exists(path):
                 raise DataError(f"{path}: missing (build {b.rev}, round {n})")
             b.rounds.append({(r["target"], r["op"], r["size"]): r

@@ -2,6 +2,7 @@
 report say."""
 
 from .measures import fit
+from .raw import BENCH_USER
 
 
 # What each measurement mode is, and whether its vCPUs run at once.
@@ -24,7 +25,7 @@ def mode_of(data, name):
 
 
 def guest_env(data, mode):
-    """The guest's environment in a mode (env.txt if not recorded apart)."""
+    """The guest's environment in a mode (the host's if not recorded apart)."""
     return data.envs.get(mode, data.env)
 
 
@@ -37,7 +38,7 @@ def copy_is_rep_movsb(data):
     """Whether the guest's kernel copies with rep movsb: on x86 with erms
     both copy_to_user() (copy_user_enhanced_fast_string) and memcpy()
     (memcpy_erms) do, by the alternatives of arch/x86/lib."""
-    flags = guest_env(data, mode_of(data, "bench-user.csv")).get(
+    flags = guest_env(data, mode_of(data, BENCH_USER)).get(
         "copy_flags", "")
     return "erms" in flags.split()
 
@@ -46,7 +47,7 @@ def icount_copy(data):
     """Under -icount, whether mymem's read and the in-kernel read both
     count one instruction per byte from 64 KiB to 512 KiB: the signature
     of rep movsb, which -icount counts per byte moved."""
-    if mode_of(data, "bench-user.csv") != "icount":
+    if mode_of(data, BENCH_USER) != "icount":
         return False
     slopes = [fit(data, side, target, "read")
               for side, target in (("user", "mymem"), ("kernel", "api"))]

@@ -5,7 +5,7 @@ from .measures import (
     fit, incr_rate, main_workers, mb_s, median, op_ratios, race_runs, ratio)
 from .modes import copy_is_rep_movsb, icount_copy, mode_of
 from .race import RACE_MODES, SYSCALLS
-from .raw import OPS
+from .raw import BENCH_USER, MODINFO, OPS, SYMVERS
 from .text import ns, num, ratio_text, size_text, spread, table
 
 
@@ -21,7 +21,7 @@ def q1_throughput(data):
                    f" At 512 KiB that gives {num(top)} MB/s, against "
                    f"{num(mb_s(SMALL, fixed), 2)} MB/s at 1 byte.")
     out += floor_text(data)
-    if mode_of(data, "bench-user.csv") == "icount":
+    if mode_of(data, BENCH_USER) == "icount":
         out += ["", "Under -icount these ns are counted instructions and "
                 "these MB/s bytes per 1,000 of them (a rep movsb moves one "
                 "byte an instruction): a measure of work, not the speed "
@@ -384,7 +384,7 @@ def q6_linking(data):
              if ln.split()[:1] and ln.split()[0] in keep]
     if not (exported or imported or facts):
         return out + ["", "This run recorded no build evidence "
-                      "(symvers.txt, modinfo.txt)."]
+                      f"({SYMVERS}, {MODINFO})."]
     out += ["", "This build's evidence:", ""]
     if exported:
         out += ["Module.symvers (CRC, symbol, module, export, namespace):",

@@ -14,12 +14,48 @@ from .measures import scaling
 BENCH_HEADER = formats.header("bench")
 RACE_HEADER = formats.header("race")
 
+# The files of RESULTS_DIR/raw/, as guest/measure.sh and
+# experiments/measure.sh write them (docs/report.md, "Inputs"): every
+# module names a raw file by these.
+BENCH_USER = "bench-user.csv"        # mymem-bench --csv: required; may
+#                                      hold the scale rows (target scale)
+SCALE_USER = "scale-user.csv"        # mymem-bench -t scale: wins over those
+SCALE_CONTROL = "scale-control.csv"  # the two readers on a plain file
+BENCH_KERNEL = "bench-kernel.csv"    # mymem_test bench
+BENCH_AMORTISED = "bench-amortised.csv"  # mymem-bench -t readv,uring,...
+AMORTISED_NOTES = "bench-amortised.txt"  # its stderr: why a path is not
+RACE_USER = "race-user.csv"          # mymem-race -m all
+RACE_SWEEP = "race-sweep.csv"        # mymem-race --sweep
+RACE_KERNEL = "race-kernel.csv"      # mymem_test race
+ENV = "env.txt"                      # the host's key=value lines
+GUEST_ENV = "env-{mode}.txt"         # the guest's, of each mode
+MODES_FILE = "modes.txt"             # FILE=MODE lines
+MODINFO = "modinfo.txt"              # modinfo, --dump-modversions
+SYMVERS = "symvers.txt"              # the build's Module.symvers
+MODORDER = "modorder.txt"            # the module-order transcript
+SELFTEST = "selftest.txt"            # KTAP of mymem_test run=selftest
+# Runs 2, 3, ... of these files are NAME-N.csv (run_file()).
+RUN_FILES = (BENCH_USER, BENCH_KERNEL, SCALE_USER, SCALE_CONTROL,
+             BENCH_AMORTISED)
+# make compare's raw/: the builds, and a bench CSV per build and round.
+BUILDS = "builds.txt"                # NAME REV COMMIT a line
+COMPARE_ROUND = "bench-{name}-{round}.csv"
+# What the report writes beside raw/: every row, merged.
+MERGED_BENCH = "bench.csv"
+MERGED_RACE = "race.csv"
+
 SIDES = ("user", "kernel")
 OPS = ("read", "write")
 
 
 class DataError(Exception):
     """Input that cannot be used; the message is the one-line error."""
+
+
+def run_file(name, n):
+    """The file of run n (2, 3, ...) of a file of RUN_FILES."""
+    stem, ext = os.path.splitext(name)
+    return f"{stem}-{n}{ext}"
 
 
 def read_csv(path, fmt):
@@ -66,7 +102,7 @@ class Data:
     env: dict = field(default_factory=dict)
     envs: dict = field(default_factory=dict)   # mode -> the guest's env
     modes: dict = field(default_factory=dict)  # file name -> mode
-    # (target, op, size, per_call) -> row of bench-amortised.csv
+    # (target, op, size, per_call) -> row of BENCH_AMORTISED
     amortised: dict = field(default_factory=dict)
     amortised_rows: list = field(default_factory=list)
     amortised_notes: str = ""   # mymem-bench's stderr: why a path is not
@@ -94,60 +130,62 @@ def load(results):
         data.notes.append(f"`{name}` is missing: {note}")
         return None
 
-    user, scale = split_scale(read_csv(path_of("bench-user.csv"),
+    user, scale = split_scale(read_csv(path_of(BENCH_USER),
                                        "bench"))
-    scale_path = path_of("scale-user.csv", "the scale rows come from "
-                         "bench-user.csv" if scale else
+    scale_path = path_of(SCALE_USER, "the scale rows come from "
+                         f"{BENCH_USER}" if scale else
                          "no read-scaling figures")
     if scale_path:
         scale = read_csv(scale_path, "bench")
-    control_path = path_of("scale-control.csv", "no control for the "
+    control_path = path_of(SCALE_CONTROL, "no control for the "
                            "read-scaling figure")
     control = (read_csv(control_path, "bench")
                if control_path else [])
-    kernel_path = path_of("bench-kernel.csv", "no in-kernel benchmark")
+    kernel_path = path_of(BENCH_KERNEL, "no in-kernel benchmark")
     kernel = (read_csv(kernel_path, "bench")
               if kernel_path else [])
     set_bench(data, user, kernel, scale, control)
-    amortised = path_of("bench-amortised.csv", "no amortised paths (readv, "
+    amortised = path_of(BENCH_AMORTISED, "no amortised paths (readv, "
                         "io_uring)")
     if amortised:
         data.amortised_rows = read_csv(amortised, "bench")
         set_amortised(data, data.amortised_rows)
-    notes = os.path.join(raw, "bench-amortised.txt")
+    notes = os.path.join(raw, AMORTISED_NOTES)
     if os.path.exists(notes):
         data.amortised_notes = read_text(notes)
 
-    race_user = path_of("race-user.csv", "no race (make bench runs the "
+    race_user = path_of(RACE_USER, "no race (make bench runs the "
                         "benchmarks alone)")
     data.race = (read_csv(race_user, "race")
                  if race_user else [])
-    race_kernel = path_of("race-kernel.csv", "no in-kernel race")
+    race_kernel = path_of(RACE_KERNEL, "no in-kernel race")
     if race_kernel:
         data.race += read_csv(race_kernel, "race")
-    sweep = path_of("race-sweep.csv", "no sweep over W")
+    sweep = path_of(RACE_SWEEP, "no sweep over W")
     if sweep:
         data.sweep = read_csv(sweep, "race")
 
-    env = path_of("env.txt", "the environment is unknown")
+    env = path_of(ENV, "the environment is unknown")
     data.env = read_env(env) if env else {}
+    prefix, suffix = GUEST_ENV.split("{mode}")
     for name in sorted(os.listdir(raw)):
-        if name.startswith("env-") and name.endswith(".txt"):
-            data.envs[name[4:-4]] = read_env(os.path.join(raw, name))
-    modes = os.path.join(raw, "modes.txt")
+        if name.startswith(prefix) and name.endswith(suffix):
+            data.envs[name[len(prefix):-len(suffix)]] = read_env(
+                os.path.join(raw, name))
+    modes = os.path.join(raw, MODES_FILE)
     if os.path.exists(modes):
         data.modes = read_env(modes)
     data.runs = load_runs(raw, data)
     median_scale_run(data)
-    for name, attr in (("modinfo.txt", "modinfo"), ("symvers.txt", "symvers")):
+    for name, attr in ((MODINFO, "modinfo"), (SYMVERS, "symvers")):
         if os.path.exists(os.path.join(raw, name)):
             setattr(data, attr, read_text(os.path.join(raw, name)))
-    modorder = path_of("modorder.txt", "no module-order transcript")
+    modorder = path_of(MODORDER, "no module-order transcript")
     data.modorder = read_text(modorder) if modorder else ""
-    selftest = path_of("selftest.txt", "no self-test log")
+    selftest = path_of(SELFTEST, "no self-test log")
     data.selftest = read_text(selftest) if selftest else ""
     if not any(r["target"] == "brd" for r in user):
-        data.notes.append("bench-user.csv has no brd rows (no RAM disk in "
+        data.notes.append(f"{BENCH_USER} has no brd rows (no RAM disk in "
                           "the guest): the brd comparisons are n/a")
     return data
 
@@ -176,9 +214,8 @@ def load_runs(raw, data):
     numbers = {r["run"] for r in data.race}
     for name in os.listdir(raw):
         stem, _, number = name[:-4].rpartition("-")
-        if name.endswith(".csv") and number.isdigit() and stem in (
-                "bench-user", "bench-kernel", "scale-user", "scale-control",
-                "bench-amortised"):
+        if name.endswith(".csv") and number.isdigit() and \
+                stem + ".csv" in RUN_FILES:
             numbers.add(int(number))
     runs = []
     for n in sorted(numbers | {1}):
@@ -190,14 +227,14 @@ def load_runs(raw, data):
                       data.scale_rows, list(data.control.values()))
             set_amortised(run, data.amortised_rows)
         else:
-            def rows(stem):
-                path = os.path.join(raw, f"{stem}-{n}.csv")
+            def rows(name):
+                path = os.path.join(raw, run_file(name, n))
                 return (read_csv(path, "bench")
                         if os.path.exists(path) else [])
-            user, scale = split_scale(rows("bench-user"))
-            set_bench(run, user, rows("bench-kernel"),
-                      rows("scale-user") or scale, rows("scale-control"))
-            set_amortised(run, rows("bench-amortised"))
+            user, scale = split_scale(rows(BENCH_USER))
+            set_bench(run, user, rows(BENCH_KERNEL),
+                      rows(SCALE_USER) or scale, rows(SCALE_CONTROL))
+            set_amortised(run, rows(BENCH_AMORTISED))
         runs.append(run)
     return runs
 
@@ -225,8 +262,8 @@ def write_csv(path, header, rows):
 
 
 def write_merged(results, data):
-    write_csv(os.path.join(results, "bench.csv"), BENCH_HEADER,
+    write_csv(os.path.join(results, MERGED_BENCH), BENCH_HEADER,
               data.bench_rows + data.amortised_rows + data.scale_rows)
-    write_csv(os.path.join(results, "race.csv"), RACE_HEADER,
+    write_csv(os.path.join(results, MERGED_RACE), RACE_HEADER,
               data.race + data.sweep)
 

@@ -3,7 +3,7 @@
 from .experiment import SMALL
 from .measures import ratio
 from .modes import copy_is_rep_movsb, mode_of
-from .raw import OPS
+from .raw import BENCH_KERNEL, OPS
 from .text import size_text, table
 
 
@@ -20,7 +20,7 @@ def section_seed(data):
            "The seed's own published figures (its Part 5 table: real "
            "hardware, n=1000, average per call) next to this run's "
            "in-kernel averages (mymem_test, one timed batch per size), "
-           f"measured in {mode_of(data, 'bench-kernel.csv')} mode."]
+           f"measured in {mode_of(data, BENCH_KERNEL)} mode."]
     rows, growth = [], []
     base = [data.batched.get(("kernel", "api", op, SMALL)) for op in OPS]
     for size, seed in sorted(SEED_KERNEL_US.items()):
@@ -55,7 +55,7 @@ def section_seed(data):
             + (" Under -icount a rep movsb counts one instruction per "
                "byte, while hardware moves tens of bytes per cycle: "
                "copying costs far more against the fixed cost."
-               if mode_of(data, "bench-kernel.csv") == "icount" and
+               if mode_of(data, BENCH_KERNEL) == "icount" and
                copy_is_rep_movsb(data) else ""))
     write_slower = [(s, seed_wr, ours_wr) for s, _, _, seed_wr, ours_wr
                     in growth if ours_wr is not None]
