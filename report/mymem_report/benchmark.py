@@ -1,6 +1,6 @@
 """Report section: the benchmark tables and read scaling."""
 
-from .experiment import SMALL
+from .experiment import SCALE_SIZE, SMALL
 from .measures import mb_s, median, ratio
 from .modes import mode_of
 from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
@@ -66,7 +66,8 @@ def section_bench(data, plots):
     if data.scale:
         which = (f"Run {data.scale_run[0]} of {data.scale_run[1]}, the one "
                  "with the median ratio. " if data.scale_run else "")
-        out += ["", "### Read scaling (512 KiB pread, own fd per thread)", "",
+        out += ["", f"### Read scaling ({size_text(SCALE_SIZE)} pread, own fd "
+                "per thread)", "",
                 which + "Measured in "
                 f"{mode_of(data, SCALE_USER)} mode.", "",
                 table(("threads", "median ns per read", "aggregate MB/s"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .amortised import AMORTISED
-from .experiment import GOAL_CALLS, LARGE, SMALL
+from .experiment import GOAL_CALLS, LARGE, SCALE_SIZE, SMALL
 from .measures import (
     amortised_cost, amortised_speedup, call_fit, main_workers, median,
     mmap_gap, per_incr, race_ratio, race_runs, ratio, scaling, spread_pct,
@@ -15,7 +15,7 @@ from .modes import (
 from .raw import (
     BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, RACE_USER, SCALE_CONTROL,
     SCALE_USER)
-from .text import ns, ratio_text
+from .text import ns, ratio_text, size_text
 
 
 # A miss by less than this fraction of the goal is within what noise on
@@ -123,7 +123,8 @@ def why_large_read(peer):
     def why(data, check):
         m = median(data, "user", "mymem", "read", LARGE)
         p = median(data, "user", peer, "read", LARGE)
-        text = (f"At 512 KiB mymem took {ns(m)} per read and {peer} "
+        text = (f"At {size_text(LARGE)} mymem took {ns(m)} per read and "
+                f"{peer} "
                 f"{ns(p)} ({ratio_text(ratio(m, p))}); all three copy "
                 "with copy_to_user().")
         if icount_copy(data) and copy_is_rep_movsb(data):
@@ -163,7 +164,7 @@ def why_mmap(op):
                     if abs(small) < 0.1 * large else
                     "partly a fixed cost per call")
             text += (f" At 1 byte the two differ by {ns(small)}, at "
-                     f"512 KiB by {ns(large)}: {kind}.")
+                     f"{size_text(LARGE)} by {ns(large)}: {kind}.")
         return text + noise_clause(check)
     return why
 
@@ -238,7 +239,8 @@ def why_scaling(data, check):
     one, two = data.scale[1], data.scale[2]
     per_read = two["median_ns"] / one["median_ns"]
     text = (f"One reader moved {one['mb_s']:.0f} MB/s and two "
-            f"{two['mb_s']:.0f} MB/s together; the median 512 KiB read took "
+            f"{two['mb_s']:.0f} MB/s together; the median "
+            f"{size_text(SCALE_SIZE)} read took "
             f"{ns(one['median_ns'])} alone and {ns(two['median_ns'])} with "
             "two readers. ")
     if per_read < 1.3:
@@ -318,15 +320,15 @@ def goals():
                     "mymem", "read", SMALL, "zero", 1.0, why_read_zero),
         bench_check("1-byte write(): mymem / /dev/null (time)",
                     "mymem", "write", SMALL, "null", 1.1, why_write_null),
-        bench_check("512 KiB read: mymem / tmpfs (time)",
+        bench_check(f"{size_text(LARGE)} read: mymem / tmpfs (time)",
                     "mymem", "read", LARGE, "tmpfs", 0.9,
                     why_large_read("tmpfs")),
-        bench_check("512 KiB read: mymem / brd (time)",
+        bench_check(f"{size_text(LARGE)} read: mymem / brd (time)",
                     "mymem", "read", LARGE, "brd", 0.9,
                     why_large_read("brd")),
-        bench_check("512 KiB mmap read / memcpy (time)",
+        bench_check(f"{size_text(LARGE)} mmap read / memcpy (time)",
                     "mmap", "read", LARGE, "memcpy", 1.5, why_mmap("read")),
-        bench_check("512 KiB mmap write / memcpy (time)",
+        bench_check(f"{size_text(LARGE)} mmap write / memcpy (time)",
                     "mmap", "write", LARGE, "memcpy", 1.5,
                     why_mmap("write")),
         Check("1-byte read: syscall / in-kernel API (time)",
@@ -337,10 +339,11 @@ def goals():
               (RACE_USER,), why_ioctl, parallel=True),
         Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
               10.0, True, (RACE_USER,), why_mmap_ioctl, parallel=True),
-        Check("512 KiB pread: 2 threads / 1 (aggregate MB/s)",
+        Check(f"{size_text(SCALE_SIZE)} pread: 2 threads / 1 (aggregate MB/s)",
               lambda d: scaling(d.scale), 1.7, True,
               (SCALE_USER,), why_scaling, parallel=True),
-        Check(f"readv of {GOAL_CALLS} x 1 B / one read() each (ops/s)",
+        Check(f"readv of {GOAL_CALLS} x {size_text(SMALL)} / one read() each "
+              "(ops/s)",
               amortised_speedup("readv", GOAL_CALLS), 4.0, True,
               (BENCH_AMORTISED, BENCH_USER),
               why_amortised("readv")),

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from .experiment import LARGE, SMALL
 from .measures import ratio
 from .modes import MODES
-from .raw import BUILDS, COMPARE_ROUND, DataError, ENV, OPS, read_csv, read_env
-from .text import num, table
+from .raw import (
+    BUILDS, COMPARE_ROUND, ENV, OPS, DataError, read_csv, read_env)
+from .text import num, size_text, table
 
 
 # (label, op, size, peer) of each ratio: mymem's mean over the peer's.
-COMPARE_RATIOS = (("1 B read / zero", "read", SMALL, "zero"),
-                  ("1 B write / null", "write", SMALL, "null"),
-                  ("512 KiB read / tmpfs", "read", LARGE, "tmpfs"),
-                  ("512 KiB read / brd", "read", LARGE, "brd"),
-                  ("512 KiB write / tmpfs", "write", LARGE, "tmpfs"),
-                  ("512 KiB write / brd", "write", LARGE, "brd"))
+COMPARE_RATIOS = tuple((f"{size_text(size)} {op} / {peer}", op, size, peer)
+                       for op, size, peer in (
+                           ("read", SMALL, "zero"), ("write", SMALL, "null"),
+                           ("read", LARGE, "tmpfs"), ("read", LARGE, "brd"),
+                           ("write", LARGE, "tmpfs"), ("write", LARGE, "brd")))
 
 
 @dataclass
@@ -99,7 +99,7 @@ def difference(base, build, op, size, peer):
     peer_ns = statistics.median(
         [v for v in (mean_ns(run, peer, op, size) for run in base.rounds)
          if v is not None])
-    # Two significant digits at least: a 512 KiB ratio moves in the
+    # Two significant digits at least: a LARGE ratio moves in the
     # fifth decimal under -icount, and its spread is smaller still.
     digits = max(3, 1 - math.floor(math.log10(abs(delta))))
     return f"{delta:+.{digits}f} ({delta * peer_ns:+,.0f} ns)"
@@ -121,8 +121,9 @@ def compare_report(builds, env, params, base_rev=None):
            f"{clock}. One boot, {params['rounds']} round"
            f"{'' if params['rounds'] == '1' else 's'}; in each round "
            "every build was loaded in turn and measured with its peers "
-           f"(`mymem-bench -n {params.get('trials', '?')}` at 1 B, "
-           f"`-n {params.get('large_trials', '?')}` at 512 KiB). "
+           f"(`mymem-bench -n {params.get('trials', '?')}` at "
+           f"{size_text(SMALL)}, `-n {params.get('large_trials', '?')}` at "
+           f"{size_text(LARGE)}). "
            f"Guest kernel {env.get('kernel', 'unknown')}; "
            f"{env.get('date', 'undated')}, tool at "
            f"{env.get('commit', 'unknown')}.", "",
@@ -139,7 +140,8 @@ def compare_report(builds, env, params, base_rev=None):
         cells += [range_text(round_ratios(b, op, size, peer), 3)
                   for _, op, size, peer in COMPARE_RATIOS]
         rows.append(cells)
-    out.append(table(("build", "commit", "1 B read ns", "1 B write ns")
+    out.append(table(("build", "commit")
+                     + tuple(f"{size_text(SMALL)} {op} ns" for op in OPS)
                      + tuple(label for label, _, _, _ in COMPARE_RATIOS),
                      rows))
     if len(builds) > 1:

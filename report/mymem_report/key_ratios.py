@@ -1,10 +1,21 @@
 """Report section: the key ratios against their goals."""
 
-from .text import ratio_text, runs_text, table
+from .measures import spread_pct
+from .text import ratio_text, table
 
 
 def goal_text(check):
     return f"{'>=' if check.at_least else '<='} {ratio_text(check.goal)}"
+
+
+def runs_text(values):
+    """The spread of a ratio over its runs: min-max (N runs)."""
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return "1 run"
+    return (f"{min(values):.2f}-{max(values):.2f}x "
+            f"({len(values)} runs, {spread_pct(values):.1f}%)")
 
 
 def ratios_table(found):

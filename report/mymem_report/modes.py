@@ -45,7 +45,7 @@ def copy_is_rep_movsb(data):
 
 def icount_copy(data):
     """Under -icount, whether mymem's read and the in-kernel read both
-    count one instruction per byte from 64 KiB to 512 KiB: the signature
+    count one instruction per byte from SLOPE_FROM to LARGE: the signature
     of rep movsb, which -icount counts per byte moved."""
     if mode_of(data, BENCH_USER) != "icount":
         return False

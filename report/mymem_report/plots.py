@@ -73,7 +73,8 @@ def write_plot_data(plotdir, data):
 
 def amortised_series(data, op):
     """(title, colour, dash, [(per call, ns)]) of one direction's plot:
-    1 B solid, 64 B dashed; a one-call path is level across the k."""
+    SMALL solid, the other sizes dashed; a one-call path is level across
+    the k."""
     ks = sorted({k[3] for k in data.amortised})
     found = []
     for size in AMORTISED_SIZES:

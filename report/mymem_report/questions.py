@@ -1,6 +1,6 @@
 """Report section: answers to the seed's six questions."""
 
-from .experiment import LARGE, SMALL
+from .experiment import LARGE, SLOPE_FROM, SMALL
 from .measures import (
     fit, incr_rate, main_workers, mb_s, median, op_ratios, race_runs, ratio)
 from .modes import copy_is_rep_movsb, icount_copy, mode_of
@@ -18,7 +18,8 @@ def q1_throughput(data):
         top = mb_s(LARGE, median(data, "user", "mymem", op, LARGE))
         out.append(f"- **{op}**: {ns(fixed)} for 1 byte, the fixed cost "
                    "of a call; " + slope_text(fixed, slope) +
-                   f" At 512 KiB that gives {num(top)} MB/s, against "
+                   f" At {size_text(LARGE)} that gives {num(top)} MB/s, "
+                   "against "
                    f"{num(mb_s(SMALL, fixed), 2)} MB/s at 1 byte.")
     out += floor_text(data)
     if mode_of(data, BENCH_USER) == "icount":
@@ -49,7 +50,8 @@ def dominance_text(data, fits):
         said.append(f"a 1-byte read() is mostly the system call and VFS "
                     f"({ns(floor)} of its {ns(fixed)} are /dev/zero's too)")
     if slope > 0 and slope * LARGE > top / 2:
-        said.append(f"a 512 KiB read() is mostly the copy ({ns(slope * LARGE)}"
+        said.append(f"a {size_text(LARGE)} read() is mostly the copy "
+                    f"({ns(slope * LARGE)}"
                     f" of its {ns(top)} grow with size)")
     if not said:
         return []
@@ -72,9 +74,11 @@ def write_cost_text(data):
 
 def slope_text(fixed, slope):
     if slope <= 0:
-        return ("the 64 KiB and 512 KiB medians do not grow with size "
+        return (f"the {size_text(SLOPE_FROM)} and {size_text(LARGE)} medians "
+                "do not grow with size "
                 "(noise), so no per-byte cost can be estimated.")
-    return (f"from 64 KiB to 512 KiB each byte adds {slope:.3f} ns "
+    return (f"from {size_text(SLOPE_FROM)} to {size_text(LARGE)} each byte "
+            f"adds {slope:.3f} ns "
             f"({1e3 / slope:,.0f} MB/s of copying), so copying outweighs "
             f"the fixed cost from about {size_text(round(fixed / slope))} "
             "on.")
@@ -272,7 +276,8 @@ def kernel_trend(data, reads):
                  "erms: copy_to_user() runs copy_user_enhanced_fast_string, "
                  "memcpy() memcpy_erms)")
         text += (", and under -icount both count one instruction per byte "
-                 "from 64 KiB to 512 KiB, as rep movsb does."
+                 f"from {size_text(SLOPE_FROM)} to {size_text(LARGE)}, as "
+                 "rep movsb does."
                  if icount_copy(data) else ".")
     return text
 

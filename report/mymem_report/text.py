@@ -2,8 +2,6 @@
 
 import statistics
 
-from .measures import spread_pct
-
 
 def ns(value):
     """A duration in the unit that keeps it readable."""
@@ -49,14 +47,3 @@ def table(header, rows):
              "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def runs_text(values):
-    """The spread of a ratio over its runs: min-max (N runs)."""
-    if not values:
-        return "n/a"
-    if len(values) == 1:
-        return "1 run"
-    return (f"{min(values):.2f}-{max(values):.2f}x "
-            f"({len(values)} runs, {spread_pct(values):.1f}%)")
-
