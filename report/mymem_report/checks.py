@@ -21,6 +21,24 @@ from .text import ns, ratio_text, size_text
 # A miss by less than this fraction of the goal is within what noise on
 # a shared host can move a median between runs.
 CLOSE_MISS = 0.10
+# A close miss whose runs agree within this many percent is not noise.
+RUNS_AGREE_PCT = 2
+# The in-kernel copy over this fraction of read()'s time: the copy, not
+# the system call path, is where a large read's time goes.
+COPY_DOMINATES = 0.8
+# mmap's gap to memcpy at 1 byte under this fraction of its gap at the
+# large size: a per-byte or per-page cost, not a fixed one.
+FIXED_GAP_NEGLIGIBLE = 0.1
+# A race run shorter than this (ns) is dominated by thread start-up.
+SHORT_RUN_NS = 50e6
+# Two readers each taking this many times one reader's time per read
+# slowed each other down.
+READERS_SLOWED = 1.3
+# A scaling figure below this is no scaling at all.
+NO_SCALING = 1.2
+# mymem scaling below this fraction of the plain-file control's scaled
+# worse than the machine allows.
+BELOW_CONTROL = 0.8
 
 
 @dataclass
@@ -88,7 +106,7 @@ NOT_MEASURED = ("Not measured: a row this ratio needs is not in the data, "
 def noise_clause(check):
     if not check.close_miss():
         return ""
-    if len(check.runs) > 1 and spread_pct(check.runs) < 2:
+    if len(check.runs) > 1 and spread_pct(check.runs) < RUNS_AGREE_PCT:
         return (f" Its {len(check.runs)} runs agree within "
                 f"{spread_pct(check.runs):.1f}%, so the miss is not noise.")
     if check.mode == "icount":
@@ -146,7 +164,7 @@ def why_large_read(peer):
             text += (f" mymem_read() in the kernel took {ns(k)} for the same"
                      " copy, so " + ("the copy itself, not the system call "
                                      "path, is where the time goes."
-                                     if k > 0.8 * m else
+                                     if k > COPY_DOMINATES * m else
                                      "the system call path adds "
                                      f"{ns(m - k)} to it."))
         return text + noise_clause(check)
@@ -161,7 +179,7 @@ def why_mmap(op):
         small, large = mmap_gap(data, op, SMALL), mmap_gap(data, op, LARGE)
         if small is not None and large is not None and large > 0:
             kind = ("a per-byte or per-page cost, not a fixed one"
-                    if abs(small) < 0.1 * large else
+                    if abs(small) < FIXED_GAP_NEGLIGIBLE * large else
                     "partly a fixed cost per call")
             text += (f" At 1 byte the two differ by {ns(small)}, at "
                      f"{size_text(LARGE)} by {ns(large)}: {kind}.")
@@ -225,7 +243,7 @@ def why_mmap_ioctl(data, check):
             f"ioctl {ns(per_incr(data, 'fetch_add'))}. mmap mode makes no "
             "system call: its cost is the locked add and the cache line "
             "moving between CPUs.")
-    if shortest < 50e6:
+    if shortest < SHORT_RUN_NS:
         text += (f" Its shortest run lasted {ns(shortest)}, short enough "
                  "for thread start-up and scheduling to dominate; more "
                  "iterations would measure it better.")
@@ -243,7 +261,7 @@ def why_scaling(data, check):
             f"{size_text(SCALE_SIZE)} read took "
             f"{ns(one['median_ns'])} alone and {ns(two['median_ns'])} with "
             "two readers. ")
-    if per_read < 1.3:
+    if per_read < READERS_SLOWED:
         text += ("Each read was about as fast with two readers, so they did"
                  " not slow each other down (mymem's read path takes no lock"
                  " without a writer), yet the wall time did not halve: the "
@@ -255,8 +273,8 @@ def why_scaling(data, check):
                  "writer, and the scale test has none. ")
     text += scaling_control(data, per_read)
     control = scaling(data.control)
-    if tcg(data) and check.value < 1.2 and (control is None or
-                                            control < 1.2):
+    if tcg(data) and check.value < NO_SCALING and (
+            control is None or control < NO_SCALING):
         text += (" The likely reason is that the emulator did not run the "
                  "two vCPUs in parallel (single-threaded TCG, or host CPUs "
                  "busy with other work), not the device.")
@@ -271,13 +289,13 @@ def scaling_control(data, per_read):
                 "readers on a plain file) to tell the device from the "
                 "machine.")
     mine = scaling(data.scale)
-    if control < 1.2:
+    if control < NO_SCALING:
         return (f"The plain-file control scaled only {ratio_text(control)}"
                 " too, so the machine, not the device, limited the scaling.")
-    if mine < control * 0.8 and per_read >= 1.3:
+    if mine < control * BELOW_CONTROL and per_read >= READERS_SLOWED:
         return (f"The plain-file control scaled {ratio_text(control)}, "
                 "better than mymem, which points at the device.")
-    if mine < control * 0.8:
+    if mine < control * BELOW_CONTROL:
         return (f"The plain-file control scaled {ratio_text(control)}, so "
                 "the vCPUs could run at once; mymem's readers did not slow "
                 "each other, so these figures do not show the device "

@@ -137,6 +137,10 @@ def per_incr(data, mode):
     return 1e9 / rate if rate else None
 
 
+# A write / read time ratio above this: a write costs more than a read.
+WRITE_SLOWER = 1.05
+
+
 def op_ratios(data, side, target):
     """(size, write median / read median) of every size with both."""
     pairs = [(s, ratio(median(data, side, target, "write", s),

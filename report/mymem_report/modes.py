@@ -16,6 +16,11 @@ MODES = {
 }
 
 
+# Under -icount, a slope this close to one instruction per byte is rep
+# movsb's.
+REP_MOVSB_SLOPE = 0.02
+
+
 def mode_of(data, name):
     """The measurement mode of one raw file."""
     if name in data.modes:
@@ -51,5 +56,6 @@ def icount_copy(data):
         return False
     slopes = [fit(data, side, target, "read")
               for side, target in (("user", "mymem"), ("kernel", "api"))]
-    return all(f is not None and abs(f[1] - 1) < 0.02 for f in slopes)
+    return all(f is not None and abs(f[1] - 1) < REP_MOVSB_SLOPE
+               for f in slopes)
 

@@ -2,11 +2,21 @@
 
 from .experiment import LARGE, SLOPE_FROM, SMALL
 from .measures import (
-    fit, incr_rate, main_workers, mb_s, median, op_ratios, race_runs, ratio)
+    WRITE_SLOWER, fit, incr_rate, main_workers, mb_s, median, op_ratios,
+    race_runs, ratio)
 from .modes import copy_is_rep_movsb, icount_copy, mode_of
 from .race import RACE_MODES, SYSCALLS
 from .raw import BENCH_USER, MODINFO, OPS, SYMVERS
 from .text import ns, num, ratio_text, size_text, spread, table
+
+
+# "Mostly": more than this share of a cost.
+MOSTLY = 0.5
+# The read ratio, user over kernel, below this at a size: the in-kernel
+# path is the slower one there.
+KERNEL_SLOWER = 0.95
+# The read ratio ending within this of 1 "falls toward 1".
+NEAR_ONE = 0.1
 
 
 def q1_throughput(data):
@@ -46,10 +56,10 @@ def dominance_text(data, fits):
     floor = median(data, "user", "zero", "read", SMALL)
     top = median(data, "user", "mymem", "read", LARGE)
     said = []
-    if floor is not None and floor > fixed / 2:
+    if floor is not None and floor > MOSTLY * fixed:
         said.append(f"a 1-byte read() is mostly the system call and VFS "
                     f"({ns(floor)} of its {ns(fixed)} are /dev/zero's too)")
-    if slope > 0 and slope * LARGE > top / 2:
+    if slope > 0 and slope * LARGE > MOSTLY * top:
         said.append(f"a {size_text(LARGE)} read() is mostly the copy "
                     f"({ns(slope * LARGE)}"
                     f" of its {ns(top)} grow with size)")
@@ -64,7 +74,7 @@ def write_cost_text(data):
     if not pairs:
         return ""
     size, write_read = pairs[0]
-    if write_read > 1.05:
+    if write_read > WRITE_SLOWER:
         return (f" That extra work is what the write / read ratio of "
                 f"{ratio_text(write_read)} at {size_text(size)} measures.")
     return (f" At {size_text(size)} a write cost {ratio_text(write_read)} "
@@ -120,12 +130,13 @@ def ops_verdict(data, side, target, where):
     pairs = op_ratios(data, side, target)
     if not pairs:
         return f"{where}: no rows to compare reads and writes."
-    slower = [s for s, r in pairs if r > 1.05]
+    slower = [s for s, r in pairs if r > WRITE_SLOWER]
     first = median(data, side, target, "write", pairs[0][0]) - \
         median(data, side, target, "read", pairs[0][0])
     verdict = ("a write cost more than a read at every size"
                if len(slower) == len(pairs) else
-               "a write cost no more than a read (within 5%) at any size"
+               "a write cost no more than a read (within "
+               f"{WRITE_SLOWER - 1:.0%}) at any size"
                if not slower else
                "a write cost more than a read at "
                + ", ".join(size_text(s) for s in slower) + " only")
@@ -260,11 +271,11 @@ def kernel_trend(data, reads):
     (first, r0), (last, r1) = reads[0], reads[-1]
     text = (f"The read ratio goes from {ratio_text(r0)} at "
             f"{size_text(first)} to {ratio_text(r1)} at {size_text(last)}")
-    slower = [s for s, r in reads if r < 0.95]
+    slower = [s for s, r in reads if r < KERNEL_SLOWER]
     if slower:
         text += (": the in-kernel path is slower at "
                  + ", ".join(size_text(s) for s in slower) + ".")
-    elif r1 < r0 and abs(r1 - 1) < 0.1:
+    elif r1 < r0 and abs(r1 - 1) < NEAR_ONE:
         text += (": it falls toward 1 as size grows, where both paths "
                  "spend their time copying the same bytes.")
     elif r1 < r0:

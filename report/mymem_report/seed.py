@@ -1,7 +1,7 @@
 """Report section: the seed's own hardware figures beside this run's."""
 
 from .experiment import SMALL
-from .measures import ratio
+from .measures import WRITE_SLOWER, ratio
 from .modes import copy_is_rep_movsb, mode_of
 from .raw import BENCH_KERNEL, OPS
 from .text import size_text, table
@@ -12,6 +12,13 @@ from .text import size_text, table
 SEED_KERNEL_US = {1: (0.063, 0.064), 64: (0.065, 0.065),
                   1024: (0.081, 0.115), 65536: (1.735, 1.935),
                   524288: (19.671, 22.392)}
+# Growth with size against the 1-byte cost "grows alike" within this
+# factor of the seed's.
+ALIKE_FACTOR = 2
+
+
+def grows_alike(factor):
+    return 1 / ALIKE_FACTOR <= factor <= ALIKE_FACTOR
 
 
 def section_seed(data):
@@ -41,9 +48,9 @@ def section_seed(data):
     if not growth:
         return out + ["", "No in-kernel benchmark to compare."]
     alike = [s for s, seed, ours, _, _ in growth[1:]
-             if 0.5 <= ours / seed <= 2]
+             if grows_alike(ours / seed)]
     apart = [(s, seed, ours) for s, seed, ours, _, _ in growth[1:]
-             if not 0.5 <= ours / seed <= 2]
+             if not grows_alike(ours / seed)]
     lines = []
     if alike:
         lines.append("- Cost against the 1-byte cost grows alike at "
@@ -59,11 +66,13 @@ def section_seed(data):
                copy_is_rep_movsb(data) else ""))
     write_slower = [(s, seed_wr, ours_wr) for s, _, _, seed_wr, ours_wr
                     in growth if ours_wr is not None]
-    agree = [s for s, a, b in write_slower if (a > 1.05) == (b > 1.05)]
+    agree = [s for s, a, b in write_slower
+             if (a > WRITE_SLOWER) == (b > WRITE_SLOWER)]
     differ = [(s, a, b) for s, a, b in write_slower
-              if (a > 1.05) != (b > 1.05)]
+              if (a > WRITE_SLOWER) != (b > WRITE_SLOWER)]
     if agree:
-        lines.append("- Whether a write costs more than a read (by over 5%) "
+        lines.append("- Whether a write costs more than a read (by over "
+                     f"{WRITE_SLOWER - 1:.0%}) "
                      "agrees at " + ", ".join(size_text(s) for s in agree)
                      + ".")
     if differ:
