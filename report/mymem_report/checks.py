@@ -116,25 +116,25 @@ def noise_clause(check):
             "repeat the run before concluding.")
 
 
-def why_read_zero(data, check):
-    m = median(data, "user", "mymem", "read", SMALL)
-    z = median(data, "user", "zero", "read", SMALL)
-    return (f"mymem's 1-byte read() took {ns(m)} against /dev/zero's "
-            f"{ns(z)} (+{ns(m - z)}). Both pay the same system call and "
-            "VFS dispatch, so the difference is mymem's own read path: the "
-            "bounds and position checks, the seqcount read and retry check, "
-            "the user copy and the per-CPU counters: work that /dev/zero's "
-            "read, a clear_user() of the buffer, does not do."
-            + noise_clause(check))
+def why_one_byte(op, peer, cause):
+    """A 1-byte op against /dev/peer's: the difference, and its cause."""
+    def why(data, check):
+        m = median(data, "user", "mymem", op, SMALL)
+        p = median(data, "user", peer, op, SMALL)
+        return (f"mymem's 1-byte {op}() took {ns(m)} against /dev/{peer}'s "
+                f"{ns(p)} (+{ns(m - p)}). {cause}" + noise_clause(check))
+    return why
 
 
-def why_write_null(data, check):
-    m = median(data, "user", "mymem", "write", SMALL)
-    n = median(data, "user", "null", "write", SMALL)
-    return (f"mymem's 1-byte write() took {ns(m)} against /dev/null's "
-            f"{ns(n)} (+{ns(m - n)}). /dev/null returns at once; mymem "
-            "takes its mutex, makes the seqcount odd and even again and "
-            "copies the byte." + noise_clause(check))
+why_read_zero = why_one_byte(
+    "read", "zero", "Both pay the same system call and VFS dispatch, so the "
+    "difference is mymem's own read path: the bounds and position checks, "
+    "the seqcount read and retry check, the user copy and the per-CPU "
+    "counters: work that /dev/zero's read, a clear_user() of the buffer, "
+    "does not do.")
+why_write_null = why_one_byte(
+    "write", "null", "/dev/null returns at once; mymem takes its mutex, "
+    "makes the seqcount odd and even again and copies the byte.")
 
 
 def why_large_read(peer):
