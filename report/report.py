@@ -23,10 +23,10 @@ import sys
 # No __pycache__ in the source tree: the report runs once per run.
 sys.dont_write_bytecode = True
 
-from mymem_report import (  # noqa: E402
+from mymem_report import (
     amortised, benchmark, compare, environment, key_ratios, plots,
     questions, race, raw, seed, selftest)
-from mymem_report.checks import checks  # noqa: E402
+from mymem_report.checks import checks
 
 PROG = "report.py"
 
