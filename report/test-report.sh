@@ -602,4 +602,40 @@ compare_run "$T/comparebad"
 check "a round's CSV not in the bench format: exit 1, one line" \
 	one_line_error ".*bench-2-5f01dcb-1.csv:2: mean_ns 'fast' is not a number"
 
+# --- the code's layout (docs/report.md, "The code") -------------------
+# modules: the report's own, report.py and the package
+modules()
+{
+	for f in "$here/report.py" "$here"/mymem_report/*.py; do
+		echo "$f"
+	done
+}
+
+# sizes_ok: report.py under 300 lines, no module over 600
+sizes_ok()
+{
+	[ "$(wc -l <"$here/report.py")" -lt 300 ] || return 1
+	modules | while read -r f; do
+		[ "$(wc -l <"$f")" -le 600 ] || { echo "# $f is longer"; exit 1; }
+	done
+}
+
+# only_in NAMES ERE: no module but mymem_report/NAMES.py (an ERE of
+# names; "" for none) matches ERE
+only_in()
+{
+	others=$(modules | while read -r f; do grep -lE "$2" "$f"; done |
+		grep -vE "/mymem_report/($1)\.py\$")
+	[ -z "$others" ] || { echo "# in" $others; return 1; }
+}
+
+check "report.py under 300 lines, no module of the report over 600" sizes_ok
+check "the raw files are named in mymem_report/raw.py alone" only_in raw \
+	'[a-z]+-[a-z]+(-[0-9N])?\.csv|(env|modes|modinfo|symvers|modorder|selftest|builds)\.txt'
+# seed.py's table is the seed's published sizes, not this experiment's.
+check "the experiment's sizes are numbers in experiment.py alone" \
+	only_in 'experiment|seed' '524288|65536'
+check "no module spells LARGE's or SLOPE_FROM's text: size_text() does" \
+	only_in '' '(512|64) KiB'
+
 tap_done
