@@ -626,7 +626,7 @@ only_in()
 {
 	others=$(modules | while read -r f; do grep -lE "$2" "$f"; done |
 		grep -vE "/mymem_report/($1)\.py\$")
-	[ -z "$others" ] || { echo "# in" $others; return 1; }
+	[ -z "$others" ] || { echo "$others" | sed 's/^/# in /'; return 1; }
 }
 
 check "report.py under 300 lines, no module of the report over 600" sizes_ok
