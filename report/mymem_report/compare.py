@@ -1,4 +1,14 @@
-"""report.py --compare: the builds of one `make compare` boot."""
+"""report.py --compare DIR: the builds of one `make compare` boot
+(experiments/compare.sh, guest/compare.sh).
+
+DIR/raw/ holds raw.BUILDS (NAME REV COMMIT a line, the baseline first),
+raw.ENV (the guest's, with params=rounds=R trials=N, and the host's
+accel, date, commit) and raw.COMPARE_ROUND for every build and round
+1..R, in the bench format.  In one boot the means of all targets drift
+together from round to round, so each round is reduced to ratios
+against the peers measured in that round, and builds are compared by
+those.
+"""
 
 import math
 import os
