@@ -20,9 +20,6 @@ stderr), 2 usage.
 import os
 import sys
 
-# No __pycache__ in the source tree: the report runs once per run.
-sys.dont_write_bytecode = True
-
 from mymem_report import (
     amortised, benchmark, compare, environment, key_ratios, plots,
     questions, race, raw, seed, selftest)
