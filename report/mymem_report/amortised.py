@@ -1,0 +1,188 @@
+"""Report section: the amortised paths (readv, io_uring): one call,
+many operations."""
+
+from .experiment import AMORTISED_SIZES, SMALL
+from .measures import (
+    amortised_cost, break_even, call_fit, median, per_calls, ratio)
+from .modes import guest_env, mode_of
+from .raw import BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, OPS
+from .text import ns, num, ratio_text, size_text, table
+
+
+# The amortised paths of mymem-bench (BENCH_AMORTISED), each with its
+# label and, as a property of the path's code (not a measurement), what it
+# still pays for every transfer however many share a call.
+AMORTISED = (
+    ("readv", "readv/writev",
+     "per iovec, one user copy of its own with its checks and the copy "
+     "routine's entry and exit (copy_to_iter() walks the segments, "
+     "access_ok() and a raw copy each; a write copies segment by segment "
+     "through mymem_copy_from_user_nofault()), the iov_iter's step to the "
+     "next segment, and the 16 bytes of iovec that import_iovec() copies "
+     "in from user space and checks"),
+    ("uring", "io_uring",
+     "per request, in user space an SQE to get and fill and a CQE to "
+     "check and reap; in the kernel the SQE's decoding, an io_kiocb with "
+     "its kiocb set up (rw_verify_area(), the buffer imported), a file "
+     "reference (fget() and fput(): no registered files here), the "
+     "read_iter/write_iter call itself and a CQE to post"),
+    ("sqpoll", "io_uring SQPOLL",
+     "the same per request as io_uring; only the io_uring_enter() that "
+     "submits is saved (the enter that waits for completions stays)"),
+)
+
+
+# The paths without a batch: one line each across the plot.
+ONE_CALL = (("user", "mymem", "read()/write(), one call each"),
+            ("user", "mmap", "mmap (memcpy)"),
+            ("kernel", "api", "in-kernel API"))
+
+
+def amortised_cell(data, target, op, size, k=None):
+    """ns per transfer and its speed-up over one call each."""
+    t = (amortised_cost(data, target, op, size, k) if k else
+         median(data, "kernel" if target == "api" else "user", target, op,
+                size))
+    if t is None:
+        return "-"
+    speedup = ratio(median(data, "user", "mymem", op, size), t)
+    return f"{num(t)} ({ratio_text(speedup)})"
+
+
+def amortised_table(data):
+    cols = [(size, op) for size in AMORTISED_SIZES for op in OPS]
+    rows = []
+    for _, target, label in ONE_CALL:
+        rows.append([label, "1"] + [amortised_cell(data, target, op, size)
+                                    for size, op in cols])
+    for target, label, _ in AMORTISED:
+        ks = sorted({k for t, _, _, k in data.amortised if t == target})
+        rows += [[label, str(k)] + [amortised_cell(data, target, op, size, k)
+                                    for size, op in cols] for k in ks]
+    return table(["path", "per call"] + [f"{size_text(s)} {op}"
+                                         for s, op in cols], rows)
+
+
+def skipped_paths(data):
+    """The amortised paths with no rows, and the tool's notes on why."""
+    missing = [label for t, label, _ in AMORTISED
+               if not any(k[0] == t for k in data.amortised)]
+    if not missing:
+        return []
+    notes = [line.strip() for line in data.amortised_notes.splitlines()
+             if line.strip()]
+    text = ("Not measured: " + ", ".join(missing) + ". " +
+            (("mymem-bench said: " + "; ".join(f"`{n}`" for n in notes) +
+              ".") if notes else "mymem-bench left no note on why."))
+    return ["", text]
+
+
+def even_text(data, target):
+    """From what batch size target beats one call per operation."""
+    found = {}
+    for size in AMORTISED_SIZES:
+        for op in OPS:
+            if per_calls(data, target, op, size):
+                found[f"{size_text(size)} {op}s"] = break_even(
+                    data, target, op, size)
+    if not found:
+        return None
+    values = set(found.values())
+    if len(values) == 1:
+        k = values.pop()
+        return ("never beats one call per operation, up to the largest "
+                "batch measured" if k is None else
+                f"beats one call per operation from {k} per call, for "
+                "every size and direction")
+    parts = [f"{what} from {k}" if k else f"{what} never"
+             for what, k in found.items()]
+    return "beats one call per operation for " + ", ".join(parts)
+
+
+def closeness_text(data, target):
+    """At the largest batch: 1-byte reads against the API and mmap."""
+    ks = per_calls(data, target, "read", SMALL)
+    if not ks:
+        return ""
+    t = amortised_cost(data, target, "read", SMALL, ks[-1])
+    api = median(data, "kernel", "api", "read", SMALL)
+    mm = median(data, "user", "mmap", "read", SMALL)
+    parts = [f"{ratio_text(ratio(t, ref))} {what}'s ({ns(ref)})"
+             for ref, what in ((api, "the in-kernel API"), (mm, "mmap"))
+             if ratio(t, ref)]
+    text = f" At {ks[-1]} per call a 1-byte read costs {ns(t)}"
+    return text + (": " + " and ".join(parts) + "." if parts else ".")
+
+
+def paying_text(data, target, pays):
+    fitted = call_fit(data, target, "read", SMALL)
+    if not fitted:
+        return f" What it still pays per operation: {pays}."
+    api = median(data, "kernel", "api", "read", SMALL)
+    base = median(data, "user", "mymem", "read", SMALL)
+    text = (f" Fitted through its two largest batches, a call of 1-byte "
+            f"reads costs {ns(fitted[0])} plus {ns(fitted[1])} per "
+            "transfer")
+    if ratio(fitted[1], api):
+        text += (f" ({ratio_text(ratio(fitted[1], api))} a whole "
+                 "in-kernel mymem_read())")
+    text += f". The per-transfer part is {pays}."
+    if base is not None and fitted[1] >= base:
+        text += (f" That part alone costs more than a whole read() call "
+                 f"({ns(base)}): no batch size can make this path pay off "
+                 "for 1-byte reads here.")
+    return text
+
+
+def sqpoll_note(data):
+    mode = mode_of(data, BENCH_AMORTISED)
+    nproc = guest_env(data, mode).get("nproc")
+    if not any(k[0] == "sqpoll" for k in data.amortised) or nproc != "1":
+        return []
+    return ["", "This guest has one vCPU: SQPOLL's polling thread takes it "
+            "in turns with the thread that submits, so every call waits for "
+            "a switch to the poller and back. SQPOLL is meant for a core of "
+            "its own; these figures cannot show that."]
+
+
+def section_amortised(data, plots):
+    out = ["## Amortised paths: one call, many operations", ""]
+    if not data.amortised:
+        return out + ["No amortised paths were measured (no "
+                      f"`{BENCH_AMORTISED}`)."] + skipped_paths(data)
+    mode = mode_of(data, BENCH_AMORTISED)
+    out += [f"Measured in {mode} mode (single-thread figures; one-call rows "
+            f"from `{BENCH_USER}` and `{BENCH_KERNEL}`, modes "
+            + " and ".join(dict.fromkeys(mode_of(data, f) for f in (
+                BENCH_USER, BENCH_KERNEL))) + "). "
+            "Median ns per operation, and in parentheses the operations per "
+            "second over those of one read()/write() call each. \"per "
+            "call\" is the transfers each system call (readv) or "
+            "io_uring_enter() carries, at consecutive offsets from 0."]
+    if plots:
+        out += ["", "![amortised](amortised.png)"]
+    out += ["", amortised_table(data)] + skipped_paths(data)
+    out += ["", "### From what batch size each path pays off, and why", ""]
+    for target, label, pays in AMORTISED:
+        text = even_text(data, target)
+        if text is None:
+            continue
+        out.append(f"- **{label}** {text}." + closeness_text(data, target) +
+                   paying_text(data, target, pays))
+    out += ["", "The floor: mmap pays only its copy, no call at all; the "
+            "in-kernel API a function call, the seqcount (or the writer's "
+            "lock) and the memcpy(). readv/writev pays one system call, one "
+            "snapshot or writer section per call, shared by its iovecs; "
+            "io_uring one io_uring_enter() per call, but a read_iter() or "
+            "write_iter() call, with its snapshot or writer section, per "
+            "request."]
+    if mode == "icount":
+        out += ["", "Under -icount a system call's entry and exit count as "
+                "their instructions only, not the cycles that the mode "
+                "switch and its mitigations take on hardware: what batching "
+                "saves (calls) weighs less here than there, what io_uring "
+                "adds per request (instructions) weighs in full. On "
+                "hardware the amortised paths likely pay off from smaller "
+                "batches than here."]
+    return out + sqpoll_note(data)
+

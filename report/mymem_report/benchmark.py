@@ -1,0 +1,100 @@
+"""Report section: the benchmark tables and read scaling."""
+
+from .experiment import SCALE_SIZE, SMALL
+from .measures import mb_s, median, ratio
+from .modes import mode_of
+from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
+from .text import num, ratio_text, size_text, table
+
+
+# Series of the latency and throughput plots and rows of the bench
+# tables, in this order: the device, its in-kernel twin, then its peers.
+SERIES = (("user", "mymem"), ("kernel", "api"), ("user", "mmap"),
+          ("user", "zero"), ("user", "null"), ("user", "tmpfs"),
+          ("user", "brd"), ("user", "memcpy"))
+# Under -icount, fewer instructions per byte than this: a vector loop.
+VECTOR_LOOP = 0.5
+
+
+def vector_copy(data, size):
+    """Under -icount, whether user space's memcpy at this size counts
+    fewer than half an instruction per byte: a vector loop, which a
+    count of instructions cannot set against the kernel's rep movsb."""
+    t = median(data, "user", "memcpy", "read", size)
+    return (mode_of(data, BENCH_USER) == "icount" and size > SMALL
+            and t is not None and t < VECTOR_LOOP * size)
+
+
+def bench_table(data, size):
+    rows = []
+    for side, target in SERIES:
+        for op in OPS:
+            r = data.bench.get((side, target, op, size))
+            if not r:
+                continue
+            base = median(data, "user", "mymem", op, size)
+            versus = ("n/c" if target in ("mmap", "memcpy") and
+                      vector_copy(data, size) else
+                      ratio_text(ratio(r["median_ns"], base)))
+            rows.append((side, target, op, num(r["mean_ns"]),
+                         num(r["median_ns"]), num(r["p99_ns"]),
+                         num(r["mb_s"], 1),
+                         num(mb_s(size, r["median_ns"]), 1), versus))
+    return table(("side", "target", "op", "mean ns", "median ns", "p99 ns",
+                  "MB/s (mean)", "MB/s (median)", "median / user mymem"),
+                 rows)
+
+
+def section_bench(data, plots):
+    out = ["## Benchmark", "",
+           "Per operation at offset 0; MB/s (mean) is the tools' own "
+           "size / mean, MB/s (median) is size / median, the steadier "
+           "figure under emulation. The last column compares each median "
+           "with user-space mymem's for the same operation."]
+    if plots:
+        out += ["", "![latency](latency.png)", "",
+                "![throughput](throughput.png)"]
+        if mode_of(data, BENCH_USER) == "icount":
+            out += ["", "Under -icount the plots show instructions (1 ns "
+                    "each): where user space's memcpy is a vector loop "
+                    "(below), its lines and mmap's are not comparable with "
+                    "the kernel's copies."]
+    modes = " and ".join(dict.fromkeys(
+        mode_of(data, f) for f in (BENCH_USER, BENCH_KERNEL)))
+    out += ["", f"Measured in {modes} mode."]
+    for size in sorted({k[3] for k in data.bench}):
+        out += ["", f"### {size_text(size)}", "", bench_table(data, size)]
+    out += copy_routine_text(data)
+    if data.scale:
+        which = (f"Run {data.scale_run[0]} of {data.scale_run[1]}, the one "
+                 "with the median ratio. " if data.scale_run else "")
+        out += ["", f"### Read scaling ({size_text(SCALE_SIZE)} pread, own fd "
+                "per thread)", "",
+                which + "Measured in "
+                f"{mode_of(data, SCALE_USER)} mode.", "",
+                table(("threads", "median ns per read", "aggregate MB/s"),
+                      [(t, num(r["median_ns"]), num(r["mb_s"], 1))
+                       for t, r in sorted(data.scale.items())])]
+    return out
+
+
+def copy_routine_text(data):
+    """Under -icount, which copy each size ran, read off the counts."""
+    if mode_of(data, BENCH_USER) != "icount":
+        return []
+    seen = []
+    for size in sorted({k[3] for k in data.bench if k[3] > SMALL}):
+        t = median(data, "user", "memcpy", "read", size)
+        if t is not None:
+            seen.append(f"{size_text(size)} {t / size:.2f}")
+    if not seen:
+        return []
+    out = ["", "Instructions per byte of user space's memcpy (glibc): "
+           + ", ".join(seen) + ". About 1 is rep movsb, as in the kernel's "
+           "copies; far below 1 is a vector loop."]
+    if any(vector_copy(data, s) for s in {k[3] for k in data.bench}):
+        out[-1] += (" Where it is a vector loop the mmap and memcpy rows "
+                    "are marked n/c (not comparable) against mymem: "
+                    "under -icount that compares copy routines, not speeds.")
+    return out
+

@@ -1,0 +1,84 @@
+"""Report section: the seed's own hardware figures beside this run's."""
+
+from .experiment import SMALL
+from .measures import WRITE_SLOWER, ratio
+from .modes import copy_is_rep_movsb, mode_of
+from .raw import BENCH_KERNEL, OPS
+from .text import size_text, table
+
+
+# The seed's own published figures (its Part 5 table, real hardware,
+# n=1000): in-kernel average read and write in us, per size.
+SEED_KERNEL_US = {1: (0.063, 0.064), 64: (0.065, 0.065),
+                  1024: (0.081, 0.115), 65536: (1.735, 1.935),
+                  524288: (19.671, 22.392)}
+# Growth with size against the 1-byte cost "grows alike" within this
+# factor of the seed's.
+ALIKE_FACTOR = 2
+
+
+def grows_alike(factor):
+    return 1 / ALIKE_FACTOR <= factor <= ALIKE_FACTOR
+
+
+def section_seed(data):
+    """The seed's hardware figures beside ours, and where they agree."""
+    out = ["## Beside the seed's hardware figures", "",
+           "The seed's own published figures (its Part 5 table: real "
+           "hardware, n=1000, average per call) next to this run's "
+           "in-kernel averages (mymem_test, one timed batch per size), "
+           f"measured in {mode_of(data, BENCH_KERNEL)} mode."]
+    rows, growth = [], []
+    base = [data.batched.get(("kernel", "api", op, SMALL)) for op in OPS]
+    for size, seed in sorted(SEED_KERNEL_US.items()):
+        ours = [data.batched.get(("kernel", "api", op, size)) for op in OPS]
+        cells = [size_text(size)]
+        for op, (seed_us, row) in enumerate(zip(seed, ours)):
+            cells += [f"{seed_us:.3f}",
+                      f"{row['mean_ns'] / 1e3:.3f}" if row else "n/a"]
+        rows.append(cells)
+        if ours[0] and base[0] and base[0]["mean_ns"] > 0:
+            growth.append((size, seed[0] / SEED_KERNEL_US[SMALL][0],
+                           ours[0]["mean_ns"] / base[0]["mean_ns"],
+                           seed[1] / seed[0],
+                           ratio(ours[1]["mean_ns"], ours[0]["mean_ns"])
+                           if ours[1] else None))
+    out += ["", table(("size", "seed read us", "ours read us",
+                       "seed write us", "ours write us"), rows)]
+    if not growth:
+        return out + ["", "No in-kernel benchmark to compare."]
+    alike = [s for s, seed, ours, _, _ in growth[1:]
+             if grows_alike(ours / seed)]
+    apart = [(s, seed, ours) for s, seed, ours, _, _ in growth[1:]
+             if not grows_alike(ours / seed)]
+    lines = []
+    if alike:
+        lines.append("- Cost against the 1-byte cost grows alike at "
+                     + ", ".join(size_text(s) for s in alike) + ".")
+    if apart:
+        lines.append("- Emulation changes it at " + ", ".join(
+            f"{size_text(s)} (hardware {seed:.1f}x the 1-byte read, here "
+            f"{ours:.1f}x)" for s, seed, ours in apart) + "."
+            + (" Under -icount a rep movsb counts one instruction per "
+               "byte, while hardware moves tens of bytes per cycle: "
+               "copying costs far more against the fixed cost."
+               if mode_of(data, BENCH_KERNEL) == "icount" and
+               copy_is_rep_movsb(data) else ""))
+    write_slower = [(s, seed_wr, ours_wr) for s, _, _, seed_wr, ours_wr
+                    in growth if ours_wr is not None]
+    agree = [s for s, a, b in write_slower
+             if (a > WRITE_SLOWER) == (b > WRITE_SLOWER)]
+    differ = [(s, a, b) for s, a, b in write_slower
+              if (a > WRITE_SLOWER) != (b > WRITE_SLOWER)]
+    if agree:
+        lines.append("- Whether a write costs more than a read (by over "
+                     f"{WRITE_SLOWER - 1:.0%}) "
+                     "agrees at " + ", ".join(size_text(s) for s in agree)
+                     + ".")
+    if differ:
+        lines.append("- Whether a write costs more than a read differs "
+                     "at " + ", ".join(
+            f"{size_text(s)} (hardware write/read {a:.2f}x, here {b:.2f}x)"
+            for s, a, b in differ) + ".")
+    return out + [""] + lines
+
