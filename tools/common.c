@@ -182,6 +182,26 @@ uint64_t parse_size(const char *opt, const char *arg, uint64_t min,
 	return parse_num(opt, arg, min, max, true);
 }
 
+unsigned int parse_list(const char *opt, const char *arg, uint64_t *out,
+			unsigned int max_n, uint64_t min, uint64_t max)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int n = 0;
+
+	if (!copy)
+		die_errno(EXIT_ENV, "strdup");
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == max_n)
+			usage_error("%s: more than %u values", opt, max_n);
+		out[n++] = parse_size(opt, tok, min, max);
+	}
+	if (!n)
+		usage_error("%s: empty list", opt);
+	free(copy);
+	return n;
+}
+
 unsigned int parse_names(const char *opt, const char *arg,
 			 const char *const *names, unsigned int n)
 {

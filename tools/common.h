@@ -56,6 +56,12 @@ uint64_t parse_u64(const char *opt, const char *arg, uint64_t min,
 uint64_t parse_size(const char *opt, const char *arg, uint64_t min,
 		    uint64_t max);
 /*
+ * A comma-separated list of at most @max_n numbers from @min to @max (K
+ * and M suffixes allowed) into @out; returns how many.
+ */
+unsigned int parse_list(const char *opt, const char *arg, uint64_t *out,
+			unsigned int max_n, uint64_t min, uint64_t max);
+/*
  * Parse a comma-separated list of names from @names into a bit mask;
  * "all" selects every name.  An unknown name is a usage error.
  */

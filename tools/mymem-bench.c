@@ -180,30 +180,6 @@ static void usage(void)
 	       out_header(MYMEM_BENCH_FORMAT));
 }
 
-/*
- * A comma-separated list of at most MAX_SIZES numbers from @min to @max
- * (K and M suffixes allowed) into @out; returns how many.
- */
-static unsigned int parse_list(const char *name, const char *arg,
-			       uint64_t *out, uint64_t min, uint64_t max)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	unsigned int n = 0;
-
-	if (!copy)
-		die_errno(EXIT_ENV, "strdup");
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_SIZES)
-			usage_error("%s: more than %d values", name, MAX_SIZES);
-		out[n++] = parse_size(name, tok, min, max);
-	}
-	if (!n)
-		usage_error("%s: empty list", name);
-	free(copy);
-	return n;
-}
-
 static void parse_args(int argc, char **argv)
 {
 	enum { OPT_TMPFS_DIR = 256, OPT_BRD };
@@ -235,7 +211,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 's':
 			opt.nr_sizes = parse_list("--sizes", optarg, opt.sizes,
-						  1, 64 << 20);
+						  MAX_SIZES, 1, 64 << 20);
 			break;
 		case 'n':
 			opt.trials = parse_u64("--trials", optarg, 1, 10000000);
@@ -249,7 +225,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			opt.nr_per_call = parse_list("--per-call", optarg,
-						     opt.per_call, 1,
+						     opt.per_call, MAX_SIZES, 1,
 						     MAX_PER_CALL);
 			break;
 		case OPT_TMPFS_DIR:

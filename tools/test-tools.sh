@@ -238,6 +238,11 @@ expect 0 "race --sweep" "$RACE" --device "$T/dev" -n 50 --mode mmap \
 check "race --sweep: W = 1 2 4 8 16 32 50 100" \
 	'[ "$(tail -n +2 "$T/out" | cut -d, -f3 | tr "\n" " ")" = \
 	   "1 2 4 8 16 32 50 100 " ]'
+expect 0 "race --sweep=LIST" "$RACE" --device "$T/dev" -n 10 --mode mmap \
+	--sweep=3,1 --csv
+check "race --sweep=3,1: W = 3 1" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f3 | tr "\n" " ")" = "3 1 " ]'
+expect 2 "race --sweep=1,0" "$RACE" --mode mmap --sweep=1,0
 expect 0 "race --runs 3" "$RACE" --device "$T/dev" -w 2 -n 10 \
 	--mode pread --runs 3 --csv
 check "race --runs 3: runs numbered 1..3" \
@@ -249,5 +254,105 @@ expect 1 "race: an inexact exact mode exits 1" "$RACE" --device /dev/zero \
 	-w 2 -n 10 --mode mutex
 expect 0 "race: mode unlocked never fails the exit status" "$RACE" \
 	--device /dev/zero -w 2 -n 10 --mode unlocked
+
+# The experiments' parameters: set in experiments/params.sh alone, given
+# by the run to the tools and mymem_test, recorded in env.txt and read
+# back by the report (report/params.py).  Here a copy of params.sh with
+# other lists drives guest/measure.sh, its module commands stubbed and
+# the tools run on a file: what they were given and what they wrote must
+# follow the copy.
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+PARAMS="python3 $REPO/report/params.py"
+mkdir -p "$T/stub" "$T/raw" "$T/guest"
+for c in modprobe rmmod depmod mkdir cp; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$c" "$T" >"$T/stub/$c"
+done
+printf '#!/bin/sh\necho "mymem-bench $*" >>"%s/calls"\nexec "%s" "$@" -d "%s/dev" --tmpfs-dir "%s" --brd "%s/none"\n' \
+	"$T" "$BENCH" "$T" "$T" "$T" >"$T/stub/mymem-bench"
+printf '#!/bin/sh\necho "mymem-race $*" >>"%s/calls"\nexec "%s" "$@" -d "%s/dev"\n' \
+	"$T" "$RACE" "$T" >"$T/stub/mymem-race"
+chmod +x "$T"/stub/*
+sed -e 's/^bench_sizes=[^[:space:]]*/bench_sizes=2,8/' \
+	-e 's/^amortised_sizes=[^[:space:]]*/amortised_sizes=4/' \
+	-e 's/^amortised_per_call=[^[:space:]]*/amortised_per_call=2,3/' \
+	-e 's/^trials=[^[:space:]]*/trials=6/' \
+	-e 's/^workers=[^[:space:]]*/workers=3/' \
+	-e 's/^iters=[^[:space:]]*/iters=7/' \
+	-e 's/^sweep_workers=[^[:space:]]*/sweep_workers=5,2/' \
+	-e 's/^sweep_iters=[^[:space:]]*/sweep_iters=9/' \
+	"$REPO/experiments/params.sh" >"$T/params.sh"
+# what experiments/measure.sh gives a guest whose steps run twice, and
+# records
+(
+	QUICK=0
+	. "$T/params.sh"
+	measure_args 2 >"$T/args"
+	params_env $run_params >"$T/raw/env.txt"
+	params_env $compare_params >"$T/compare-env.txt"
+)
+# shellcheck disable=SC2046 # NAME=VALUE words, without blanks
+run env PATH="$T/stub:$PATH" MYMEM_RESULTS="$T/guest" MYMEM_MODULES="$T" \
+	"$REPO/guest/measure.sh" bench,kbench,race,sweep,krace $(cat "$T/args")
+result "$([ "$rc" -eq 0 ] && echo ok)" "guest/measure.sh takes the run's parameters"
+# column COL FILE: the values of column COL of a results CSV, in order, once each
+column()
+{
+	tail -n +2 "$2" | cut -d, -f"$1" | awk '!seen[$0]++' | tr '\n' ' '
+}
+check "params: the bench's sizes and trials are the file's, on both sides" \
+	'[ "$(column 4 "$T/guest/bench-user.csv")" = "2 8 " ] &&
+	 [ "$(column 6 "$T/guest/bench-user.csv")" = "6 " ] &&
+	 [ -s "$T/guest/bench-user-2.csv" ] &&
+	 grep -qx "modprobe mymem_test run=bench sizes=2,8 trials=6" "$T/calls"'
+check "params: the amortised paths' sizes and counts are the file's" \
+	'[ "$(column 4 "$T/guest/bench-amortised.csv")" = "4 " ] &&
+	 [ "$(column 12 "$T/guest/bench-amortised.csv")" = "2 3 " ]'
+check "params: the races' workers, iters and runs are the file's, on both sides" \
+	'[ "$(column 3,4 "$T/guest/race-user.csv")" = "3,7 " ] &&
+	 [ "$(column 5 "$T/guest/race-user.csv")" = "1 2 " ] &&
+	 grep -qx "modprobe mymem_test run=race workers=3 iters=7 runs=2" "$T/calls"'
+check "params: the sweep's workers and iters are the file's" \
+	'[ "$(column 3,4 "$T/guest/race-sweep.csv")" = "5,9 2,9 " ]'
+check "params: the guest leaves no figure to a tool's default" \
+	'[ -z "$(grep "^mymem-bench" "$T/calls" | grep -v " -n [0-9]* -s ")" ] &&
+	 [ -z "$(grep "^mymem-race" "$T/calls" |
+		grep -v -e " -w [0-9]* -n [0-9]* .* -r " -e " -n [0-9]* --sweep=")" ]'
+run $PARAMS "$T/raw"
+check "params: report/params.py reads back the lists and numbers recorded" \
+	'[ "$rc" -eq 0 ] && grep -qx "bench_sizes=2,8" "$T/out" &&
+	 grep -qx "amortised_per_call=2,3" "$T/out" &&
+	 grep -qx "sweep_workers=5,2" "$T/out" && grep -qx "trials=6" "$T/out" &&
+	 [ "$(wc -l <"$T/out")" -eq "$(wc -l <"$T/raw/env.txt")" ]'
+mkdir "$T/compare" && mv "$T/compare-env.txt" "$T/compare/env.txt"
+run $PARAMS --compare "$T/compare"
+check "params: report/params.py reads back the compare parameters" \
+	'[ "$rc" -eq 0 ] && grep -qx "compare_large=524288" "$T/out"'
+check "params: guest/compare.sh takes what experiments/compare.sh gives" \
+	'[ "$(sed -n "s/^take_params \"\([^\"]*\)\".*/\1/p" "$REPO/guest/compare.sh")" = \
+	   "$(sed -n "s/^compare_params=\"\([^\"]*\)\"/\1/p" "$REPO/experiments/params.sh")" ]'
+grep -v '^param_trials=' "$T/raw/env.txt" >"$T/raw/env-icount.txt"
+echo "param_trials=7" >>"$T/raw/env-icount.txt"
+run $PARAMS "$T/raw"
+check "params: two values of one parameter are an error naming both" \
+	'[ "$rc" -eq 1 ] && one_line_error params.py &&
+	 grep -q "param_trials=[67], but .* recorded another" "$T/err" &&
+	 grep -q "env-icount.txt:[0-9]" "$T/err" && grep -q "/env.txt:[0-9]" "$T/err"'
+rm "$T/raw/env-icount.txt"
+sed -i '/^param_sweep_workers=/d' "$T/raw/env.txt"
+run $PARAMS "$T/raw"
+check "params: a parameter not recorded is an error naming it" \
+	'[ "$rc" -eq 1 ] && one_line_error params.py &&
+	 grep -q "no param_sweep_workers$" "$T/err"'
+echo "param_trials=6,8" >"$T/raw/env.txt"
+run $PARAMS "$T/raw"
+check "params: a list for a number is an error" \
+	'[ "$rc" -eq 1 ] && grep -q "param_trials=6,8: not a number" "$T/err"'
+: >"$T/calls"
+# shellcheck disable=SC2046
+run env PATH="$T/stub:$PATH" MYMEM_RESULTS="$T/guest" MYMEM_MODULES="$T" \
+	"$REPO/guest/measure.sh" bench $(grep -v '^bench_sizes=' "$T/args")
+check "params: guest/measure.sh without one refuses, running nothing" \
+	'[ "$rc" -eq 2 ] && one_line_error measure.sh &&
+	 grep -qx "measure.sh: no bench_sizes=VALUE" "$T/err" && [ ! -s "$T/calls" ]'
 
 tap_done
