@@ -97,7 +97,8 @@ double mb_per_s(uint64_t bytes, double ns);
 
 /*
  * Rows of results as a human table, CSV or JSON.  The caller gives each
- * row's fields in column order with out_field(); the row ends by itself
+ * row's fields in column order with out_field(), each by its column's
+ * name (one out of place exits 3 naming both); the row ends by itself
  * after the last column.
  */
 enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON };
@@ -130,8 +131,8 @@ struct out {
 void out_begin(struct out *o, enum out_fmt fmt, const char *format);
 /* The header line of @format: its column names, comma-separated. */
 const char *out_header(const char *format);
-__attribute__((format(printf, 2, 3)))
-void out_field(struct out *o, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void out_field(struct out *o, const char *name, const char *fmt, ...);
 void out_end(struct out *o);
 
 #endif /* MYMEM_TOOLS_COMMON_H */

@@ -380,19 +380,20 @@ static void report(enum target_id id, unsigned int op, uint64_t size,
 	struct stats st;
 
 	stats_compute(samples, n, &st);
-	out_field(&out, MYMEM_SIDE_USER);
-	out_field(&out, "%s", target_names[id]);
-	out_field(&out, "%s", op == OP_READ ? MYMEM_OP_READ : MYMEM_OP_WRITE);
-	out_field(&out, "%llu", (unsigned long long)size);
-	out_field(&out, "%u", threads);
-	out_field(&out, "%u", trials);
-	out_field(&out, "%.1f", st.mean);
-	out_field(&out, "%llu", (unsigned long long)st.median);
-	out_field(&out, "%llu", (unsigned long long)st.p99);
-	out_field(&out, "%.1f", mb_s_override >= 0 ? mb_s_override :
+	out_field(&out, "side", MYMEM_SIDE_USER);
+	out_field(&out, "target", "%s", target_names[id]);
+	out_field(&out, "op", "%s",
+		  op == OP_READ ? MYMEM_OP_READ : MYMEM_OP_WRITE);
+	out_field(&out, "size", "%llu", (unsigned long long)size);
+	out_field(&out, "threads", "%u", threads);
+	out_field(&out, "trials", "%u", trials);
+	out_field(&out, "mean_ns", "%.1f", st.mean);
+	out_field(&out, "median_ns", "%llu", (unsigned long long)st.median);
+	out_field(&out, "p99_ns", "%llu", (unsigned long long)st.p99);
+	out_field(&out, "mb_s", "%.1f", mb_s_override >= 0 ? mb_s_override :
 		  mb_per_s(size, st.mean));
-	out_field(&out, "%u", batch);
-	out_field(&out, "%u", per_call);
+	out_field(&out, "batch", "%u", batch);
+	out_field(&out, "per_call", "%u", per_call);
 }
 
 /* One untimed round, so that first-touch faults are not trial 0. */

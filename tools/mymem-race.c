@@ -313,17 +313,18 @@ static bool one_run(struct out *o, enum mode mode, unsigned int workers,
 	lost = (int64_t)(expected - v);
 	progress_done();
 
-	out_field(o, MYMEM_SIDE_USER);
-	out_field(o, "%s", mode_names[mode]);
-	out_field(o, "%u", workers);
-	out_field(o, "%llu", (unsigned long long)opt.iters);
-	out_field(o, "%u", run_no);
-	out_field(o, "%llu", (unsigned long long)v);
-	out_field(o, "%llu", (unsigned long long)expected);
-	out_field(o, "%lld", (long long)lost);
-	out_field(o, "%.4f", lost * 100.0 / total);
-	out_field(o, "%llu", (unsigned long long)elapsed);
-	out_field(o, "%.0f", elapsed ? total * 1e9 / elapsed : 0);
+	out_field(o, "side", MYMEM_SIDE_USER);
+	out_field(o, "mode", "%s", mode_names[mode]);
+	out_field(o, "workers", "%u", workers);
+	out_field(o, "iters", "%llu", (unsigned long long)opt.iters);
+	out_field(o, "run", "%u", run_no);
+	out_field(o, "final", "%llu", (unsigned long long)v);
+	out_field(o, "expected", "%llu", (unsigned long long)expected);
+	out_field(o, "lost", "%lld", (long long)lost);
+	out_field(o, "error_pct", "%.4f", lost * 100.0 / total);
+	out_field(o, "elapsed_ns", "%llu", (unsigned long long)elapsed);
+	out_field(o, "incr_per_s", "%.0f",
+		  elapsed ? total * 1e9 / elapsed : 0);
 
 	if (mode == M_UNLOCKED || !lost)
 		return true;

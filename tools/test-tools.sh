@@ -18,6 +18,7 @@ if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
 fi
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 # shellcheck source-path=SCRIPTDIR source=../tests/tap.sh
 . "$(dirname "$0")/../tests/tap.sh"
@@ -255,13 +256,82 @@ expect 1 "race: an inexact exact mode exits 1" "$RACE" --device /dev/zero \
 expect 0 "race: mode unlocked never fails the exit status" "$RACE" \
 	--device /dev/zero -w 2 -n 10 --mode unlocked
 
+# The summary statistics: mymem_test's own functions, cut out of
+# kernel/mymem_test_bench.c and built here over stand-ins for the kernel
+# calls they make, against the tools' stats_compute() and mb_per_s() on
+# the same samples: the same median and p99, the mean the tools' rounded
+# down, MB/s that of the mean (include/mymem_stats.h).
+stats_agree()
+{
+	{
+		cat <<'EOF'
+#include <stdlib.h>
+#include "common.h"
+#include "mymem_stats.h"
+typedef uint64_t u64;
+#define div_u64(a, b) ((a) / (b))
+#define mul_u64_u64_div_u64(a, b, c) ((u64)((unsigned __int128)(a) * (b) / (c)))
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *), void *swap)
+{
+	qsort(base, n, size, cmp);
+}
+EOF
+		sed -n -e '/^struct bench_stats {/,/^};/p' \
+			-e '/^static int bench_cmp_u64(/,/^}/p' \
+			-e '/^static void bench_stats(/,/^}/p' \
+			-e '/^static u64 bench_mb_s(/,/^}/p' \
+			"$REPO/kernel/mymem_test_bench.c"
+		cat <<'EOF'
+int main(void)
+{
+	static const unsigned int ns[] = { 1, 2, 3, 4, 7, 100, 101, 1000, 1001 };
+	static uint64_t a[1001], b[1001];
+	uint64_t seed = 42;
+	unsigned int i, j, bad = 0;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		unsigned int n = ns[i];
+		struct bench_stats k;
+		struct stats t;
+		double mb;
+
+		for (j = 0; j < n; j++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			a[j] = b[j] = 300 + (seed >> 33) % 5000;
+		}
+		stats_compute(a, n, &t);
+		bench_stats(b, n, 0, &k);
+		mb = mb_per_s(4096, (double)k.mean);
+		if (k.median != t.median || k.p99 != t.p99 ||
+		    k.mean != (uint64_t)t.mean ||
+		    bench_mb_s(4096, k.mean) != (uint64_t)(mb * 100 + 1e-6)) {
+			printf("n %u: kernel median %llu p99 %llu mean %llu mb_s %llu/100; tools %llu %llu %.3f %.3f\n",
+			       n, (unsigned long long)k.median,
+			       (unsigned long long)k.p99,
+			       (unsigned long long)k.mean,
+			       (unsigned long long)bench_mb_s(4096, k.mean),
+			       (unsigned long long)t.median,
+			       (unsigned long long)t.p99, t.mean, mb);
+			bad++;
+		}
+	}
+	return bad != 0;
+}
+EOF
+	} >"$T/stats.c" &&
+		${CC:-cc} -O2 -Wall -Werror -iquote "$REPO/tools" -iquote "$REPO/include" \
+			-o "$T/stats" "$T/stats.c" "$REPO/tools/common.c" &&
+		"$T/stats"
+}
+tap_check "stats: mymem_test's and the tools' agree on the same samples" stats_agree
+
 # The experiments' parameters: set in experiments/params.sh alone, given
 # by the run to the tools and mymem_test, recorded in env.txt and read
 # back by the report (report/params.py).  Here a copy of params.sh with
 # other lists drives guest/measure.sh, its module commands stubbed and
 # the tools run on a file: what they were given and what they wrote must
 # follow the copy.
-REPO=$(cd "$(dirname "$0")/.." && pwd)
 PARAMS="python3 $REPO/report/params.py"
 mkdir -p "$T/stub" "$T/raw" "$T/guest"
 for c in modprobe rmmod depmod mkdir cp; do
