@@ -16,6 +16,7 @@ amortised_per_call=1,4,16,64,256	# their transfers per call: -k
 trials=1000		# calls timed per target, size and count, both sides
 bench_runs=1		# repeats of the icount benchmarks (docs/report.md)
 runs=3			# repeats of read scaling and the races
+scale_size=524288	# bytes of each read of read scaling
 workers=50		# threads, and kthreads, of the races
 iters=150000		# increments per worker
 sweep_workers=1,2,4,8,16,32,50,100	# the W of the race sweep
@@ -27,7 +28,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 fi
 
 # What guest/measure.sh takes, in this order.
-run_params="bench_sizes amortised_sizes amortised_per_call trials bench_runs runs workers iters sweep_workers sweep_iters"
+run_params="bench_sizes amortised_sizes amortised_per_call trials bench_runs runs scale_size workers iters sweep_workers sweep_iters"
 
 # make compare (guest/compare.sh), each overridden by its option:
 compare_rounds=5	# -r: rounds of every build

@@ -21,7 +21,7 @@ steps=$1
 shift
 # shellcheck source=guest/bench-env.sh
 . "$(dirname "$0")/bench-env.sh"
-take_params "bench_sizes amortised_sizes amortised_per_call trials runs workers iters sweep_workers sweep_iters" "$@"
+take_params "bench_sizes amortised_sizes amortised_per_call trials runs scale_size workers iters sweep_workers sweep_iters" "$@"
 out=${MYMEM_RESULTS:-/results}
 mods=${MYMEM_MODULES:-/mymem}
 kver=$(uname -r)
@@ -117,16 +117,18 @@ if wants bench; then
 fi
 
 if wants scale; then
-	progress "user bench: read scaling, 1 and 2 threads, mymem and a tmpfs control, $runs runs"
+	progress "user bench: read scaling, 1 and 2 threads, $scale_size B, mymem and a tmpfs control, $runs runs"
 	# The same readers on a tmpfs file tell the device from the machine:
 	# if neither scales, the vCPUs did not run in parallel.
-	dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
+	control=${TMPDIR:-/tmp}/scale-control
+	dd if=/dev/zero of="$control" bs="$scale_size" count=1 2>/dev/null
 	for r in $(seq "$runs"); do
-		mymem-bench -q --csv -n "$trials" -t scale >"$(run_file scale-user "$r")"
-		mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
-			>"$(run_file scale-control "$r")"
+		mymem-bench -q --csv -n "$trials" -t scale --scale-size "$scale_size" \
+			>"$(run_file scale-user "$r")"
+		mymem-bench -q --csv -n "$trials" -t scale --scale-size "$scale_size" \
+			-d "$control" >"$(run_file scale-control "$r")"
 	done
-	rm -f /tmp/scale-control
+	rm -f "$control"
 fi
 
 if wants kbench; then

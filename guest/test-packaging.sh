@@ -136,7 +136,7 @@ refused_while_loaded() {
 }
 
 # A small run's parameters (experiments/params.sh).
-small_run="bench_sizes=1,64,1024,65536,524288 amortised_sizes=1,64 amortised_per_call=1,4,16,64,256 trials=5 runs=1 workers=2 iters=100 sweep_workers=1,2 sweep_iters=100"
+small_run="bench_sizes=1,64,1024,65536,524288 amortised_sizes=1,64 amortised_per_call=1,4,16,64,256 trials=5 runs=1 scale_size=524288 workers=2 iters=100 sweep_workers=1,2 sweep_iters=100"
 
 # host.sh run with a small bench: results come back, and afterwards
 # nothing is loaded and nothing of mymem is left in the module tree.

@@ -23,8 +23,8 @@ import sys
 # test-tools.sh checks that they agree).
 RUN = {"bench_sizes": list, "amortised_sizes": list,
        "amortised_per_call": list, "trials": int, "bench_runs": int,
-       "runs": int, "workers": int, "iters": int, "sweep_workers": list,
-       "sweep_iters": int}
+       "runs": int, "scale_size": int, "workers": int, "iters": int,
+       "sweep_workers": list, "sweep_iters": int}
 COMPARE = {"compare_rounds": int, "compare_small": int,
            "compare_trials": int, "compare_large": int,
            "compare_large_trials": int}

@@ -182,6 +182,11 @@ expect 2 "bench --per-call 0" "$BENCH" --per-call 0
 expect 2 "bench --per-call 1025 (over IOV_MAX)" "$BENCH" --per-call 1025
 expect 2 "bench --per-call ," "$BENCH" --per-call ,
 expect 2 "bench -k 4,x" "$BENCH" -k 4,x
+expect 0 "bench --scale-size 4K on a file" "$BENCH" --device "$T/dev" \
+	--trials 3 --targets scale --scale-size 4K --csv
+check "bench --scale-size 4K: 1 and 2 threads of 4096-byte reads" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f4,5,6 | tr "\n" " ")" = "4096,1,3 4096,2,6 " ]'
+expect 2 "bench --scale-size 0" "$BENCH" --scale-size 0
 expect 0 "bench readv on a file" "$BENCH" --device "$T/dev" --trials 6 \
 	--batch 2 --targets readv --sizes 1,64 -k 1,16 --csv
 # per size and count a read and a write row; trials and batch count
@@ -346,6 +351,7 @@ sed -e 's/^bench_sizes=[^[:space:]]*/bench_sizes=2,8/' \
 	-e 's/^amortised_sizes=[^[:space:]]*/amortised_sizes=4/' \
 	-e 's/^amortised_per_call=[^[:space:]]*/amortised_per_call=2,3/' \
 	-e 's/^trials=[^[:space:]]*/trials=6/' \
+	-e 's/^scale_size=[^[:space:]]*/scale_size=4096/' \
 	-e 's/^workers=[^[:space:]]*/workers=3/' \
 	-e 's/^iters=[^[:space:]]*/iters=7/' \
 	-e 's/^sweep_workers=[^[:space:]]*/sweep_workers=5,2/' \
@@ -362,7 +368,8 @@ sed -e 's/^bench_sizes=[^[:space:]]*/bench_sizes=2,8/' \
 )
 # shellcheck disable=SC2046 # NAME=VALUE words, without blanks
 run env PATH="$T/stub:$PATH" MYMEM_RESULTS="$T/guest" MYMEM_MODULES="$T" \
-	"$REPO/guest/measure.sh" bench,kbench,race,sweep,krace $(cat "$T/args")
+	TMPDIR="$T" "$REPO/guest/measure.sh" bench,scale,kbench,race,sweep,krace \
+	$(cat "$T/args")
 result "$([ "$rc" -eq 0 ] && echo ok)" "guest/measure.sh takes the run's parameters"
 # column COL FILE: the values of column COL of a results CSV, in order, once each
 column()
@@ -374,6 +381,10 @@ check "params: the bench's sizes and trials are the file's, on both sides" \
 	 [ "$(column 6 "$T/guest/bench-user.csv")" = "6 " ] &&
 	 [ -s "$T/guest/bench-user-2.csv" ] &&
 	 grep -qx "modprobe mymem_test run=bench sizes=2,8 trials=6" "$T/calls"'
+check "params: read scaling's size is the file's, the control's too" \
+	'[ "$(column 4 "$T/guest/scale-user.csv")" = "4096 " ] &&
+	 [ "$(column 4 "$T/guest/scale-control.csv")" = "4096 " ] &&
+	 [ "$(column 5 "$T/guest/scale-control-2.csv")" = "1 2 " ]'
 check "params: the amortised paths' sizes and counts are the file's" \
 	'[ "$(column 4 "$T/guest/bench-amortised.csv")" = "4 " ] &&
 	 [ "$(column 12 "$T/guest/bench-amortised.csv")" = "2 3 " ]'
@@ -384,7 +395,8 @@ check "params: the races' workers, iters and runs are the file's, on both sides"
 check "params: the sweep's workers and iters are the file's" \
 	'[ "$(column 3,4 "$T/guest/race-sweep.csv")" = "5,9 2,9 " ]'
 check "params: the guest leaves no figure to a tool's default" \
-	'[ -z "$(grep "^mymem-bench" "$T/calls" | grep -v " -n [0-9]* -s ")" ] &&
+	'[ -z "$(grep "^mymem-bench" "$T/calls" |
+		grep -v -e " -n [0-9]* -s " -e " -n [0-9]* -t scale --scale-size ")" ] &&
 	 [ -z "$(grep "^mymem-race" "$T/calls" |
 		grep -v -e " -w [0-9]* -n [0-9]* .* -r " -e " -n [0-9]* --sweep=")" ]'
 run $PARAMS "$T/raw"
