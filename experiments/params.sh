@@ -27,7 +27,8 @@ if [ "${QUICK:-0}" = 1 ]; then
 	trials=100 workers=16 iters=5000 runs=1 sweep_iters=2000
 fi
 
-# What guest/measure.sh takes, in this order.
+# The run's parameters, as env.txt records them (measure_args: as the
+# guest takes them).
 run_params="bench_sizes amortised_sizes amortised_per_call trials bench_runs runs scale_size workers iters sweep_workers sweep_iters"
 
 # make compare (guest/compare.sh), each overridden by its option:

@@ -12,7 +12,8 @@
 # one of them required, and passed on explicitly to the tools and
 # mymem_test: no figure comes from a default of theirs.  runs is that of
 # this guest's steps: bench, kbench and scale are repeated runs times, run
-# 1 writes NAME.csv, run N NAME-N.csv.  Progress goes to stdout, one line a step.  MYMEM_RESULTS
+# 1 writes NAME.csv, run N NAME-N.csv.  Progress goes to stdout, one line
+# a step.  MYMEM_RESULTS
 # (default /results) and MYMEM_MODULES (where mymem.ko and mymem_test.ko
 # are, default /mymem) let experiments/host.sh run it on a real machine.
 set -eu
@@ -110,8 +111,9 @@ if wants bench; then
 	# The amortised paths, $trials calls of each count.  A path the
 	# kernel refuses leaves its reason on stderr: the report quotes it.
 	for r in $(seq "$runs"); do
-		mymem-bench -q --csv -n "$trials" -s "$amortised_sizes" -k "$amortised_per_call" \
-			-t readv,uring,sqpoll >"$(run_file bench-amortised "$r")" \
+		mymem-bench -q --csv -n "$trials" -s "$amortised_sizes" \
+			-k "$amortised_per_call" -t readv,uring,sqpoll \
+			>"$(run_file bench-amortised "$r")" \
 			2>"$out/bench-amortised.txt"
 	done
 fi
