@@ -11,9 +11,10 @@
 # instructions, 1 ns each: docs/report.md, "Measurement modes") that
 # loads the builds in turn, ROUNDS times (A B C A B C ...), and runs this
 # tree's mymem-bench ($BUILD/bin, `make tools`) on each and on its peers
-# (guest/compare.sh): ROUNDS (default 5) rounds, TRIALS trials of
-# each 1-byte operation (-n, default 20000) and of each 512 KiB one (-N,
-# default 100).  In one boot the absolute times of all targets
+# (guest/compare.sh): ROUNDS rounds, TRIALS trials of each small
+# operation (-n) and LARGE_TRIALS of each large one (-N); the defaults,
+# and the sizes (1 B and 512 KiB), are experiments/params.sh's, recorded
+# in raw/env.txt.  In one boot the absolute times of all targets
 # drift together by a few ns from round to round, their ratios do not:
 # hence alternating builds and per-round ratios.  The first REV is the
 # baseline of the differences.  Results: $RESULTS/compare/raw/ (default
@@ -28,18 +29,19 @@ repo=$PWD
 # shellcheck source-path=SCRIPTDIR source=../lib/script.sh
 . "$repo/lib/script.sh"
 
-rounds=5 trials=20000 large_trials=100
+# shellcheck source=experiments/params.sh
+. experiments/params.sh
 while getopts r:n:N: opt; do
 	case "$opt" in
-	r) rounds=$OPTARG ;;
-	n) trials=$OPTARG ;;
-	N) large_trials=$OPTARG ;;
+	r) compare_rounds=$OPTARG ;;
+	n) compare_trials=$OPTARG ;;
+	N) compare_large_trials=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || usage
-for v in "$rounds" "$trials" "$large_trials"; do
+for v in "$compare_rounds" "$compare_trials" "$compare_large_trials"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || usage
 done
 if [ -n "${ARCH:-}" ] && [ "$ARCH" != x86_64 ]; then
@@ -104,18 +106,21 @@ status=0
 # The time limit: a 1-byte call counts about 1 us of guest time, a
 # 512 KiB one 0.53 ms, 10 and 8 kinds of them; TCG takes up to 25 s a
 # guest second on a loaded host.
-guest_ms=$((trials / 100 + large_trials * 5))
+guest_ms=$((compare_trials / 100 + compare_large_trials * 5))
+# shellcheck disable=SC2046,SC2086 # NAME=VALUE words, without blanks
 vm/run.sh --out "$results/raw" --fast-clock --icount \
-	--timeout $((300 + rounds * n * guest_ms / 40)) \
+	--timeout $((300 + compare_rounds * n * guest_ms / 40)) \
 	--add "$src/ko=/mymem/compare" \
 	--add "$build/bin=/mymem/bin" \
 	--add guest/bench-env.sh=/mymem/job/bench-env.sh \
-	-- guest/compare.sh "$rounds" "$trials" "$large_trials" || status=$?
+	-- guest/compare.sh $(params_args $compare_params) || status=$?
 {
 	echo "accel=icount"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit=$tool"
+	# shellcheck disable=SC2086
+	params_env $compare_params
 } >>"$results/raw/env.txt"
 if [ ! -s "$results/raw/builds.txt" ]; then
 	die "no results (status $status); see the output above and $build/vm/last/"

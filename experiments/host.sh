@@ -4,7 +4,7 @@
 # of the VM's (experiments/measure.sh calls this).
 #
 #   experiments/host.sh check
-#   experiments/host.sh run RAW WHAT TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#   experiments/host.sh run RAW WHAT NAME=VALUE...
 #
 # check refuses, with one line and exit 1, when the modules could not be
 # loaded or would disturb the machine: not root, no headers for the
@@ -16,7 +16,7 @@
 #
 # run checks again, builds the modules for the running kernel (in a
 # temporary copy of the source) and the tools, and runs guest/measure.sh
-# with its results in RAW.  measure.sh loads the modules and brd and
+# WHAT NAME=VALUE... (the experiments' parameters) with its results in RAW.  measure.sh loads the modules and brd and
 # copies the modules to /lib/modules/KVER/extra;
 # on exit, however it ends, everything it loaded is unloaded, the copies
 # are removed and depmod runs again.
@@ -114,7 +114,7 @@ run() {
 case "${1:-}" in
 check) check ;;
 run)
-	[ $# -eq 8 ] || usage
+	[ $# -ge 3 ] || usage
 	shift
 	run "$@"
 	;;

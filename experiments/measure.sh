@@ -28,18 +28,20 @@ bench) single=modorder,bench,kbench parallel=scale ;;
 *) usage "unknown experiment set '$what' (want all or bench)" ;;
 esac
 
-# The seed experiment's parameters; QUICK trades them for speed.  Under
-# -icount a repeated benchmark would repeat its figures (docs/report.md)
-# and cost as much again, so it runs once; the wall-clock steps run RUNS
-# times.
+# The experiments' parameters, QUICK's too, are experiments/params.sh's.
+# Under -icount a repeated benchmark would repeat its figures
+# (docs/report.md) and cost as much again, so it runs bench_runs times
+# there; the wall-clock steps run runs times, and so do the benchmarks
+# where they share the wall clock (one guest, HOST=1).
+# shellcheck source=experiments/params.sh
+. experiments/params.sh
 if [ "${QUICK:-0}" = 1 ]; then
-	trials=100 workers=16 iters=5000 runs=1 bench_runs=1 sweep_iters=2000
 	limit=300 icount_limit=300
 else
-	trials=1000 workers=50 iters=150000 runs=3 bench_runs=1 sweep_iters=20000
 	limit=1500 icount_limit=900
 fi
 icount=${ICOUNT:-$([ "${ACCEL:-tcg}" = kvm ] && echo 0 || echo 1)}
+[ "${HOST:-0}" != 1 ] && [ "$icount" = 1 ] || bench_runs=$runs
 
 # Taken before the guests run, so that an edit meanwhile is not its.
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
@@ -72,18 +74,20 @@ collect() {
 	done
 }
 
-# boot ICOUNT STEPS RUNS LIMIT: one guest running guest/measure.sh; sets
-# mode to icount or the accelerator it ran on.
+# boot ICOUNT STEPS RUNS LIMIT: one guest running guest/measure.sh, its
+# steps repeated RUNS times; sets mode to icount or the accelerator it ran
+# on.
 boot() {
-	local flags=(--fast-clock) rc=0
+	local flags=(--fast-clock) rc=0 args
 	[ "$1" = 0 ] || flags+=(--icount)
+	mapfile -t args < <(measure_args "$3")
 	vm/run.sh --out "$boot_out" --timeout "$4" "${flags[@]}" \
 		--add "${MYMEM_KO_DIR:-kernel}/mymem.ko=/mymem/mymem.ko" \
 		--add "${MYMEM_KO_DIR:-kernel}/mymem_test.ko=/mymem/mymem_test.ko" \
 		--add "${BUILD:-build}/bin=/mymem/bin" \
 		--add guest/bench-env.sh=/mymem/job/bench-env.sh \
-		-- guest/measure.sh "$2" "$trials" "$workers" "$iters" "$3" \
-		"$sweep_iters" 2> >(tee "$vm_log" >&2) || rc=$?
+		-- guest/measure.sh "$2" "${args[@]}" 2> >(tee "$vm_log" >&2) ||
+		rc=$?
 	# vm/run.sh names the accelerator it settled on (ACCEL=auto) on stderr.
 	mode=$(sed -n 's|^vm/run.sh: kernel .*, accel \([a-z]*\).*|\1|p' "$vm_log")
 	collect "${mode:-unknown}"
@@ -93,8 +97,8 @@ boot() {
 status=0
 if [ "$host" = 1 ]; then
 	./setup.sh run
-	experiments/host.sh run "$boot_out" "$what" "$trials" "$workers" "$iters" \
-		"$runs" "$sweep_iters" || status=$?
+	mapfile -t args < <(measure_args "$runs")
+	experiments/host.sh run "$boot_out" "$what" "${args[@]}" || status=$?
 	collect host
 elif [ "$icount" = 1 ]; then
 	./setup.sh base run
@@ -112,6 +116,8 @@ fi
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit=$commit"
 	echo "quick=${QUICK:-0}"
+	# shellcheck disable=SC2086
+	params_env $run_params
 } >>"$raw/env.txt"
 # The exports of this build, with their CRCs (CONFIG_MODVERSIONS).
 symvers=${MYMEM_KO_DIR:-kernel}/Module.symvers

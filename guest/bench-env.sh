@@ -6,6 +6,34 @@
 
 clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
 
+# take_params "NAME..." NAME=VALUE...: the job's parameters
+# (experiments/params.sh), every one of NAME... required, each VALUE a
+# number or a comma-separated list of them; anything else is a usage error.
+take_params() {
+	names=$1
+	shift
+	# shellcheck disable=SC2086 # the names, one a word
+	unset $names
+	for a; do
+		name=${a%%=*} value=${a#*=}
+		case " $names " in
+		*" $name "*) ;;
+		*) echo "guest/${0##*/}: unknown parameter '$a'" >&2; exit 64 ;;
+		esac
+		case "$value" in
+		'' | *[!0-9,]* | ,* | *, | *,,*)
+			echo "guest/${0##*/}: $a: not a number or a comma-separated list" >&2
+			exit 64
+			;;
+		esac
+		eval "$name=\$value"
+	done
+	for name in $names; do
+		eval "[ -n \"\${$name:-}\" ]" ||
+			{ echo "guest/${0##*/}: no $name=VALUE" >&2; exit 64; }
+	done
+}
+
 # With tsc=reliable (--fast-clock) the kernel starts on tsc-early and
 # switches to the refined tsc about a second into the boot: benchmarks
 # wait for it (10 s at most), so that no run straddles the switch.

@@ -3,19 +3,27 @@
 # Runs in the VM guest (see experiments/measure.sh): the experiments of
 # `make run`, raw results into /results.
 #
-#   guest/measure.sh STEPS TRIALS WORKERS ITERS RUNS SWEEP_ITERS
+#   guest/measure.sh STEPS NAME=VALUE...
 #
 # STEPS is a comma-separated list of modorder, bench, kbench, scale, race,
 # sweep, krace, or "all" (every step) or "bench" (all but the races).
 # experiments/measure.sh runs the single-threaded steps in one guest and
-# the parallel ones in another, as each needs its own kind of clock.  bench,
-# kbench and scale are repeated RUNS times: run 1 writes NAME.csv, run N
-# NAME-N.csv.  Progress goes to stdout, one line a step.  MYMEM_RESULTS
+# the parallel ones in another, as each needs its own kind of clock.  The
+# NAME=VALUE are the experiments' parameters (experiments/params.sh), every
+# one of them required, and passed on explicitly to the tools and
+# mymem_test: no figure comes from a default of theirs.  runs is that of
+# this guest's steps: bench, kbench and scale are repeated runs times, run
+# 1 writes NAME.csv, run N NAME-N.csv.  Progress goes to stdout, one line
+# a step.  MYMEM_RESULTS
 # (default /results) and MYMEM_MODULES (where mymem.ko and mymem_test.ko
 # are, default /mymem) let experiments/host.sh run it on a real machine.
 set -eu
 
-steps=$1 trials=$2 workers=$3 iters=$4 runs=$5 sweep_iters=$6
+steps=$1
+shift
+# shellcheck source=guest/bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
+take_params "bench_sizes amortised_sizes amortised_per_call trials runs scale_size workers iters sweep_workers sweep_iters" "$@"
 out=${MYMEM_RESULTS:-/results}
 mods=${MYMEM_MODULES:-/mymem}
 kver=$(uname -r)
@@ -48,8 +56,6 @@ run_file() {
 	if [ "$2" = 1 ]; then echo "$out/$1.csv"; else echo "$out/$1-$2.csv"; fi
 }
 
-# shellcheck source=guest/bench-env.sh
-. "$(dirname "$0")/bench-env.sh"
 wait_for_clock
 bench_env "trials=$trials workers=$workers iters=$iters runs=$runs sweep_iters=$sweep_iters" \
 	>>"$out/env.txt"
@@ -97,37 +103,41 @@ modprobe mymem
 modprobe brd rd_nr=1 rd_size=1024
 
 if wants bench; then
-	progress "user bench: $trials trials of each size, mymem and its peers, then readv, io_uring and SQPOLL at 1 and 64 B, 1..256 a call, $runs runs"
+	progress "user bench: $trials trials of each of $bench_sizes B, mymem and its peers, then readv, io_uring and SQPOLL at $amortised_sizes B, $amortised_per_call a call, $runs runs"
 	for r in $(seq "$runs"); do
-		mymem-bench -q --csv -n "$trials" -t mymem,mmap,zero,null,tmpfs,brd,memcpy \
+		mymem-bench -q --csv -n "$trials" -s "$bench_sizes" \
+			-t mymem,mmap,zero,null,tmpfs,brd,memcpy \
 			>"$(run_file bench-user "$r")"
 	done
 	# The amortised paths, $trials calls of each count.  A path the
 	# kernel refuses leaves its reason on stderr: the report quotes it.
 	for r in $(seq "$runs"); do
-		mymem-bench -q --csv -n "$trials" -s 1,64 -k 1,4,16,64,256 \
-			-t readv,uring,sqpoll >"$(run_file bench-amortised "$r")" \
+		mymem-bench -q --csv -n "$trials" -s "$amortised_sizes" \
+			-k "$amortised_per_call" -t readv,uring,sqpoll \
+			>"$(run_file bench-amortised "$r")" \
 			2>"$out/bench-amortised.txt"
 	done
 fi
 
 if wants scale; then
-	progress "user bench: read scaling, 1 and 2 threads, mymem and a tmpfs control, $runs runs"
+	progress "user bench: read scaling, 1 and 2 threads, $scale_size B, mymem and a tmpfs control, $runs runs"
 	# The same readers on a tmpfs file tell the device from the machine:
 	# if neither scales, the vCPUs did not run in parallel.
-	dd if=/dev/zero of=/tmp/scale-control bs=1024 count=512 2>/dev/null
+	control=${TMPDIR:-/tmp}/scale-control
+	dd if=/dev/zero of="$control" bs="$scale_size" count=1 2>/dev/null
 	for r in $(seq "$runs"); do
-		mymem-bench -q --csv -n "$trials" -t scale >"$(run_file scale-user "$r")"
-		mymem-bench -q --csv -n "$trials" -t scale -d /tmp/scale-control \
-			>"$(run_file scale-control "$r")"
+		mymem-bench -q --csv -n "$trials" -t scale --scale-size "$scale_size" \
+			>"$(run_file scale-user "$r")"
+		mymem-bench -q --csv -n "$trials" -t scale --scale-size "$scale_size" \
+			-d "$control" >"$(run_file scale-control "$r")"
 	done
-	rm -f /tmp/scale-control
+	rm -f "$control"
 fi
 
 if wants kbench; then
-	progress "kernel bench: mymem_test run=bench, $trials trials, $runs runs"
+	progress "kernel bench: mymem_test run=bench, $trials trials of each of $bench_sizes B, $runs runs"
 	for r in $(seq "$runs"); do
-		modprobe mymem_test run=bench trials="$trials"
+		modprobe mymem_test run=bench sizes="$bench_sizes" trials="$trials"
 		cp /sys/kernel/debug/mymem_test/results "$(run_file bench-kernel "$r")"
 		rmmod mymem_test
 	done
@@ -142,8 +152,9 @@ if wants race; then
 fi
 
 if wants sweep; then
-	progress "user race sweep: W = 1..100 threads x $sweep_iters increments, no lock"
-	mymem-race -q --csv -n "$sweep_iters" --sweep -m unlocked >"$out/race-sweep.csv"
+	progress "user race sweep: W = $sweep_workers threads x $sweep_iters increments, no lock"
+	mymem-race -q --csv -n "$sweep_iters" --sweep="$sweep_workers" -m unlocked \
+		>"$out/race-sweep.csv"
 fi
 
 if wants krace; then

@@ -137,11 +137,14 @@ refused_while_loaded() {
 	rmmod "$module" && return $status
 }
 
+# A small run's parameters (experiments/params.sh).
+small_run="bench_sizes=1,64,1024,65536,524288 amortised_sizes=1,64 amortised_per_call=1,4,16,64,256 trials=5 runs=1 scale_size=524288 workers=2 iters=100 sweep_workers=1,2 sweep_iters=100"
+
 # host.sh run with a small bench: results come back, and afterwards
 # nothing is loaded and nothing of mymem is left in the module tree.
 host_run() {
 	mkdir -p /tmp/raw &&
-		HOST_MODULES=/mymem/ko /mymem/experiments/host.sh run /tmp/raw bench 5 2 100 1 100 &&
+		HOST_MODULES=/mymem/ko /mymem/experiments/host.sh run /tmp/raw bench $small_run &&
 		[ -s /tmp/raw/bench-user.csv ] && [ -s /tmp/raw/bench-kernel.csv ] &&
 		grep -q 'modprobe -r mymem_test' /tmp/raw/modorder.txt &&
 		none_loaded && [ ! -e "$mods/extra" ] &&
@@ -160,7 +163,7 @@ host_run_stopped() {
 		chmod +x $stub/bin/mymem-bench || return
 	# BUILD/bin comes first in host.sh's PATH.
 	BUILD=$stub HOST_MODULES=/mymem/ko /mymem/experiments/host.sh run \
-		/tmp/raw-stopped bench 5 2 100 1 100 &
+		/tmp/raw-stopped bench $small_run &
 	echo $! >$stub/host.pid
 	wait $!
 	status=$?

@@ -7,6 +7,8 @@
  * this file to parse them, and report/test-formats.sh checks the output
  * of every producer against it.  Neither user ABI nor kernel API: plain
  * macros, for C in and out of the kernel and for the report's parser.
+ * C reads the formats through mymem_format.h; the producers give each
+ * field by its column's name.
  *
  * A format, MYMEM_<FORMAT>_FORMAT, is its columns in order, comma-
  * separated, each NAME:TYPE.  TYPE is int (decimal, may be negative),

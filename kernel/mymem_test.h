@@ -40,7 +40,21 @@ extern const struct mt_phase mt_selftest, mt_bench, mt_race;
 void ktap_subtest(const char *name, unsigned int n);
 __printf(3, 4) void ktap_result(bool ok, unsigned int n, const char *fmt, ...);
 
-void mt_show_header(struct seq_file *m, const char *format);
+/**
+ * struct mt_rows - CSV rows of a format of mymem_results.h, being shown
+ * @m:		where they go
+ * @format:	the format, a MYMEM_*_FORMAT
+ * @pos:	the column the next field is of, in @format
+ */
+struct mt_rows {
+	struct seq_file *m;
+	const char *format;
+	const char *pos;
+};
+
+void mt_rows_begin(struct mt_rows *r, struct seq_file *m, const char *format);
+__printf(3, 4) void mt_field(struct mt_rows *r, const char *name,
+			     const char *fmt, ...);
 
 int mt_parse_list(const char *param, const char *value,
 		  const char *const names[], unsigned int n,

@@ -21,6 +21,7 @@
 #include <linux/sort.h>
 
 #include "mymem_results.h"
+#include "mymem_stats.h"
 #include "mymem_test.h"
 
 /*
@@ -107,10 +108,15 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Sorts @ns; nearest-rank p99. */
+/*
+ * Subtracts @overhead from @ns and sorts them.  The ranks are
+ * mymem_stats.h's, the tools' too; the mean is an integer, rounded down
+ * (the tools': a double), as mymem_stats.h says.
+ */
 static void bench_stats(u64 *ns, unsigned int n, u64 overhead,
 			struct bench_stats *st)
 {
+	unsigned long lo, hi;
 	u64 sum = 0;
 	unsigned int i;
 
@@ -120,9 +126,10 @@ static void bench_stats(u64 *ns, unsigned int n, u64 overhead,
 	}
 	sort(ns, n, sizeof(*ns), bench_cmp_u64, NULL);
 	st->mean = div_u64(sum, n);
-	st->median = (ns[(n - 1) / 2] + ns[n / 2]) / 2;
-	/* n <= BENCH_MAX_TRIALS: n * 99 fits in 32 bits, no u64 division */
-	st->p99 = ns[DIV_ROUND_UP(n * 99, 100) - 1];
+	mymem_median_ranks(n, &lo, &hi);
+	st->median = (ns[lo] + ns[hi]) / 2;
+	/* n <= BENCH_MAX_TRIALS: n * 99 fits in an unsigned long */
+	st->p99 = ns[mymem_p99_rank(n)];
 }
 
 /* Median of trials empty timings: the clock's own cost, per measurement. */
@@ -199,7 +206,7 @@ static struct {
 	unsigned int n;
 } results;		/* rows: NULL until the phase runs */
 
-/* size / mean in hundredths of MB/s: bytes * 1000 / ns * 100 */
+/* size / mean in hundredths of MB/s, rounded down (mymem_stats.h) */
 static u64 bench_mb_s(u64 bytes, u64 ns)
 {
 	return ns ? mul_u64_u64_div_u64(bytes, 100000, ns) : 0;
@@ -306,16 +313,26 @@ static int bench_check(void)
 static void bench_show(struct seq_file *m)
 {
 	const struct bench_row *r;
+	struct mt_rows rows;
 
 	if (!results.rows)
 		return;
-	mt_show_header(m, MYMEM_BENCH_FORMAT);
-	for (r = results.rows; r < results.rows + results.n; r++)
-		seq_printf(m, "%s,%s,%s,%zu,1,%u,%llu,%llu,%llu,%llu.%02llu,%u,1\n",
-			   MYMEM_SIDE_KERNEL, MYMEM_TARGET_API,
-			   bench_op_names[r->op], r->size, trials, r->st.mean,
-			   r->st.median, r->st.p99, r->mb_s / 100, r->mb_s % 100,
-			   r->batch);
+	mt_rows_begin(&rows, m, MYMEM_BENCH_FORMAT);
+	for (r = results.rows; r < results.rows + results.n; r++) {
+		mt_field(&rows, "side", MYMEM_SIDE_KERNEL);
+		mt_field(&rows, "target", MYMEM_TARGET_API);
+		mt_field(&rows, "op", "%s", bench_op_names[r->op]);
+		mt_field(&rows, "size", "%zu", r->size);
+		mt_field(&rows, "threads", "1");
+		mt_field(&rows, "trials", "%u", trials);
+		mt_field(&rows, "mean_ns", "%llu", r->st.mean);
+		mt_field(&rows, "median_ns", "%llu", r->st.median);
+		mt_field(&rows, "p99_ns", "%llu", r->st.p99);
+		mt_field(&rows, "mb_s", "%llu.%02llu", r->mb_s / 100,
+			 r->mb_s % 100);
+		mt_field(&rows, "batch", "%u", r->batch);
+		mt_field(&rows, "per_call", "1");
+	}
 }
 
 /* At load failure or unload: the module goes, its statics with it. */

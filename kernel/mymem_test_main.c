@@ -28,6 +28,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/bug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -37,6 +38,7 @@
 #include <linux/string.h>
 
 #include "mymem_compat.h"
+#include "mymem_format.h"
 #include "mymem_test.h"
 
 static const struct mt_phase *const phases[] = {
@@ -120,18 +122,43 @@ size_t mt_first_diff(const u8 *a, const u8 *b, size_t len)
 	return i;
 }
 
-/* The header line of a MYMEM_*_FORMAT: its names without their types. */
-void mt_show_header(struct seq_file *m, const char *format)
+/* The header line of @format: its names without their types. */
+void mt_rows_begin(struct mt_rows *r, struct seq_file *m, const char *format)
 {
-	bool type = false;
+	struct mymem_column col;
+	const char *pos = format;
 
-	for (; *format; format++) {
-		if (*format == ':' || *format == ',')
-			type = *format == ':';
-		if (!type)
-			seq_putc(m, *format);
-	}
+	r->m = m;
+	r->format = format;
+	r->pos = format;
+	while (mymem_format_next(&pos, &col) > 0)
+		seq_printf(m, "%s%.*s", col.name == format ? "" : ",", col.len,
+			   col.name);
 	seq_putc(m, '\n');
+}
+
+/*
+ * The next field of a row, given by its column's name: one out of place
+ * is a bug of ours, which the warning makes fail every test that reads
+ * the results.  After the last column the row ends and the next begins.
+ */
+void mt_field(struct mt_rows *r, const char *name, const char *fmt, ...)
+{
+	struct mymem_column col;
+	va_list args;
+
+	if (r->pos != r->format)
+		seq_putc(r->m, ',');
+	WARN(mymem_format_next(&r->pos, &col) <= 0 ||
+	     strncmp(name, col.name, col.len) || name[col.len],
+	     "field %s out of place in %s\n", name, r->format);
+	va_start(args, fmt);
+	seq_vprintf(r->m, fmt, args);
+	va_end(args);
+	if (!*r->pos) {
+		seq_putc(r->m, '\n');
+		r->pos = r->format;
+	}
 }
 
 /* The results of every phase that ran, in phase order. */

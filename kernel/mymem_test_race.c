@@ -325,16 +325,26 @@ static int race_check(void)
 static void race_show(struct seq_file *m)
 {
 	const struct race_row *r;
+	struct mt_rows rows;
 
 	if (!results.rows)
 		return;
-	mt_show_header(m, MYMEM_RACE_FORMAT);
-	for (r = results.rows; r < results.rows + results.n; r++)
-		seq_printf(m, "%s,%s,%u,%u,%u,%llu,%llu,%lld,%s%llu.%04llu,%llu,%llu\n",
-			   MYMEM_SIDE_KERNEL, race_mode_names[r->mode], workers,
-			   iters, r->run, r->final, r->expected, r->lost,
-			   r->lost < 0 ? "-" : "", r->pct / 10000,
-			   r->pct % 10000, r->elapsed_ns, r->rate);
+	mt_rows_begin(&rows, m, MYMEM_RACE_FORMAT);
+	for (r = results.rows; r < results.rows + results.n; r++) {
+		mt_field(&rows, "side", MYMEM_SIDE_KERNEL);
+		mt_field(&rows, "mode", "%s", race_mode_names[r->mode]);
+		mt_field(&rows, "workers", "%u", workers);
+		mt_field(&rows, "iters", "%u", iters);
+		mt_field(&rows, "run", "%u", r->run);
+		mt_field(&rows, "final", "%llu", r->final);
+		mt_field(&rows, "expected", "%llu", r->expected);
+		mt_field(&rows, "lost", "%lld", r->lost);
+		mt_field(&rows, "error_pct", "%s%llu.%04llu",
+			 r->lost < 0 ? "-" : "", r->pct / 10000,
+			 r->pct % 10000);
+		mt_field(&rows, "elapsed_ns", "%llu", r->elapsed_ns);
+		mt_field(&rows, "incr_per_s", "%llu", r->rate);
+	}
 }
 
 /* At load failure or unload: the module goes, its statics with it. */

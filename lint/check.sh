@@ -48,7 +48,8 @@ step() {
 
 tap_begin
 step "checkpatch --strict" checkpatch
-step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h
+step "kernel-doc of the headers" "$src/scripts/kernel-doc" -none include/linux/mymem.h include/uapi/linux/mymem.h \
+	include/mymem_format.h include/mymem_stats.h
 step "man pages (groff -ww, mandoc -T lint)" lint/check-man.sh
 # In a fresh copy: every file is compiled and checked, and kernel/*.ko,
 # which the VM runs use, stay as they are whatever KERNEL is.

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "mymem_format.h"
+#include "mymem_stats.h"
 
 const char *prog = "mymem-tool";
 
@@ -182,6 +184,26 @@ uint64_t parse_size(const char *opt, const char *arg, uint64_t min,
 	return parse_num(opt, arg, min, max, true);
 }
 
+unsigned int parse_list(const char *opt, const char *arg, uint64_t *out,
+			unsigned int max_n, uint64_t min, uint64_t max)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int n = 0;
+
+	if (!copy)
+		die_errno(EXIT_ENV, "strdup");
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == max_n)
+			usage_error("%s: more than %u values", opt, max_n);
+		out[n++] = parse_size(opt, tok, min, max);
+	}
+	if (!n)
+		usage_error("%s: empty list", opt);
+	free(copy);
+	return n;
+}
+
 unsigned int parse_names(const char *opt, const char *arg,
 			 const char *const *names, unsigned int n)
 {
@@ -271,9 +293,11 @@ uint64_t clock_overhead_ns(void)
 	return d[PAIRS / 2];
 }
 
+/* The ranks are mymem_stats.h's, mymem_test's too; the mean a double. */
 void stats_compute(uint64_t *ns, size_t n, struct stats *s)
 {
 	long double sum = 0;
+	unsigned long lo, hi;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -283,9 +307,9 @@ void stats_compute(uint64_t *ns, size_t n, struct stats *s)
 	for (i = 0; i < n; i++)
 		sum += ns[i];
 	s->mean = (double)(sum / n);
-	s->median = n & 1 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2;
-	/* nearest rank: the smallest sample >= 99% of all samples */
-	s->p99 = ns[(n * 99 + 99) / 100 - 1];
+	mymem_median_ranks(n, &lo, &hi);
+	s->median = (ns[lo] + ns[hi]) / 2;
+	s->p99 = ns[mymem_p99_rank(n)];
 }
 
 double mb_per_s(uint64_t bytes, double ns)
@@ -307,25 +331,22 @@ static int out_width(const struct out_col *c)
 	return c->text ? -width : width;
 }
 
-/* NAME:TYPE,NAME:TYPE... into @o's columns; a bad format is our bug. */
+/* A format of mymem_results.h into @o's columns; a bad one is our bug. */
 static void out_columns(struct out *o, const char *format)
 {
-	const char *p = format;
-	size_t len;
+	const char *pos = format;
+	struct mymem_column col;
+	int ret;
 
-	for (o->ncols = 0; *p; o->ncols++) {
+	for (o->ncols = 0; (ret = mymem_format_next(&pos, &col)); o->ncols++) {
 		struct out_col *c = &o->cols[o->ncols];
 
-		len = strcspn(p, ":");
-		if (o->ncols == OUT_MAX_COLS || len >= sizeof(c->name) ||
-		    !p[len])
+		if (ret < 0 || o->ncols == OUT_MAX_COLS ||
+		    col.len >= (int)sizeof(c->name))
 			die(EXIT_ENV, "bad result format '%s'", format);
-		memcpy(c->name, p, len);
-		c->name[len] = '\0';
-		p += len + 1;
-		len = strcspn(p, ",");
-		c->text = len == 4 && !strncmp(p, "text", 4);
-		p += len + !!p[len];
+		memcpy(c->name, col.name, col.len);
+		c->name[col.len] = '\0';
+		c->text = col.text;
 	}
 }
 
@@ -372,12 +393,16 @@ void out_begin(struct out *o, enum out_fmt fmt, const char *format)
 	}
 }
 
-void out_field(struct out *o, const char *fmt, ...)
+void out_field(struct out *o, const char *name, const char *fmt, ...)
 {
 	const struct out_col *c = &o->cols[o->col];
 	char buf[128];
 	va_list ap;
 
+	/* a field out of place is our bug: the first row shows it */
+	if (strcmp(name, c->name))
+		die(EXIT_ENV, "field '%s' given for column %u, '%s'", name,
+		    o->col + 1, c->name);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

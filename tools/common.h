@@ -56,6 +56,12 @@ uint64_t parse_u64(const char *opt, const char *arg, uint64_t min,
 uint64_t parse_size(const char *opt, const char *arg, uint64_t min,
 		    uint64_t max);
 /*
+ * A comma-separated list of at most @max_n numbers from @min to @max (K
+ * and M suffixes allowed) into @out; returns how many.
+ */
+unsigned int parse_list(const char *opt, const char *arg, uint64_t *out,
+			unsigned int max_n, uint64_t min, uint64_t max);
+/*
  * Parse a comma-separated list of names from @names into a bit mask;
  * "all" selects every name.  An unknown name is a usage error.
  */
@@ -91,7 +97,8 @@ double mb_per_s(uint64_t bytes, double ns);
 
 /*
  * Rows of results as a human table, CSV or JSON.  The caller gives each
- * row's fields in column order with out_field(); the row ends by itself
+ * row's fields in column order with out_field(), each by its column's
+ * name (one out of place exits 3 naming both); the row ends by itself
  * after the last column.
  */
 enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON };
@@ -124,8 +131,8 @@ struct out {
 void out_begin(struct out *o, enum out_fmt fmt, const char *format);
 /* The header line of @format: its column names, comma-separated. */
 const char *out_header(const char *format);
-__attribute__((format(printf, 2, 3)))
-void out_field(struct out *o, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void out_field(struct out *o, const char *name, const char *fmt, ...);
 void out_end(struct out *o);
 
 #endif /* MYMEM_TOOLS_COMMON_H */

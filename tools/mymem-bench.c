@@ -64,7 +64,6 @@ struct target {
 	uint64_t cap;		/* largest transfer at offset 0 */
 };
 
-#define SCALE_SIZE	(512 * 1024)
 #define MAX_SIZES	32
 #define MAX_PER_CALL	1024	/* IOV_MAX, and io_uring's usual ring */
 
@@ -78,6 +77,7 @@ static struct {
 	unsigned int nr_per_call;
 	unsigned int max_per_call;
 	uint64_t max_size;
+	uint64_t scale_size;
 	unsigned int trials;
 	unsigned int batch;
 	unsigned int targets;
@@ -90,6 +90,7 @@ static struct {
 	.nr_sizes = 5,
 	.per_call = { 1, 4, 16, 64, 256 },
 	.nr_per_call = 5,
+	.scale_size = 512 * 1024,
 	.trials = 1000,
 	.batch = 1,
 	.targets = ((1u << NR_TARGETS) - 1) & ~AMORTISED,
@@ -135,8 +136,8 @@ static void usage(void)
 "  tmpfs   a file of the largest size in --tmpfs-dir, read and write\n"
 "  brd     the kernel RAM disk (--brd), buffered; skipped if absent\n"
 "  memcpy  memcpy between two user buffers\n"
-"  scale   512 KiB preads of the device by 1 and by 2 threads, each with\n"
-"          its own fd, pinned to different CPUs; rows target=scale,\n"
+"  scale   --scale-size preads of the device by 1 and by 2 threads, each\n"
+"          with its own fd, pinned to different CPUs; rows target=scale,\n"
 "          threads=1|2, mb_s = aggregate (total bytes / wall time);\n"
 "          only each thread's last read is verified\n"
 "The amortised targets move K transfers of SIZE bytes, at offsets 0,\n"
@@ -162,6 +163,7 @@ static void usage(void)
 "  -t, --targets=LIST    targets to run (default all but the amortised)\n"
 "  -k, --per-call=LIST   transfers per call of the amortised targets\n"
 "                        (default 1,4,16,64,256; at most %d)\n"
+"      --scale-size=SIZE the reads of target scale (default 512K)\n"
 "      --tmpfs-dir=DIR   where the tmpfs file goes (default /tmp)\n"
 "      --brd=PATH        the RAM disk (default /dev/ram0)\n"
 "  -c, --csv             CSV: %s\n"
@@ -180,33 +182,9 @@ static void usage(void)
 	       out_header(MYMEM_BENCH_FORMAT));
 }
 
-/*
- * A comma-separated list of at most MAX_SIZES numbers from @min to @max
- * (K and M suffixes allowed) into @out; returns how many.
- */
-static unsigned int parse_list(const char *name, const char *arg,
-			       uint64_t *out, uint64_t min, uint64_t max)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	unsigned int n = 0;
-
-	if (!copy)
-		die_errno(EXIT_ENV, "strdup");
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_SIZES)
-			usage_error("%s: more than %d values", name, MAX_SIZES);
-		out[n++] = parse_size(name, tok, min, max);
-	}
-	if (!n)
-		usage_error("%s: empty list", name);
-	free(copy);
-	return n;
-}
-
 static void parse_args(int argc, char **argv)
 {
-	enum { OPT_TMPFS_DIR = 256, OPT_BRD };
+	enum { OPT_TMPFS_DIR = 256, OPT_BRD, OPT_SCALE_SIZE };
 	static const struct option longopts[] = {
 		{ "device",	required_argument, NULL, 'd' },
 		{ "sizes",	required_argument, NULL, 's' },
@@ -214,6 +192,7 @@ static void parse_args(int argc, char **argv)
 		{ "batch",	required_argument, NULL, 'b' },
 		{ "targets",	required_argument, NULL, 't' },
 		{ "per-call",	required_argument, NULL, 'k' },
+		{ "scale-size",	required_argument, NULL, OPT_SCALE_SIZE },
 		{ "tmpfs-dir",	required_argument, NULL, OPT_TMPFS_DIR },
 		{ "brd",	required_argument, NULL, OPT_BRD },
 		{ "csv",	no_argument,	   NULL, 'c' },
@@ -235,7 +214,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 's':
 			opt.nr_sizes = parse_list("--sizes", optarg, opt.sizes,
-						  1, 64 << 20);
+						  MAX_SIZES, 1, 64 << 20);
 			break;
 		case 'n':
 			opt.trials = parse_u64("--trials", optarg, 1, 10000000);
@@ -249,8 +228,12 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			opt.nr_per_call = parse_list("--per-call", optarg,
-						     opt.per_call, 1,
+						     opt.per_call, MAX_SIZES, 1,
 						     MAX_PER_CALL);
+			break;
+		case OPT_SCALE_SIZE:
+			opt.scale_size = parse_size("--scale-size", optarg, 1,
+						    64 << 20);
 			break;
 		case OPT_TMPFS_DIR:
 			opt.tmpfs_dir = optarg;
@@ -271,8 +254,8 @@ static void parse_args(int argc, char **argv)
 	for (i = 0; i < opt.nr_per_call; i++)
 		if (opt.per_call[i] > opt.max_per_call)
 			opt.max_per_call = opt.per_call[i];
-	if ((opt.targets & (1u << T_SCALE)) && opt.max_size < SCALE_SIZE)
-		opt.max_size = SCALE_SIZE;
+	if ((opt.targets & (1u << T_SCALE)) && opt.max_size < opt.scale_size)
+		opt.max_size = opt.scale_size;
 	if (opt.trials % opt.batch)
 		usage_error("--trials %u is not a multiple of --batch %u",
 			    opt.trials, opt.batch);
@@ -404,19 +387,20 @@ static void report(enum target_id id, unsigned int op, uint64_t size,
 	struct stats st;
 
 	stats_compute(samples, n, &st);
-	out_field(&out, MYMEM_SIDE_USER);
-	out_field(&out, "%s", target_names[id]);
-	out_field(&out, "%s", op == OP_READ ? MYMEM_OP_READ : MYMEM_OP_WRITE);
-	out_field(&out, "%llu", (unsigned long long)size);
-	out_field(&out, "%u", threads);
-	out_field(&out, "%u", trials);
-	out_field(&out, "%.1f", st.mean);
-	out_field(&out, "%llu", (unsigned long long)st.median);
-	out_field(&out, "%llu", (unsigned long long)st.p99);
-	out_field(&out, "%.1f", mb_s_override >= 0 ? mb_s_override :
+	out_field(&out, "side", MYMEM_SIDE_USER);
+	out_field(&out, "target", "%s", target_names[id]);
+	out_field(&out, "op", "%s",
+		  op == OP_READ ? MYMEM_OP_READ : MYMEM_OP_WRITE);
+	out_field(&out, "size", "%llu", (unsigned long long)size);
+	out_field(&out, "threads", "%u", threads);
+	out_field(&out, "trials", "%u", trials);
+	out_field(&out, "mean_ns", "%.1f", st.mean);
+	out_field(&out, "median_ns", "%llu", (unsigned long long)st.median);
+	out_field(&out, "p99_ns", "%llu", (unsigned long long)st.p99);
+	out_field(&out, "mb_s", "%.1f", mb_s_override >= 0 ? mb_s_override :
 		  mb_per_s(size, st.mean));
-	out_field(&out, "%u", batch);
-	out_field(&out, "%u", per_call);
+	out_field(&out, "batch", "%u", batch);
+	out_field(&out, "per_call", "%u", per_call);
 }
 
 /* One untimed round, so that first-touch faults are not trial 0. */
@@ -560,7 +544,7 @@ static void *scale_thread(void *arg)
  */
 static void scale(int fd, uint64_t cap)
 {
-	size_t size = cap < SCALE_SIZE ? cap : SCALE_SIZE;
+	size_t size = cap < opt.scale_size ? cap : opt.scale_size;
 	struct scaler s[2];
 	int cpus[2] = { -1, -1 };
 	unsigned int nth, i, ncpu = 0;
@@ -568,7 +552,7 @@ static void scale(int fd, uint64_t cap)
 	uint64_t *all;
 	int cpu;
 
-	if (size != SCALE_SIZE)
+	if (size != opt.scale_size)
 		note("scale: %s holds %zu bytes, reading that much", opt.device,
 		     size);
 	if (!sched_getaffinity(0, sizeof(set), &set))

@@ -32,7 +32,8 @@ static const char *const mode_names[NR_MODES] = {
 	[M_MMAP] = MYMEM_MODE_MMAP,
 };
 
-static const unsigned int sweep_workers[] = { 1, 2, 4, 8, 16, 32, 50, 100 };
+#define MAX_SWEEP	32
+
 
 static struct {
 	const char *device;
@@ -41,7 +42,8 @@ static struct {
 	unsigned int runs;
 	unsigned int modes;
 	bool fetch_add_named;	/* given itself, not only via "all" */
-	bool sweep;
+	uint64_t sweep[MAX_SWEEP];	/* the W of --sweep */
+	unsigned int nr_sweep;		/* 0: no sweep, -w's W */
 	enum out_fmt fmt;
 } opt = {
 	.device = MYMEM_DEVICE_PATH,
@@ -87,7 +89,8 @@ static void usage(void)
 "  -n, --iters=N     increments per thread (default 150000)\n"
 "  -m, --mode=MODES  modes to run (required)\n"
 "  -r, --runs=R      runs per mode and W (default 1)\n"
-"  -s, --sweep       W = 1,2,4,8,16,32,50,100 instead of -w\n"
+"  -s, --sweep[=LIST] each W of LIST instead of -w (default\n"
+"                    1,2,4,8,16,32,50,100; at most %d of them)\n"
 "  -d, --device=PATH the mymem device or any file (default %s)\n"
 "  -c, --csv         CSV: %s\n"
 "  -j, --json        JSON: an array of objects with those keys\n"
@@ -103,7 +106,7 @@ static void usage(void)
 "Exit status: 0 ok; 1 a mode that must be exact (mutex, pread, fetch_add,\n"
 "mmap) lost or invented updates, or a transfer was short; 2 usage error;\n"
 "3 environment error (device missing, system call failed).\n",
-	       prog, MAX_WORKERS, MYMEM_DEVICE_PATH,
+	       prog, MAX_WORKERS, MAX_SWEEP, MYMEM_DEVICE_PATH,
 	       out_header(MYMEM_RACE_FORMAT));
 }
 
@@ -130,7 +133,7 @@ static void parse_args(int argc, char **argv)
 		{ "iters",	required_argument, NULL, 'n' },
 		{ "mode",	required_argument, NULL, 'm' },
 		{ "runs",	required_argument, NULL, 'r' },
-		{ "sweep",	no_argument,	   NULL, 's' },
+		{ "sweep",	optional_argument, NULL, 's' },
 		{ "device",	required_argument, NULL, 'd' },
 		{ "csv",	no_argument,	   NULL, 'c' },
 		{ "json",	no_argument,	   NULL, 'j' },
@@ -142,7 +145,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:n:m:r:sd:cjqhV", longopts,
+	while ((c = getopt_long(argc, argv, ":w:n:m:r:s::d:cjqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -163,7 +166,11 @@ static void parse_args(int argc, char **argv)
 			opt.runs = parse_u64("--runs", optarg, 1, 1000000);
 			break;
 		case 's':
-			opt.sweep = true;
+			opt.nr_sweep = parse_list("--sweep",
+						  optarg ? optarg :
+						  "1,2,4,8,16,32,50,100",
+						  opt.sweep, MAX_SWEEP, 1,
+						  MAX_WORKERS);
 			break;
 		case 'd':
 			opt.device = optarg;
@@ -306,17 +313,18 @@ static bool one_run(struct out *o, enum mode mode, unsigned int workers,
 	lost = (int64_t)(expected - v);
 	progress_done();
 
-	out_field(o, MYMEM_SIDE_USER);
-	out_field(o, "%s", mode_names[mode]);
-	out_field(o, "%u", workers);
-	out_field(o, "%llu", (unsigned long long)opt.iters);
-	out_field(o, "%u", run_no);
-	out_field(o, "%llu", (unsigned long long)v);
-	out_field(o, "%llu", (unsigned long long)expected);
-	out_field(o, "%lld", (long long)lost);
-	out_field(o, "%.4f", lost * 100.0 / total);
-	out_field(o, "%llu", (unsigned long long)elapsed);
-	out_field(o, "%.0f", elapsed ? total * 1e9 / elapsed : 0);
+	out_field(o, "side", MYMEM_SIDE_USER);
+	out_field(o, "mode", "%s", mode_names[mode]);
+	out_field(o, "workers", "%u", workers);
+	out_field(o, "iters", "%llu", (unsigned long long)opt.iters);
+	out_field(o, "run", "%u", run_no);
+	out_field(o, "final", "%llu", (unsigned long long)v);
+	out_field(o, "expected", "%llu", (unsigned long long)expected);
+	out_field(o, "lost", "%lld", (long long)lost);
+	out_field(o, "error_pct", "%.4f", lost * 100.0 / total);
+	out_field(o, "elapsed_ns", "%llu", (unsigned long long)elapsed);
+	out_field(o, "incr_per_s", "%.0f",
+		  elapsed ? total * 1e9 / elapsed : 0);
 
 	if (mode == M_UNLOCKED || !lost)
 		return true;
@@ -347,18 +355,13 @@ static bool ioctl_usable(int fd)
 
 int main(int argc, char **argv)
 {
-	const unsigned int *ws = &opt.workers;
-	unsigned int nr_ws = 1, m, i, r;
+	unsigned int m, i, r;
 	bool exact = true;
 	struct out o;
 	int ctl_fd;
 
 	tools_init(argv[0]);
 	parse_args(argc, argv);
-	if (opt.sweep) {
-		ws = sweep_workers;
-		nr_ws = ARRAY_SIZE(sweep_workers);
-	}
 
 	ctl_fd = open_device(opt.device, O_RDWR);
 	if ((opt.modes & (1u << M_FETCH_ADD)) && !ioctl_usable(ctl_fd))
@@ -371,9 +374,11 @@ int main(int argc, char **argv)
 	for (m = 0; m < NR_MODES; m++) {
 		if (!(opt.modes & (1u << m)))
 			continue;
-		for (i = 0; i < nr_ws; i++)
+		for (i = 0; i < (opt.nr_sweep ? opt.nr_sweep : 1); i++)
 			for (r = 1; r <= opt.runs; r++)
-				exact &= one_run(&o, m, ws[i], r, ctl_fd);
+				exact &= one_run(&o, m, opt.nr_sweep ?
+						 opt.sweep[i] : opt.workers,
+						 r, ctl_fd);
 	}
 	out_end(&o);
 	close(ctl_fd);

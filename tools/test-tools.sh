@@ -20,6 +20,7 @@ if [ $# -ne 1 ] || [ ! -x "$1/mymem-bench" ] || [ ! -x "$1/mymem-race" ]; then
 fi
 BENCH=$1/mymem-bench
 RACE=$1/mymem-race
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 # shellcheck source-path=SCRIPTDIR source=../tap/tap.sh
 . "$(dirname "$0")/../tap/tap.sh"
@@ -183,6 +184,11 @@ expect 2 "bench --per-call 0" "$BENCH" --per-call 0
 expect 2 "bench --per-call 1025 (over IOV_MAX)" "$BENCH" --per-call 1025
 expect 2 "bench --per-call ," "$BENCH" --per-call ,
 expect 2 "bench -k 4,x" "$BENCH" -k 4,x
+expect 0 "bench --scale-size 4K on a file" "$BENCH" --device "$T/dev" \
+	--trials 3 --targets scale --scale-size 4K --csv
+check "bench --scale-size 4K: 1 and 2 threads of 4096-byte reads" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f4,5,6 | tr "\n" " ")" = "4096,1,3 4096,2,6 " ]'
+expect 2 "bench --scale-size 0" "$BENCH" --scale-size 0
 expect 0 "bench readv on a file" "$BENCH" --device "$T/dev" --trials 6 \
 	--batch 2 --targets readv --sizes 1,64 -k 1,16 --csv
 # per size and count a read and a write row; trials and batch count
@@ -240,6 +246,11 @@ expect 0 "race --sweep" "$RACE" --device "$T/dev" -n 50 --mode mmap \
 check "race --sweep: W = 1 2 4 8 16 32 50 100" \
 	'[ "$(tail -n +2 "$T/out" | cut -d, -f3 | tr "\n" " ")" = \
 	   "1 2 4 8 16 32 50 100 " ]'
+expect 0 "race --sweep=LIST" "$RACE" --device "$T/dev" -n 10 --mode mmap \
+	--sweep=3,1 --csv
+check "race --sweep=3,1: W = 3 1" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f3 | tr "\n" " ")" = "3 1 " ]'
+expect 2 "race --sweep=1,0" "$RACE" --mode mmap --sweep=1,0
 expect 0 "race --runs 3" "$RACE" --device "$T/dev" -w 2 -n 10 \
 	--mode pread --runs 3 --csv
 check "race --runs 3: runs numbered 1..3" \
@@ -251,5 +262,181 @@ expect 1 "race: an inexact exact mode exits 1" "$RACE" --device /dev/zero \
 	-w 2 -n 10 --mode mutex
 expect 0 "race: mode unlocked never fails the exit status" "$RACE" \
 	--device /dev/zero -w 2 -n 10 --mode unlocked
+
+# The summary statistics: mymem_test's own functions, cut out of
+# kernel/mymem_test_bench.c and built here over stand-ins for the kernel
+# calls they make, against the tools' stats_compute() and mb_per_s() on
+# the same samples: the same median and p99, the mean the tools' rounded
+# down, MB/s that of the mean (include/mymem_stats.h).
+stats_agree()
+{
+	{
+		cat <<'EOF'
+#include <stdlib.h>
+#include "common.h"
+#include "mymem_stats.h"
+typedef uint64_t u64;
+#define div_u64(a, b) ((a) / (b))
+#define mul_u64_u64_div_u64(a, b, c) ((u64)((unsigned __int128)(a) * (b) / (c)))
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *), void *swap)
+{
+	qsort(base, n, size, cmp);
+}
+EOF
+		sed -n -e '/^struct bench_stats {/,/^};/p' \
+			-e '/^static int bench_cmp_u64(/,/^}/p' \
+			-e '/^static void bench_stats(/,/^}/p' \
+			-e '/^static u64 bench_mb_s(/,/^}/p' \
+			"$REPO/kernel/mymem_test_bench.c"
+		cat <<'EOF'
+int main(void)
+{
+	static const unsigned int ns[] = { 1, 2, 3, 4, 7, 100, 101, 1000, 1001 };
+	static uint64_t a[1001], b[1001];
+	uint64_t seed = 42;
+	unsigned int i, j, bad = 0;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		unsigned int n = ns[i];
+		struct bench_stats k;
+		struct stats t;
+		double mb;
+
+		for (j = 0; j < n; j++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			a[j] = b[j] = 300 + (seed >> 33) % 5000;
+		}
+		stats_compute(a, n, &t);
+		bench_stats(b, n, 0, &k);
+		mb = mb_per_s(4096, (double)k.mean);
+		if (k.median != t.median || k.p99 != t.p99 ||
+		    k.mean != (uint64_t)t.mean ||
+		    bench_mb_s(4096, k.mean) != (uint64_t)(mb * 100 + 1e-6)) {
+			printf("n %u: kernel median %llu p99 %llu mean %llu mb_s %llu/100; tools %llu %llu %.3f %.3f\n",
+			       n, (unsigned long long)k.median,
+			       (unsigned long long)k.p99,
+			       (unsigned long long)k.mean,
+			       (unsigned long long)bench_mb_s(4096, k.mean),
+			       (unsigned long long)t.median,
+			       (unsigned long long)t.p99, t.mean, mb);
+			bad++;
+		}
+	}
+	return bad != 0;
+}
+EOF
+	} >"$T/stats.c" &&
+		${CC:-cc} -O2 -Wall -Werror -iquote "$REPO/tools" -iquote "$REPO/include" \
+			-o "$T/stats" "$T/stats.c" "$REPO/tools/common.c" &&
+		"$T/stats"
+}
+tap_check "stats: mymem_test's and the tools' agree on the same samples" stats_agree
+
+# The experiments' parameters: set in experiments/params.sh alone, given
+# by the run to the tools and mymem_test, recorded in env.txt and read
+# back by the report (report/params.py).  Here a copy of params.sh with
+# other lists drives guest/measure.sh, its module commands stubbed and
+# the tools run on a file: what they were given and what they wrote must
+# follow the copy.
+PARAMS="python3 $REPO/report/params.py"
+mkdir -p "$T/stub" "$T/raw" "$T/guest"
+for c in modprobe rmmod depmod mkdir cp; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$c" "$T" >"$T/stub/$c"
+done
+printf '#!/bin/sh\necho "mymem-bench $*" >>"%s/calls"\nexec "%s" "$@" -d "%s/dev" --tmpfs-dir "%s" --brd "%s/none"\n' \
+	"$T" "$BENCH" "$T" "$T" "$T" >"$T/stub/mymem-bench"
+printf '#!/bin/sh\necho "mymem-race $*" >>"%s/calls"\nexec "%s" "$@" -d "%s/dev"\n' \
+	"$T" "$RACE" "$T" >"$T/stub/mymem-race"
+chmod +x "$T"/stub/*
+sed -e 's/^bench_sizes=[^[:space:]]*/bench_sizes=2,8/' \
+	-e 's/^amortised_sizes=[^[:space:]]*/amortised_sizes=4/' \
+	-e 's/^amortised_per_call=[^[:space:]]*/amortised_per_call=2,3/' \
+	-e 's/^trials=[^[:space:]]*/trials=6/' \
+	-e 's/^scale_size=[^[:space:]]*/scale_size=4096/' \
+	-e 's/^workers=[^[:space:]]*/workers=3/' \
+	-e 's/^iters=[^[:space:]]*/iters=7/' \
+	-e 's/^sweep_workers=[^[:space:]]*/sweep_workers=5,2/' \
+	-e 's/^sweep_iters=[^[:space:]]*/sweep_iters=9/' \
+	"$REPO/experiments/params.sh" >"$T/params.sh"
+# what experiments/measure.sh gives a guest whose steps run twice, and
+# records
+(
+	QUICK=0
+	. "$T/params.sh"
+	measure_args 2 >"$T/args"
+	params_env $run_params >"$T/raw/env.txt"
+	params_env $compare_params >"$T/compare-env.txt"
+)
+# shellcheck disable=SC2046 # NAME=VALUE words, without blanks
+run env PATH="$T/stub:$PATH" MYMEM_RESULTS="$T/guest" MYMEM_MODULES="$T" \
+	TMPDIR="$T" "$REPO/guest/measure.sh" bench,scale,kbench,race,sweep,krace \
+	$(cat "$T/args")
+result "$([ "$rc" -eq 0 ] && echo ok)" "guest/measure.sh takes the run's parameters"
+# column COL FILE: the values of column COL of a results CSV, in order, once each
+column()
+{
+	tail -n +2 "$2" | cut -d, -f"$1" | awk '!seen[$0]++' | tr '\n' ' '
+}
+check "params: the bench's sizes and trials are the file's, on both sides" \
+	'[ "$(column 4 "$T/guest/bench-user.csv")" = "2 8 " ] &&
+	 [ "$(column 6 "$T/guest/bench-user.csv")" = "6 " ] &&
+	 [ -s "$T/guest/bench-user-2.csv" ] &&
+	 grep -qx "modprobe mymem_test run=bench sizes=2,8 trials=6" "$T/calls"'
+check "params: read scaling's size is the file's, the control's too" \
+	'[ "$(column 4 "$T/guest/scale-user.csv")" = "4096 " ] &&
+	 [ "$(column 4 "$T/guest/scale-control.csv")" = "4096 " ] &&
+	 [ "$(column 5 "$T/guest/scale-control-2.csv")" = "1 2 " ]'
+check "params: the amortised paths' sizes and counts are the file's" \
+	'[ "$(column 4 "$T/guest/bench-amortised.csv")" = "4 " ] &&
+	 [ "$(column 12 "$T/guest/bench-amortised.csv")" = "2 3 " ]'
+check "params: the races' workers, iters and runs are the file's, on both sides" \
+	'[ "$(column 3,4 "$T/guest/race-user.csv")" = "3,7 " ] &&
+	 [ "$(column 5 "$T/guest/race-user.csv")" = "1 2 " ] &&
+	 grep -qx "modprobe mymem_test run=race workers=3 iters=7 runs=2" "$T/calls"'
+check "params: the sweep's workers and iters are the file's" \
+	'[ "$(column 3,4 "$T/guest/race-sweep.csv")" = "5,9 2,9 " ]'
+check "params: the guest leaves no figure to a tool's default" \
+	'[ -z "$(grep "^mymem-bench" "$T/calls" |
+		grep -v -e " -n [0-9]* -s " -e " -n [0-9]* -t scale --scale-size ")" ] &&
+	 [ -z "$(grep "^mymem-race" "$T/calls" |
+		grep -v -e " -w [0-9]* -n [0-9]* .* -r " -e " -n [0-9]* --sweep=")" ]'
+run $PARAMS "$T/raw"
+check "params: report/params.py reads back the lists and numbers recorded" \
+	'[ "$rc" -eq 0 ] && grep -qx "bench_sizes=2,8" "$T/out" &&
+	 grep -qx "amortised_per_call=2,3" "$T/out" &&
+	 grep -qx "sweep_workers=5,2" "$T/out" && grep -qx "trials=6" "$T/out" &&
+	 [ "$(wc -l <"$T/out")" -eq "$(wc -l <"$T/raw/env.txt")" ]'
+mkdir "$T/compare" && mv "$T/compare-env.txt" "$T/compare/env.txt"
+run $PARAMS --compare "$T/compare"
+check "params: report/params.py reads back the compare parameters" \
+	'[ "$rc" -eq 0 ] && grep -qx "compare_large=524288" "$T/out"'
+check "params: guest/compare.sh takes what experiments/compare.sh gives" \
+	'[ "$(sed -n "s/^take_params \"\([^\"]*\)\".*/\1/p" "$REPO/guest/compare.sh")" = \
+	   "$(sed -n "s/^compare_params=\"\([^\"]*\)\"/\1/p" "$REPO/experiments/params.sh")" ]'
+grep -v '^param_trials=' "$T/raw/env.txt" >"$T/raw/env-icount.txt"
+echo "param_trials=7" >>"$T/raw/env-icount.txt"
+run $PARAMS "$T/raw"
+check "params: two values of one parameter are an error naming both" \
+	'[ "$rc" -eq 1 ] && one_line_error params.py &&
+	 grep -q "param_trials=[67], but .* recorded another" "$T/err" &&
+	 grep -q "env-icount.txt:[0-9]" "$T/err" && grep -q "/env.txt:[0-9]" "$T/err"'
+rm "$T/raw/env-icount.txt"
+sed -i '/^param_sweep_workers=/d' "$T/raw/env.txt"
+run $PARAMS "$T/raw"
+check "params: a parameter not recorded is an error naming it" \
+	'[ "$rc" -eq 1 ] && one_line_error params.py &&
+	 grep -q "no param_sweep_workers$" "$T/err"'
+echo "param_trials=6,8" >"$T/raw/env.txt"
+run $PARAMS "$T/raw"
+check "params: a list for a number is an error" \
+	'[ "$rc" -eq 1 ] && grep -q "param_trials=6,8: not a number" "$T/err"'
+: >"$T/calls"
+# shellcheck disable=SC2046
+run env PATH="$T/stub:$PATH" MYMEM_RESULTS="$T/guest" MYMEM_MODULES="$T" \
+	"$REPO/guest/measure.sh" bench $(grep -v '^bench_sizes=' "$T/args")
+check "params: guest/measure.sh without one refuses, running nothing" \
+	'[ "$rc" -eq 64 ] && one_line_error guest/measure.sh &&
+	 grep -qx "guest/measure.sh: no bench_sizes=VALUE" "$T/err" && [ ! -s "$T/calls" ]'
 
 tap_done
