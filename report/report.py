@@ -20,9 +20,10 @@ stderr), 2 usage.
 import os
 import sys
 
+import params
 from mymem_report import (
-    amortised, benchmark, compare, environment, key_ratios, plots,
-    questions, race, raw, seed, selftest)
+    amortised, benchmark, compare, environment, experiment, key_ratios,
+    plots, questions, race, raw, seed, selftest)
 from mymem_report.checks import checks
 
 PROG = "report.py"
@@ -48,6 +49,7 @@ def report(data, found, plot_note):
 
 def run_report(results):
     """REPORT.md and the rest; returns the checks and a plot note."""
+    experiment.use_run(params.load(os.path.join(results, "raw")))
     data = raw.load(results)
     found = checks(data)
     raw.write_merged(results, data)
@@ -61,6 +63,8 @@ def run_report(results):
 
 
 def run_compare(results, base_rev=None):
+    experiment.use_compare(params.load(os.path.join(results, "raw"),
+                                       params.COMPARE))
     text = compare.compare_report(*compare.load_compare(results), base_rev)
     with open(os.path.join(results, "COMPARE.md"), "w") as f:
         f.write(text)
@@ -78,7 +82,7 @@ def main(argv):
             text = run_compare(*argv[2:])
         else:
             found, plot_note = run_report(argv[1])
-    except (raw.DataError, OSError) as e:
+    except (raw.DataError, params.ParamError, OSError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
     if comparing:

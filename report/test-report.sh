@@ -279,6 +279,23 @@ check "no modes.txt: every figure is of env.txt's accel" sh -c "
 	grep -Fq '| 1-byte read(): mymem / /dev/zero (time) | 0.90x | 0.90-0.91x (2 runs, 1.0%) | tcg |' '$D/REPORT.md' &&
 	! grep -q '| icount |' '$D/REPORT.md'"
 
+# The report's sizes are the run's, as its env.txt recorded them
+# (report/params.py, mymem_report/experiment.py): one list changed in
+# experiments/params.sh changes the report with the run.
+fresh oneamortised
+D=$T/oneamortised
+sed -i 's/^param_amortised_sizes=.*/param_amortised_sizes=1/' "$D/raw/env.txt"
+run "$D"
+check "params: the amortised sizes are the run's (1 B alone: no 64 B column)" sh -c "
+	[ $rc -eq 0 ] &&
+	grep -Fq '| path | per call | 1 B read | 1 B write |' '$D/REPORT.md' &&
+	! grep -Fq '64 B read |' '$D/REPORT.md'"
+fresh noparam
+sed -i '/^param_bench_sizes=/d' "$T/noparam/raw/env.txt"
+run "$T/noparam"
+check "params: a run that did not record its sizes: exit 1, one line" \
+	one_line_error ".*no param_bench_sizes"
+
 fresh scaleruns
 D=$T/scaleruns
 # runs 2 and 3 of the scale: 9,600 / 400 = 24.00x and 600 / 400 = 1.50x

@@ -1,7 +1,7 @@
 """Report section: the amortised paths (readv, io_uring): one call,
 many operations."""
 
-from .experiment import AMORTISED_SIZES, SMALL
+from . import experiment
 from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
@@ -50,7 +50,7 @@ def amortised_cell(data, target, op, size, k=None):
 
 
 def amortised_table(data):
-    cols = [(size, op) for size in AMORTISED_SIZES for op in OPS]
+    cols = [(size, op) for size in experiment.AMORTISED_SIZES for op in OPS]
     rows = []
     for _, target, label in ONE_CALL:
         rows.append([label, "1"] + [amortised_cell(data, target, op, size)
@@ -80,7 +80,7 @@ def skipped_paths(data):
 def even_text(data, target):
     """From what batch size target beats one call per operation."""
     found = {}
-    for size in AMORTISED_SIZES:
+    for size in experiment.AMORTISED_SIZES:
         for op in OPS:
             if per_calls(data, target, op, size):
                 found[f"{size_text(size)} {op}s"] = break_even(
@@ -101,12 +101,12 @@ def even_text(data, target):
 
 def closeness_text(data, target):
     """At the largest batch: 1-byte reads against the API and mmap."""
-    ks = per_calls(data, target, "read", SMALL)
+    ks = per_calls(data, target, "read", experiment.SMALL)
     if not ks:
         return ""
-    t = amortised_cost(data, target, "read", SMALL, ks[-1])
-    api = median(data, "kernel", "api", "read", SMALL)
-    mm = median(data, "user", "mmap", "read", SMALL)
+    t = amortised_cost(data, target, "read", experiment.SMALL, ks[-1])
+    api = median(data, "kernel", "api", "read", experiment.SMALL)
+    mm = median(data, "user", "mmap", "read", experiment.SMALL)
     parts = [f"{ratio_text(ratio(t, ref))} {what}'s ({ns(ref)})"
              for ref, what in ((api, "the in-kernel API"), (mm, "mmap"))
              if ratio(t, ref)]
@@ -115,11 +115,11 @@ def closeness_text(data, target):
 
 
 def paying_text(data, target, pays):
-    fitted = call_fit(data, target, "read", SMALL)
+    fitted = call_fit(data, target, "read", experiment.SMALL)
     if not fitted:
         return f" What it still pays per operation: {pays}."
-    api = median(data, "kernel", "api", "read", SMALL)
-    base = median(data, "user", "mymem", "read", SMALL)
+    api = median(data, "kernel", "api", "read", experiment.SMALL)
+    base = median(data, "user", "mymem", "read", experiment.SMALL)
     text = (f" Fitted through its two largest batches, a call of 1-byte "
             f"reads costs {ns(fitted[0])} plus {ns(fitted[1])} per "
             "transfer")

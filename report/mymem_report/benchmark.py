@@ -1,6 +1,6 @@
 """Report section: the benchmark tables and read scaling."""
 
-from .experiment import SCALE_SIZE, SMALL
+from . import experiment
 from .measures import mb_s, median, ratio
 from .modes import mode_of
 from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
@@ -21,7 +21,7 @@ def vector_copy(data, size):
     fewer than half an instruction per byte: a vector loop, which a
     count of instructions cannot set against the kernel's rep movsb."""
     t = median(data, "user", "memcpy", "read", size)
-    return (mode_of(data, BENCH_USER) == "icount" and size > SMALL
+    return (mode_of(data, BENCH_USER) == "icount" and size > experiment.SMALL
             and t is not None and t < VECTOR_LOOP * size)
 
 
@@ -68,7 +68,7 @@ def section_bench(data, plots):
     if data.scale:
         which = (f"Run {data.scale_run[0]} of {data.scale_run[1]}, the one "
                  "with the median ratio. " if data.scale_run else "")
-        out += ["", f"### Read scaling ({size_text(SCALE_SIZE)} pread, own fd "
+        out += ["", f"### Read scaling ({size_text(experiment.SCALE_SIZE)} pread, own fd "
                 "per thread)", "",
                 which + "Measured in "
                 f"{mode_of(data, SCALE_USER)} mode.", "",
@@ -83,7 +83,7 @@ def copy_routine_text(data):
     if mode_of(data, BENCH_USER) != "icount":
         return []
     seen = []
-    for size in sorted({k[3] for k in data.bench if k[3] > SMALL}):
+    for size in sorted({k[3] for k in data.bench if k[3] > experiment.SMALL}):
         t = median(data, "user", "memcpy", "read", size)
         if t is not None:
             seen.append(f"{size_text(size)} {t / size:.2f}")

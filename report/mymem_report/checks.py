@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .amortised import AMORTISED
-from .experiment import GOAL_CALLS, LARGE, SCALE_SIZE, SMALL
+from . import experiment
 from .measures import (
     amortised_cost, amortised_speedup, call_fit, main_workers, median,
     mmap_gap, per_incr, race_ratio, race_runs, ratio, scaling, spread_pct,
@@ -119,8 +119,8 @@ def noise_clause(check):
 def why_one_byte(op, peer, cause):
     """A 1-byte op against /dev/peer's: the difference, and its cause."""
     def why(data, check):
-        m = median(data, "user", "mymem", op, SMALL)
-        p = median(data, "user", peer, op, SMALL)
+        m = median(data, "user", "mymem", op, experiment.SMALL)
+        p = median(data, "user", peer, op, experiment.SMALL)
         return (f"mymem's 1-byte {op}() took {ns(m)} against /dev/{peer}'s "
                 f"{ns(p)} (+{ns(m - p)}). {cause}" + noise_clause(check))
     return why
@@ -139,27 +139,27 @@ why_write_null = why_one_byte(
 
 def why_large_read(peer):
     def why(data, check):
-        m = median(data, "user", "mymem", "read", LARGE)
-        p = median(data, "user", peer, "read", LARGE)
-        text = (f"At {size_text(LARGE)} mymem took {ns(m)} per read and "
+        m = median(data, "user", "mymem", "read", experiment.LARGE)
+        p = median(data, "user", peer, "read", experiment.LARGE)
+        text = (f"At {size_text(experiment.LARGE)} mymem took {ns(m)} per read and "
                 f"{peer} "
                 f"{ns(p)} ({ratio_text(ratio(m, p))}); all three copy "
                 "with copy_to_user().")
         if icount_copy(data) and copy_is_rep_movsb(data):
             text += (" Under -icount that copy is rep movsb (the guest CPU "
                      "has erms), one counted instruction per byte: "
-                     f"{LARGE:,} of each figure. Beyond it mymem's read "
-                     f"path cost {ns(m - LARGE)} and {peer}'s "
-                     f"{ns(p - LARGE)} (its page cache, page by page): "
-                     f"mymem's is {ratio_text(ratio(m - LARGE, p - LARGE))}"
+                     f"{experiment.LARGE:,} of each figure. Beyond it mymem's read "
+                     f"path cost {ns(m - experiment.LARGE)} and {peer}'s "
+                     f"{ns(p - experiment.LARGE)} (its page cache, page by page): "
+                     f"mymem's is {ratio_text(ratio(m - experiment.LARGE, p - experiment.LARGE))}"
                      f" of {peer}'s. A read path that did nothing but the "
                      "copy would reach "
-                     f"{ratio_text(ratio(LARGE, p))} of {peer}'s time.")
+                     f"{ratio_text(ratio(experiment.LARGE, p))} of {peer}'s time.")
         elif mode_of(data, BENCH_USER) != "icount":
             text += (" A possible cause, not measured here: mymem's "
                      "region is vmalloc()ed, mapped page by page, while "
                      "the page cache lives in the kernel's direct map.")
-        k = median(data, "kernel", "api", "read", LARGE)
+        k = median(data, "kernel", "api", "read", experiment.LARGE)
         if k is not None:
             text += (f" mymem_read() in the kernel took {ns(k)} for the same"
                      " copy, so " + ("the copy itself, not the system call "
@@ -176,25 +176,25 @@ def why_mmap(op):
         text = ("Both are memcpy() in user space; the mapping is the "
                 "device's vmalloc pages, inserted 4 KiB at a time, while "
                 "memcpy's buffers are ordinary anonymous memory.")
-        small, large = mmap_gap(data, op, SMALL), mmap_gap(data, op, LARGE)
+        small, large = mmap_gap(data, op, experiment.SMALL), mmap_gap(data, op, experiment.LARGE)
         if small is not None and large is not None and large > 0:
             kind = ("a per-byte or per-page cost, not a fixed one"
                     if abs(small) < FIXED_GAP_NEGLIGIBLE * large else
                     "partly a fixed cost per call")
             text += (f" At 1 byte the two differ by {ns(small)}, at "
-                     f"{size_text(LARGE)} by {ns(large)}: {kind}.")
+                     f"{size_text(experiment.LARGE)} by {ns(large)}: {kind}.")
         return text + noise_clause(check)
     return why
 
 
 def why_kernel(data, check):
-    u = median(data, "user", "mymem", "read", SMALL)
-    k = median(data, "kernel", "api", "read", SMALL)
+    u = median(data, "user", "mymem", "read", experiment.SMALL)
+    k = median(data, "kernel", "api", "read", experiment.SMALL)
     text = (f"read() took {ns(u)} and mymem_read() {ns(k)}, so the system "
             f"call entry, exit and VFS dispatch cost {ns(u - k)} here. The "
             "ratio reaches 10 only if the API's own work is under a ninth "
             f"of that ({ns((u - k) / 9)}).")
-    batched = data.batched.get(("kernel", "api", "read", SMALL))
+    batched = data.batched.get(("kernel", "api", "read", experiment.SMALL))
     batch = batched["mean_ns"] if batched else 0
     if 0 < batch < k:
         text += (" The in-kernel median is of calls timed one by one, "
@@ -213,7 +213,7 @@ def why_kernel(data, check):
 
 def why_ioctl(data, check):
     # A 1-byte read() is a yardstick only on the race's own clock.
-    syscall = (median(data, "user", "mymem", "read", SMALL)
+    syscall = (median(data, "user", "mymem", "read", experiment.SMALL)
                if mode_of(data, BENCH_USER) ==
                mode_of(data, RACE_USER) else None)
     w = main_workers(data, "user")
@@ -258,7 +258,7 @@ def why_scaling(data, check):
     per_read = two["median_ns"] / one["median_ns"]
     text = (f"One reader moved {one['mb_s']:.0f} MB/s and two "
             f"{two['mb_s']:.0f} MB/s together; the median "
-            f"{size_text(SCALE_SIZE)} read took "
+            f"{size_text(experiment.SCALE_SIZE)} read took "
             f"{ns(one['median_ns'])} alone and {ns(two['median_ns'])} with "
             "two readers. ")
     if per_read < READERS_SLOWED:
@@ -307,13 +307,13 @@ def scaling_control(data, per_read):
 
 def why_amortised(target):
     def why(data, check):
-        base = median(data, "user", "mymem", "read", SMALL)
-        t = amortised_cost(data, target, "read", SMALL, GOAL_CALLS)
+        base = median(data, "user", "mymem", "read", experiment.SMALL)
+        t = amortised_cost(data, target, "read", experiment.SMALL, experiment.GOAL_CALLS)
         label, pays = next((name, paid) for tg, name, paid in AMORTISED
                            if tg == target)
-        text = (f"{GOAL_CALLS} 1-byte reads by {label} took {ns(t)} each "
+        text = (f"{experiment.GOAL_CALLS} 1-byte reads by {label} took {ns(t)} each "
                 f"against read()'s {ns(base)}.")
-        fitted = call_fit(data, target, "read", SMALL)
+        fitted = call_fit(data, target, "read", experiment.SMALL)
         if fitted:
             text += (f" Fitted over its two largest batches, a call costs "
                      f"{ns(fitted[0])} plus {ns(fitted[1])} per transfer: "
@@ -335,19 +335,19 @@ def goals():
     its explanation."""
     return [
         bench_check("1-byte read(): mymem / /dev/zero (time)",
-                    "mymem", "read", SMALL, "zero", 1.0, why_read_zero),
+                    "mymem", "read", experiment.SMALL, "zero", 1.0, why_read_zero),
         bench_check("1-byte write(): mymem / /dev/null (time)",
-                    "mymem", "write", SMALL, "null", 1.1, why_write_null),
-        bench_check(f"{size_text(LARGE)} read: mymem / tmpfs (time)",
-                    "mymem", "read", LARGE, "tmpfs", 0.9,
+                    "mymem", "write", experiment.SMALL, "null", 1.1, why_write_null),
+        bench_check(f"{size_text(experiment.LARGE)} read: mymem / tmpfs (time)",
+                    "mymem", "read", experiment.LARGE, "tmpfs", 0.9,
                     why_large_read("tmpfs")),
-        bench_check(f"{size_text(LARGE)} read: mymem / brd (time)",
-                    "mymem", "read", LARGE, "brd", 0.9,
+        bench_check(f"{size_text(experiment.LARGE)} read: mymem / brd (time)",
+                    "mymem", "read", experiment.LARGE, "brd", 0.9,
                     why_large_read("brd")),
-        bench_check(f"{size_text(LARGE)} mmap read / memcpy (time)",
-                    "mmap", "read", LARGE, "memcpy", 1.5, why_mmap("read")),
-        bench_check(f"{size_text(LARGE)} mmap write / memcpy (time)",
-                    "mmap", "write", LARGE, "memcpy", 1.5,
+        bench_check(f"{size_text(experiment.LARGE)} mmap read / memcpy (time)",
+                    "mmap", "read", experiment.LARGE, "memcpy", 1.5, why_mmap("read")),
+        bench_check(f"{size_text(experiment.LARGE)} mmap write / memcpy (time)",
+                    "mmap", "write", experiment.LARGE, "memcpy", 1.5,
                     why_mmap("write")),
         Check("1-byte read: syscall / in-kernel API (time)", syscall_vs_api,
               goal=10.0, at_least=True, files=(BENCH_USER, BENCH_KERNEL),
@@ -358,16 +358,16 @@ def goals():
         Check("race: mmap / ioctl (incr/s)", race_ratio("mmap", "fetch_add"),
               goal=10.0, at_least=True, files=(RACE_USER,),
               explain=why_mmap_ioctl, parallel=True),
-        Check(f"{size_text(SCALE_SIZE)} pread: 2 threads / 1 (aggregate MB/s)",
+        Check(f"{size_text(experiment.SCALE_SIZE)} pread: 2 threads / 1 (aggregate MB/s)",
               lambda d: scaling(d.scale),
               goal=1.7, at_least=True, files=(SCALE_USER,),
               explain=why_scaling, parallel=True),
-        Check(f"readv of {GOAL_CALLS} x {size_text(SMALL)} / one read() each "
-              "(ops/s)", amortised_speedup("readv", GOAL_CALLS),
+        Check(f"readv of {experiment.GOAL_CALLS} x {size_text(experiment.SMALL)} / one read() each "
+              "(ops/s)", amortised_speedup("readv", experiment.GOAL_CALLS),
               goal=4.0, at_least=True, files=(BENCH_AMORTISED, BENCH_USER),
               explain=why_amortised("readv")),
-        Check(f"io_uring, {GOAL_CALLS} 1-byte reads per enter / one read() "
-              "each (ops/s)", amortised_speedup("uring", GOAL_CALLS),
+        Check(f"io_uring, {experiment.GOAL_CALLS} 1-byte reads per enter / one read() "
+              "each (ops/s)", amortised_speedup("uring", experiment.GOAL_CALLS),
               goal=2.0, at_least=True, files=(BENCH_AMORTISED, BENCH_USER),
               explain=why_amortised("uring")),
     ]

@@ -15,7 +15,7 @@ import os
 import statistics
 from dataclasses import dataclass, field
 
-from .experiment import LARGE, SMALL
+from . import experiment
 from .measures import ratio
 from .modes import MODES
 from .raw import (
@@ -23,12 +23,17 @@ from .raw import (
 from .text import num, size_text, table
 
 
-# (label, op, size, peer) of each ratio: mymem's mean over the peer's.
-COMPARE_RATIOS = tuple((f"{size_text(size)} {op} / {peer}", op, size, peer)
-                       for op, size, peer in (
-                           ("read", SMALL, "zero"), ("write", SMALL, "null"),
-                           ("read", LARGE, "tmpfs"), ("read", LARGE, "brd"),
-                           ("write", LARGE, "tmpfs"), ("write", LARGE, "brd")))
+# (label, op, size, peer) of each ratio: mymem's mean over the peer's,
+# at the sizes the compare run recorded (experiment.use_compare()).
+def compare_ratios():
+    return tuple((f"{size_text(size)} {op} / {peer}", op, size, peer)
+                 for op, size, peer in (
+                     ("read", experiment.SMALL, "zero"),
+                     ("write", experiment.SMALL, "null"),
+                     ("read", experiment.LARGE, "tmpfs"),
+                     ("read", experiment.LARGE, "brd"),
+                     ("write", experiment.LARGE, "tmpfs"),
+                     ("write", experiment.LARGE, "brd")))
 
 
 @dataclass
@@ -132,8 +137,8 @@ def compare_report(builds, env, params, base_rev=None):
            f"{'' if params['rounds'] == '1' else 's'}; in each round "
            "every build was loaded in turn and measured with its peers "
            f"(`mymem-bench -n {params.get('trials', '?')}` at "
-           f"{size_text(SMALL)}, `-n {params.get('large_trials', '?')}` at "
-           f"{size_text(LARGE)}). "
+           f"{size_text(experiment.SMALL)}, `-n {params.get('large_trials', '?')}` at "
+           f"{size_text(experiment.LARGE)}). "
            f"Guest kernel {env.get('kernel', 'unknown')}; "
            f"{env.get('date', 'undated')}, tool at "
            f"{env.get('commit', 'unknown')}.", "",
@@ -145,14 +150,14 @@ def compare_report(builds, env, params, base_rev=None):
         cells = [b.rev, b.commit[:12] if len(b.commit) == 40 else b.commit]
         for op in OPS:
             cells.append(range_text(
-                [v for v in (mean_ns(run, "mymem", op, SMALL)
+                [v for v in (mean_ns(run, "mymem", op, experiment.SMALL)
                              for run in b.rounds) if v is not None], 1))
         cells += [range_text(round_ratios(b, op, size, peer), 3)
-                  for _, op, size, peer in COMPARE_RATIOS]
+                  for _, op, size, peer in compare_ratios()]
         rows.append(cells)
     out.append(table(("build", "commit")
-                     + tuple(f"{size_text(SMALL)} {op} ns" for op in OPS)
-                     + tuple(label for label, _, _, _ in COMPARE_RATIOS),
+                     + tuple(f"{size_text(experiment.SMALL)} {op} ns" for op in OPS)
+                     + tuple(label for label, _, _, _ in compare_ratios()),
                      rows))
     if len(builds) > 1:
         out += ["", f"Against {base.rev}: the difference of the medians, "
@@ -160,9 +165,9 @@ def compare_report(builds, env, params, base_rev=None):
                 "mean; where the rounds' ranges of the two builds overlap "
                 "no difference is claimed.", "",
                 table(("build",) + tuple(label for label, _, _, _
-                                         in COMPARE_RATIOS),
+                                         in compare_ratios()),
                       [[b.rev] + [difference(base, b, op, size, peer)
-                                  for _, op, size, peer in COMPARE_RATIOS]
+                                  for _, op, size, peer in compare_ratios()]
                        for b in builds if b is not base])]
     return "\n".join(out) + "\n"
 

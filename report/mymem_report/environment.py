@@ -1,5 +1,6 @@
 """Report section: the environment of the host and of each guest."""
 
+from params import PREFIX
 from .modes import MODES, mode_of, tcg
 from .text import table
 
@@ -10,14 +11,26 @@ ENV_ORDER = ("kernel", "arch", "cpu_model", "nproc", "accel", "qemu",
 
 def env_table(env):
     keys = [k for k in ENV_ORDER if k in env] + \
-        sorted(k for k in env if k not in ENV_ORDER)
+        sorted(k for k in env if k not in ENV_ORDER and
+               not k.startswith(PREFIX))
     return table(("key", "value"), [(k, env[k]) for k in keys])
+
+
+def params_table(env):
+    """The run's parameters, as it recorded them (report/params.py)."""
+    return table(("parameter", "value"),
+                 [(k[len(PREFIX):], env[k].replace(",", ", "))
+                  for k in env if k.startswith(PREFIX)])
 
 
 def section_env(data):
     env = data.env
     out = ["## Environment", ""]
     out += [env_table(env) if env else "The environment was not recorded."]
+    if any(k.startswith(PREFIX) for k in env):
+        out += ["", "The parameters of the run (experiments/params.sh, as "
+                "the run recorded them; the report's sizes are "
+                "these):", "", params_table(env)]
     for mode, guest in data.envs.items():
         what = MODES.get(mode, ("an unknown mode",))[0]
         out += ["", f"### The guest in {mode} mode", "", f"{what}.", "",

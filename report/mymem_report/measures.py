@@ -2,7 +2,7 @@
 
 import statistics
 
-from .experiment import LARGE, SLOPE_FROM, SMALL
+from . import experiment
 
 
 def median(data, side, target, op, size):
@@ -67,8 +67,8 @@ def race_ratio(mode, peer):
 
 
 def syscall_vs_api(data):
-    return ratio(median(data, "user", "mymem", "read", SMALL),
-                 median(data, "kernel", "api", "read", SMALL))
+    return ratio(median(data, "user", "mymem", "read", experiment.SMALL),
+                 median(data, "kernel", "api", "read", experiment.SMALL))
 
 
 def amortised_cost(data, target, op, size, k):
@@ -111,18 +111,18 @@ def amortised_speedup(target, k):
     """Operations per second of target at k per call over one read() each
     (1-byte reads): one read()'s median time over target's per read."""
     def measure(data):
-        return ratio(median(data, "user", "mymem", "read", SMALL),
-                     amortised_cost(data, target, "read", SMALL, k))
+        return ratio(median(data, "user", "mymem", "read", experiment.SMALL),
+                     amortised_cost(data, target, "read", experiment.SMALL, k))
     return measure
 
 
 def fit(data, side, target, op):
     """(fixed ns, per-byte ns) of one series, or None if rows are missing."""
     points = [median(data, side, target, op, s)
-              for s in (SMALL, SLOPE_FROM, LARGE)]
+              for s in (experiment.SMALL, experiment.SLOPE_FROM, experiment.LARGE)]
     if None in points:
         return None
-    return points[0], (points[2] - points[1]) / (LARGE - SLOPE_FROM)
+    return points[0], (points[2] - points[1]) / (experiment.LARGE - experiment.SLOPE_FROM)
 
 
 def mmap_gap(data, op, size):

@@ -8,7 +8,7 @@ import subprocess
 
 from .amortised import AMORTISED, ONE_CALL
 from .benchmark import SERIES
-from .experiment import AMORTISED_SIZES, SMALL
+from . import experiment
 from .measures import (
     amortised_cost, main_workers, mb_s, median, per_calls, race_runs)
 from .race import RACE_MODES
@@ -77,8 +77,8 @@ def amortised_series(data, op):
     the k."""
     ks = sorted({k[3] for k in data.amortised})
     found = []
-    for size in AMORTISED_SIZES:
-        dash = 1 if size == SMALL else 2
+    for size in experiment.AMORTISED_SIZES:
+        dash = 1 if size == experiment.SMALL else 2
         for target, label, _ in AMORTISED:
             points = [(k, amortised_cost(data, target, op, size, k))
                       for k in per_calls(data, target, op, size)]

@@ -1,6 +1,6 @@
 """Report section: answers to the seed's six questions."""
 
-from .experiment import LARGE, SLOPE_FROM, SMALL
+from . import experiment
 from .measures import (
     WRITE_SLOWER, fit, incr_rate, main_workers, mb_s, median, op_ratios,
     race_runs, ratio)
@@ -25,12 +25,12 @@ def q1_throughput(data):
     if None in fits:
         return out + ["Not enough user-space mymem rows to tell."]
     for op, (fixed, slope) in zip(OPS, fits):
-        top = mb_s(LARGE, median(data, "user", "mymem", op, LARGE))
+        top = mb_s(experiment.LARGE, median(data, "user", "mymem", op, experiment.LARGE))
         out.append(f"- **{op}**: {ns(fixed)} for 1 byte, the fixed cost "
                    "of a call; " + slope_text(fixed, slope) +
-                   f" At {size_text(LARGE)} that gives {num(top)} MB/s, "
+                   f" At {size_text(experiment.LARGE)} that gives {num(top)} MB/s, "
                    "against "
-                   f"{num(mb_s(SMALL, fixed), 2)} MB/s at 1 byte.")
+                   f"{num(mb_s(experiment.SMALL, fixed), 2)} MB/s at 1 byte.")
     out += floor_text(data)
     if mode_of(data, BENCH_USER) == "icount":
         out += ["", "Under -icount these ns are counted instructions and "
@@ -53,15 +53,15 @@ def dominance_text(data, fits):
     """Small transfers dominated by the call, large ones by the copy:
     said only where the figures show it."""
     fixed, slope = fits[0]
-    floor = median(data, "user", "zero", "read", SMALL)
-    top = median(data, "user", "mymem", "read", LARGE)
+    floor = median(data, "user", "zero", "read", experiment.SMALL)
+    top = median(data, "user", "mymem", "read", experiment.LARGE)
     said = []
     if floor is not None and floor > MOSTLY * fixed:
         said.append(f"a 1-byte read() is mostly the system call and VFS "
                     f"({ns(floor)} of its {ns(fixed)} are /dev/zero's too)")
-    if slope > 0 and slope * LARGE > MOSTLY * top:
-        said.append(f"a {size_text(LARGE)} read() is mostly the copy "
-                    f"({ns(slope * LARGE)}"
+    if slope > 0 and slope * experiment.LARGE > MOSTLY * top:
+        said.append(f"a {size_text(experiment.LARGE)} read() is mostly the copy "
+                    f"({ns(slope * experiment.LARGE)}"
                     f" of its {ns(top)} grow with size)")
     if not said:
         return []
@@ -84,10 +84,10 @@ def write_cost_text(data):
 
 def slope_text(fixed, slope):
     if slope <= 0:
-        return (f"the {size_text(SLOPE_FROM)} and {size_text(LARGE)} medians "
+        return (f"the {size_text(experiment.SLOPE_FROM)} and {size_text(experiment.LARGE)} medians "
                 "do not grow with size "
                 "(noise), so no per-byte cost can be estimated.")
-    return (f"from {size_text(SLOPE_FROM)} to {size_text(LARGE)} each byte "
+    return (f"from {size_text(experiment.SLOPE_FROM)} to {size_text(experiment.LARGE)} each byte "
             f"adds {slope:.3f} ns "
             f"({1e3 / slope:,.0f} MB/s of copying), so copying outweighs "
             f"the fixed cost from about {size_text(round(fixed / slope))} "
@@ -98,8 +98,8 @@ def floor_text(data):
     """How much of the 1-byte cost any character device pays."""
     out = []
     for op, peer in (("read", "zero"), ("write", "null")):
-        m = median(data, "user", "mymem", op, SMALL)
-        p = median(data, "user", peer, op, SMALL)
+        m = median(data, "user", "mymem", op, experiment.SMALL)
+        p = median(data, "user", peer, op, experiment.SMALL)
         if m is None or p is None:
             continue
         if p <= m:
@@ -287,7 +287,7 @@ def kernel_trend(data, reads):
                  "erms: copy_to_user() runs copy_user_enhanced_fast_string, "
                  "memcpy() memcpy_erms)")
         text += (", and under -icount both count one instruction per byte "
-                 f"from {size_text(SLOPE_FROM)} to {size_text(LARGE)}, as "
+                 f"from {size_text(experiment.SLOPE_FROM)} to {size_text(experiment.LARGE)}, as "
                  "rep movsb does."
                  if icount_copy(data) else ".")
     return text

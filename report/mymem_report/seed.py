@@ -1,6 +1,6 @@
 """Report section: the seed's own hardware figures beside this run's."""
 
-from .experiment import SMALL
+from . import experiment
 from .measures import WRITE_SLOWER, ratio
 from .modes import copy_is_rep_movsb, mode_of
 from .raw import BENCH_KERNEL, OPS
@@ -29,7 +29,7 @@ def section_seed(data):
            "in-kernel averages (mymem_test, one timed batch per size), "
            f"measured in {mode_of(data, BENCH_KERNEL)} mode."]
     rows, growth = [], []
-    base = [data.batched.get(("kernel", "api", op, SMALL)) for op in OPS]
+    base = [data.batched.get(("kernel", "api", op, experiment.SMALL)) for op in OPS]
     for size, seed in sorted(SEED_KERNEL_US.items()):
         ours = [data.batched.get(("kernel", "api", op, size)) for op in OPS]
         cells = [size_text(size)]
@@ -38,7 +38,7 @@ def section_seed(data):
                       f"{row['mean_ns'] / 1e3:.3f}" if row else "n/a"]
         rows.append(cells)
         if ours[0] and base[0] and base[0]["mean_ns"] > 0:
-            growth.append((size, seed[0] / SEED_KERNEL_US[SMALL][0],
+            growth.append((size, seed[0] / SEED_KERNEL_US[experiment.SMALL][0],
                            ours[0]["mean_ns"] / base[0]["mean_ns"],
                            seed[1] / seed[0],
                            ratio(ours[1]["mean_ns"], ours[0]["mean_ns"])
