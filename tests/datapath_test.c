@@ -772,10 +772,16 @@ static void *injected_call(void *arg)
 
 FIXTURE_SETUP(usercopy_fault)
 {
+	/*
+	 * The task filter first and the probability last: in between,
+	 * every task of the guest would have its copies fail (init too).
+	 * space counts down by one a copy; copies fail once it is 1.
+	 */
 	static const char *const attrs[] = {
-		"probability", "interval", "times", "verbose", "task-filter",
+		"task-filter", "verbose", "times", "interval", "space",
+		"probability",
 	};
-	static const long long values[] = { 100, 1, -1, 0, 1 };
+	long long values[] = { 1, 0, -1, 1, variant->pass + 1, 100 };
 	char path[128];
 	size_t i;
 
@@ -788,8 +794,6 @@ FIXTURE_SETUP(usercopy_fault)
 		snprintf(path, sizeof(path), FAIL_USERCOPY "%s", attrs[i]);
 		ASSERT_EQ(0, write_attr(path, values[i])) TH_LOG("%s", path);
 	}
-	/* space counts down by one a copy; it fails once not above one. */
-	ASSERT_EQ(0, write_attr(FAIL_USERCOPY "space", variant->pass + 1));
 	memset(self->buf, SENTINEL, INJECT_LEN);
 	self->iov[0] = (struct iovec){ self->buf, 8 };
 	self->iov[1] = (struct iovec){ self->buf + 8, INJECT_LEN - 8 };
