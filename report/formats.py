@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """The result formats, as include/mymem_results.h defines them.
 
     report/formats.py FORMAT FILE...
@@ -6,7 +7,7 @@
 checks that each FILE is a CSV of FORMAT (bench or race): the header,
 then rows of the right number of fields, each of its column's type and,
 for a text column, one of its values.  Exit status: 0 all well-formed,
-1 the first fault (one line on stderr), 2 usage.  report.py reads its
+1 the first fault (one line on stderr), 64 usage.  report.py reads its
 input through read_csv() here.
 """
 
@@ -94,7 +95,7 @@ def main(argv):
     if len(argv) < 3 or argv[1] not in FORMATS:
         print(f"usage: formats.py {'|'.join(FORMATS)} FILE...",
               file=sys.stderr)
-        return 2
+        return 64
     try:
         for path in argv[2:]:
             read_csv(path, argv[1])

@@ -11,7 +11,7 @@ guest and record each in RAW_DIR/env.txt as a line param_NAME=VALUE,
 VALUE a number or a comma-separated list of numbers.  load() reads them
 back, so that the report states and uses what was run, not what it
 assumes.  Run as a program it prints them, NAME=VALUE a line, and exits
-1 with one line on stderr on a fault, 2 on a usage error.
+1 with one line on stderr on a fault, 64 on a usage error.
 """
 
 import glob
@@ -88,7 +88,7 @@ def main(argv):
         names, args = COMPARE, args[1:]
     if len(args) != 1:
         print("usage: report/params.py [--compare] RAW_DIR", file=sys.stderr)
-        return 2
+        return 64
     try:
         params = load(args[0], names)
     except (ParamError, OSError) as e:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """Turn the raw results of one `make run` into tables, plots and a report.
 
     report/report.py RESULTS_DIR
@@ -76,7 +77,7 @@ def main(argv):
     if not comparing and (len(argv) != 2 or argv[1].startswith("-")):
         print(f"usage: {PROG} RESULTS_DIR | {PROG} --compare DIR [BASE]",
               file=sys.stderr)
-        return 2
+        return 64
     try:
         if comparing:
             text = run_compare(*argv[2:])

@@ -526,8 +526,8 @@ check "a required file missing: exit 1, one line" \
 
 $REPORT >"$T/out" 2>"$T/err"
 rc=$?
-check "no argument: usage, exit 2" sh -c "
-	[ $rc -eq 2 ] && grep -q '^usage: report.py RESULTS_DIR' '$T/err'"
+check "no argument: usage, exit 64" sh -c "
+	[ $rc -eq 64 ] && grep -q '^usage: report.py RESULTS_DIR' '$T/err'"
 
 # shellcheck source-path=SCRIPTDIR source=test-report-compare.sh
 . "$here/test-report-compare.sh"
