@@ -5,7 +5,8 @@
 #
 # For N = 1, 2, ... the N-th allocation of loading mymem.ko fails
 # (tests/faultinject_load.c), until a load reaches no N-th allocation.
-# Each load that failed must return ENOMEM and leave nothing behind: no
+# Each load that failed must return ENOMEM (EFAULT where the fault was
+# one of its user copies) and leave nothing behind: no
 # module, no /dev/mymem, no /sys/module/mymem, and no kernel report.  A
 # load that survived its failed allocation (the kernel had a fallback)
 # must give a working device and unload.  At the end kmemleak must find
@@ -21,6 +22,7 @@ KO=${MYMEM_KO:-/mymem/mymem.ko}
 DBG=/sys/kernel/debug
 MAX_N=5000	# a bound, far above the points of one load (a few hundred)
 ENOMEM=12
+EFAULT=14
 # Report lines: vm/run.sh's (kernel-problems.txt) less the stack dump's
 # "Call Trace" and the allocation failure lines: a failed vmalloc() warns
 # ("vmalloc error: ...", warn_alloc) with a stack dump, and that one is
@@ -51,7 +53,14 @@ setup_injection() {
 	done
 	echo N >"$DBG/failslab/cache-filter" &&
 		echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem" &&
-		echo 0 >"$DBG/fail_page_alloc/min-order"
+		echo 0 >"$DBG/fail_page_alloc/min-order" || return
+	# fail-nth counts the user copies of a load too (finit_module()'s
+	# copy of the parameters), where the kernel has fail_usercopy: that
+	# one names itself in the log, so that its EFAULT is told apart.
+	[ ! -e "$DBG/fail_usercopy" ] ||
+		{ echo 0 >"$DBG/fail_usercopy/probability" &&
+			echo Y >"$DBG/fail_usercopy/task-filter" &&
+			echo 1 >"$DBG/fail_usercopy/verbose"; }
 }
 
 # Nothing of mymem is left in the kernel.
@@ -90,8 +99,10 @@ try() {
 	case "$1 $2" in
 	"injected 0") works_and_unloads || return ;;
 	injected*)
-		[ "$2" -eq $ENOMEM ] || {
-			echo "load failed with errno $2, not ENOMEM ($ENOMEM)"
+		[ "$2" -eq $ENOMEM ] || { [ "$2" -eq $EFAULT ] &&
+			dmesg | sed -n "/$marker\$/,\$p" |
+			grep -q 'name fail_usercopy'; } || {
+			echo "load failed with errno $2, not ENOMEM ($ENOMEM), nor EFAULT ($EFAULT) from a failed user copy"
 			return 1
 		}
 		nothing_loaded || {
