@@ -693,10 +693,9 @@ TEST_F_TIMEOUT(mte, call, 30)
 #define FAIL_USERCOPY	"/sys/kernel/debug/fail_usercopy/"
 #define INJECT_LEN	64
 
-enum inject_op {
-	INJECT_READ, INJECT_PREAD, INJECT_READV,
-	INJECT_WRITE, INJECT_PWRITE, INJECT_WRITEV, INJECT_FETCH_ADD,
-};
+/* A plain, positional or vectored call, reading or writing; or FETCH_ADD. */
+enum inject_call { INJECT_PLAIN, INJECT_POSITIONAL, INJECT_VECTORED,
+		   INJECT_FETCH_ADD };
 
 FIXTURE(usercopy_fault) {
 	struct region r;
@@ -708,17 +707,18 @@ FIXTURE(usercopy_fault) {
 };
 
 FIXTURE_VARIANT(usercopy_fault) {
-	enum inject_op op;
+	enum inject_call call;
+	bool is_write;
 	int pass;	/* copies that succeed before the faults start */
 };
 
-FIXTURE_VARIANT_ADD(usercopy_fault, read) { INJECT_READ, 0 };
-FIXTURE_VARIANT_ADD(usercopy_fault, pread) { INJECT_PREAD, 0 };
-FIXTURE_VARIANT_ADD(usercopy_fault, readv) { INJECT_READV, 1 };
-FIXTURE_VARIANT_ADD(usercopy_fault, write) { INJECT_WRITE, 0 };
-FIXTURE_VARIANT_ADD(usercopy_fault, pwrite) { INJECT_PWRITE, 0 };
-FIXTURE_VARIANT_ADD(usercopy_fault, writev) { INJECT_WRITEV, 1 };
-FIXTURE_VARIANT_ADD(usercopy_fault, fetch_add) { INJECT_FETCH_ADD, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, read) { INJECT_PLAIN, false, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, pread) { INJECT_POSITIONAL, false, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, readv) { INJECT_VECTORED, false, 1 };
+FIXTURE_VARIANT_ADD(usercopy_fault, write) { INJECT_PLAIN, true, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, pwrite) { INJECT_POSITIONAL, true, 0 };
+FIXTURE_VARIANT_ADD(usercopy_fault, writev) { INJECT_VECTORED, true, 1 };
+FIXTURE_VARIANT_ADD(usercopy_fault, fetch_add) { INJECT_FETCH_ADD, false, 0 };
 
 static int write_attr(const char *path, long long value)
 {
@@ -738,35 +738,32 @@ static void *injected_call(void *arg)
 {
 	FIXTURE_DATA(usercopy_fault) *self = arg;
 	const FIXTURE_VARIANT(usercopy_fault) *variant = self->variant;
+	bool w = variant->is_write;
 	int fd = self->r.fd;
+	uint8_t *buf = self->buf;
+	long long ret;
 
-	if (write_attr("/proc/thread-self/make-it-fail", 1)) {
-		self->ret = -errno;
+	ret = write_attr("/proc/thread-self/make-it-fail", 1);
+	if (ret) {
+		self->ret = ret;
 		return NULL;
 	}
-	switch (variant->op) {
-	case INJECT_READ:
-		self->ret = sysret(read(fd, self->buf, INJECT_LEN));
+	switch (variant->call) {
+	case INJECT_PLAIN:
+		ret = w ? write(fd, buf, INJECT_LEN) : read(fd, buf, INJECT_LEN);
 		break;
-	case INJECT_PREAD:
-		self->ret = sysret(pread(fd, self->buf, INJECT_LEN, 0));
+	case INJECT_POSITIONAL:
+		ret = w ? pwrite(fd, buf, INJECT_LEN, 0) :
+			  pread(fd, buf, INJECT_LEN, 0);
 		break;
-	case INJECT_READV:
-		self->ret = sysret(readv(fd, self->iov, 2));
-		break;
-	case INJECT_WRITE:
-		self->ret = sysret(write(fd, self->buf, INJECT_LEN));
-		break;
-	case INJECT_PWRITE:
-		self->ret = sysret(pwrite(fd, self->buf, INJECT_LEN, 0));
-		break;
-	case INJECT_WRITEV:
-		self->ret = sysret(writev(fd, self->iov, 2));
+	case INJECT_VECTORED:
+		ret = w ? writev(fd, self->iov, 2) : readv(fd, self->iov, 2);
 		break;
 	case INJECT_FETCH_ADD:
-		self->ret = sysret(ioctl(fd, MYMEM_IOC_FETCH_ADD, self->buf));
+		ret = ioctl(fd, MYMEM_IOC_FETCH_ADD, buf);
 		break;
 	}
+	self->ret = sysret(ret);
 	return NULL;
 }
 
