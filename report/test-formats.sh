@@ -7,8 +7,9 @@
 # host's kernel is not ours), in CSV and JSON; mymem_test's rows, which
 # only the guest can make, come from GUEST_RESULTS, where the VM suite
 # (guest/suite.sh) leaves bench-kernel.csv and race-kernel.csv.  The
-# report's fixtures must be in the formats too, and the checker itself
-# must refuse what is not.  Prints TAP.
+# report's fixtures must be in the formats too, and so must the profile's
+# producer (profile/attribute.py, on its synthetic trace); the checker
+# itself must refuse what is not.  Prints TAP.
 #
 # Usage: report/test-formats.sh BINDIR GUEST_RESULTS
 
@@ -83,6 +84,17 @@ tap_check "mymem_test run=bench, from the guest" $FORMATS bench \
 	"$GUEST/bench-kernel.csv"
 tap_check "mymem_test run=race, from the guest" $FORMATS race \
 	"$GUEST/race-kernel.csv"
+# The profile: attribute.py on the fixture trace of profile/test-profile.sh.
+profile_rows() {
+	P=$here/../profile
+	cp "$P"/fixtures/trace.json "$P"/fixtures/kallsyms.txt \
+		"$P"/fixtures/env.txt "$T/" &&
+		gcc -c -o "$T/user.o" "$P/fixtures/user.s" &&
+		gcc -c -o "$T/fakemod.ko" "$P/fixtures/fakemod.s" &&
+		python3 "$P/attribute.py" --elf "$T/user.o" --ko "$T/fakemod.ko" \
+			"$T" >/dev/null && $FORMATS profile "$T/profile.csv"
+}
+tap_check "profile/attribute.py, on its fixture trace" profile_rows
 tap_check "the report's fixtures" sh -c "$FORMATS bench \
 	'$FIXTURE'/bench-*.csv '$FIXTURE'/scale-user.csv &&
 	$FORMATS race '$FIXTURE'/race-*.csv"

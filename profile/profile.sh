@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make profile: where every instruction of one warm call of each path
+# goes (docs/profile.md).  Boots the -icount guest with QEMU's gdbstub
+# (vm/run.sh --gdb), traces each region of profile/paths from outside
+# (profile/tracer.py), then attributes the instructions to functions,
+# stages and classes (profile/attribute.py) and prints the summary.
+#
+#   profile/profile.sh [OUT]     (default results/profile)
+#
+# OUT/profile.csv is the raw profile (MYMEM_PROFILE_FORMAT); beside it
+# the guest's kallsyms.txt, vulnerabilities.txt and env.txt, and the
+# trace (trace.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The tracer and its marker are x86-64's (docs/profile.md, "arm64").
+if [ -n "${ARCH:-}" ] && [ "${ARCH:-}" != x86_64 ]; then
+	echo "profile: ARCH=$ARCH is not profiled yet (docs/profile.md)" >&2
+	exit 2
+fi
+out=${1:-${RESULTS:-results}/profile}
+build=${BUILD:-$PWD/build}
+ko=${MYMEM_KO_DIR:-$PWD/kernel}
+paths=$build/profile/paths
+mark=$(nm "$paths" | awk '$3 == "profile_mark" { print "0x" $1 }')
+[ -n "$mark" ] || { echo "profile: no profile_mark in $paths" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out"
+sock=$(mktemp -d)/gdb
+trap 'rm -rf "${sock%/gdb}"' EXIT
+start=$SECONDS
+vm/run.sh --icount --fast-clock --cmdline nokaslr --gdb "$sock" \
+	--timeout 600 --out "$out" \
+	--add "$ko/mymem.ko=/mymem/mymem.ko" \
+	--add "$ko/mymem_test.ko=/mymem/mymem_test.ko" \
+	--add "$paths=/mymem/bin/paths" \
+	--add guest/bench-env.sh=/mymem/job/bench-env.sh \
+	-- guest/profile.sh &
+vm=$!
+status=0
+# QEMU waits for the tracer: a tracer that failed leaves it waiting.
+python3 profile/tracer.py "$sock" "$mark" "$out/trace.json" ||
+	{ status=$?; kill "$vm"; }
+wait "$vm" || [ "$status" != 0 ] || status=$?
+if [ "$status" != 0 ]; then
+	echo "profile: failed (status $status)" >&2
+	exit "$status"
+fi
+python3 profile/attribute.py --elf "$paths" --ko "$ko/mymem.ko" \
+	--ko "$ko/mymem_test.ko" "$out"
+# Two runs of one build compare by this line (docs/profile.md).
+echo "profile: $out/profile.csv, sha256 $(sha256sum <"$out/profile.csv" | cut -c1-16), $((SECONDS - start)) s"
