@@ -62,9 +62,7 @@ STAGES = [
                  r"^copy_page_to_iter|^copy_page_from_iter|import_iovec|"
                  r"^iovec_from_user|^import_single_range|^import_ubuf|"
                  r"^fault_in|^page_copy_sane)"),
-    # __get_task_ioprio: io_prep_rw() asks it for every request.
-    ("io_uring", r"^(io_|__io_|__x64_sys_io_uring|tctx_|__do_sys_io_uring|"
-                 r"__get_task_ioprio)"),
+    ("io_uring", r"^(io_|__io_|__x64_sys_io_uring|tctx_|__do_sys_io_uring)"),
     ("alloc", r"^(kmalloc|__kmalloc|kfree|__kmem_cache_|kmem_cache_|"
               r"memcg_slab_|should_failslab|slab_|obj_cgroup_)"),
     ("entry", r"^(entry_SYSCALL|entry_SYSRET|syscall_return_via_sysret|"
