@@ -149,14 +149,12 @@ class Symbols:
 
     def lookup(self, addr):
         i = bisect.bisect_right(self.starts, addr) - 1
-        # An alias of size 0 or a shorter symbol may sit at the same
-        # start: take the last one that holds addr.
-        while i >= 0 and self.starts[i] <= addr:
-            if addr < self.ends[i]:
-                return self.names[i]
-            if self.starts[i] != self.starts[max(i - 1, 0)] or i == 0:
-                break
-            i -= 1
+        # Aliases share a start, one of them sized: the one that holds it.
+        j = i
+        while j >= 0 and self.starts[j] == self.starts[i]:
+            if addr < self.ends[j]:
+                return self.names[j]
+            j -= 1
         return None
 
 

@@ -9,7 +9,12 @@ guest program's ELF), and from each profile_mark(NAME)'s return to the
 next profile_mark(NULL) one single step after another, each step's PC
 recorded.  QEMU single-steps with interrupts and timers masked (its
 default sstep flags), so a region's trace holds the region's own
-instructions and nothing else, the same every time.
+instructions and nothing else, the same every time.  The PC is read
+from the guest after each instruction that may transfer control (or
+that objdump could not decode), and predicted from the instruction's
+length after the others, which halves the round trips; a direct branch
+that went neither to its target nor to the next instruction means an
+exception came in between, and fails the trace.
 
 A marker NAME of the form "name=ADDR" arms a kernel function instead:
 its HIT-th call (counting from 1, hit given as "name=ADDR@HIT") is
@@ -26,13 +31,13 @@ iteration; the profile keeps both.
 
 OUT.json: {"regions": [{"name", "kind", "pcs": [[pc, count], ...]
 in first-execution order, "rep": [[pc, bytes, iterations], ...], "steps"}],
-"insns": {pc: hex bytes}}.  Exit status: 0, 1 on a protocol error or a
-region that never ended, 2 usage.
+"insns": {pc: hex bytes}}; after a failure also "error" and "last" (the
+last PCs stepped), and the guest is let go.  Exit status: 0, 1 on a
+protocol error, a divergence or a region that never ended, 2 usage.
 """
 
 import collections
 import json
-import os
 import re
 import socket
 import subprocess
@@ -237,7 +242,7 @@ class Tracer:
             if code[:1] == b"\xf4" or steps > MAX_STEPS:
                 raise ProtocolError(f"the region went idle or astray at "
                                     f"{pc:#x} after {steps} steps")
-            if steps % 20_000 == 0:
+            if steps % 50_000 == 0:
                 print(f"trace: ... {steps} steps, at {pc:#x}", file=sys.stderr)
             op = string_op(code)
             length, transfers, target = self.decoded[pc]
