@@ -39,12 +39,16 @@ vm/run.sh --icount --fast-clock --cmdline nokaslr --gdb "$sock" \
 	-- guest/profile.sh &
 vm=$!
 status=0
-# QEMU waits for the tracer: a tracer that failed leaves it waiting.
-python3 profile/tracer.py "$sock" "$mark" "$out/trace.json" ||
-	{ status=$?; kill "$vm"; }
+# QEMU waits for the tracer: one that never connected leaves it waiting,
+# one that failed later let the guest go (its trace.json has the error
+# and the last PCs, the guest's kallsyms.txt comes with its results).
+python3 profile/tracer.py "$sock" "$mark" "$out/trace.json" || {
+	status=$?
+	[ -s "$out/trace.json" ] || kill "$vm"
+}
 wait "$vm" || [ "$status" != 0 ] || status=$?
 if [ "$status" != 0 ]; then
-	echo "profile: failed (status $status)" >&2
+	echo "profile: failed (status $status); see $out/trace.json" >&2
 	exit "$status"
 fi
 python3 profile/attribute.py --elf "$paths" --ko "$ko/mymem.ko" \

@@ -383,5 +383,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
     except (ProtocolError, OSError) as e:
-        print(f"trace.py: error: {e}", file=sys.stderr)
+        print(f"tracer.py: error: {e}", file=sys.stderr)
         sys.exit(1)
