@@ -179,5 +179,11 @@
 #define MYMEM_CLASS_UNLOCKED	"unlocked"	/* a lock prefix patched to ds (1 CPU) */
 #define MYMEM_CLASS_REP_MOVS	"rep_movs"
 #define MYMEM_CLASS_REP_STOS	"rep_stos"
+/* ... and arm64's: */
+#define MYMEM_CLASS_SVC		"svc"		/* the system call */
+#define MYMEM_CLASS_ERET	"eret"		/* the return from it */
+#define MYMEM_CLASS_BARRIER	"barrier"	/* dmb, dsb, isb */
+#define MYMEM_CLASS_ATOMIC	"atomic"	/* an LSE atomic: ldadd, cas, swp ... */
+#define MYMEM_CLASS_EXCLUSIVE	"exclusive"	/* ldxr/stxr and kin */
 
 #endif /* MYMEM_RESULTS_H */

@@ -53,6 +53,7 @@ STAGES = [
                  r"integrity_|landlock_|yama_|tomoyo_)"),
     ("fsnotify", r"fsnotify"),
     ("copy", r"^(copy_user_|_copy_to_user|_copy_from_user|__copy_user|"
+             r"__arch_copy_|__arch_clear_user|"
              r"copyout|copyin|clear_user|__clear_user|rep_movs|rep_stos|"
              r"__check_object_size|check_heap_object|check_stack_object|"
              r"__check_heap_object|is_vmalloc_addr|__virt_addr_valid|"
@@ -74,7 +75,13 @@ STAGES = [
               r"fpregs_assert|switch_fpu_return|arch_exit_to_user_mode|"
               r"syscall_trace_enter|__rseq|rseq_|__audit|audit_|"
               r"__x86_return_skl|call_depth_return_thunk|"
-              r"__SCT__|__static_call)"),
+              r"__SCT__|__static_call|"
+              # arm64's; get_random_u16: invoke_syscall()'s random
+              # kernel stack offset (RANDOMIZE_KSTACK_OFFSET), a mitigation
+              r"vectors$|el0t_64_|el0_svc|do_el0_svc|el0_svc_common|"
+              r"invoke_syscall|__arm64_sys_|ret_to_user|"
+              r"enter_from_user_mode|fpsimd_|cortex_a76_erratum|arm64_|"
+              r"get_random_u16$)"),
     ("file", r"^(read_zero|read_iter_zero|write_null|write_iter_null|"
              r"read_null|read_iter_null|shmem_|blkdev_|filemap_|folio_|"
              r"__filemap|__folio|filemap|page_cache|pagecache_|find_get|"
@@ -121,6 +128,16 @@ CLASSES = [
     ("rep_stos", r"^rep[a-z]*\s+stos"),
 ]
 CLASSES = [(c, re.compile(p)) for c, p in CLASSES]
+A64_CLASSES = [
+    ("svc", r"^svc\b"),
+    ("eret", r"^eret"),
+    ("msr_write", r"^msr\b"),
+    ("barrier", r"^(dmb|dsb|isb)\b"),
+    ("atomic", r"^(ld(add|clr|eor|set|smax|smin|umax|umin)|st(add|clr|eor|"
+               r"set|smax|smin|umax|umin)|swp|cas)\w*\b"),
+    ("exclusive", r"^(ld|st)(a|l)?x[rp]\w*\b"),
+]
+A64_CLASSES = [(c, re.compile(p)) for c, p in A64_CLASSES]
 
 # Each path beside its peer, for the differences printed.
 PEERS = [("read_mymem", "read_zero"), ("write_mymem", "write_null"),
@@ -171,7 +188,8 @@ def nm_sizes(path):
         tmp.write(data)
         tmp.flush()
         path = tmp.name
-    out = subprocess.run(["nm", "-S", "--defined-only", path], check=True,
+    out = subprocess.run([os.environ.get("NM", "nm"), "-S", "--defined-only",
+                          path], check=True,
                          capture_output=True, text=True).stdout
     syms = {}
     for line in out.splitlines():
@@ -181,15 +199,15 @@ def nm_sizes(path):
     return syms
 
 
-def module_file(name, kver, given):
+def module_file(name, kver, given, modroot):
     if name in given:
         return given[name]
-    r = subprocess.run(["modinfo", "-k", kver, "-n", name],
+    r = subprocess.run(["modinfo", "-b", modroot, "-k", kver, "-n", name],
                        capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def load_symbols(kallsyms, kver, elf=None, kos=()):
+def load_symbols(kallsyms, kver, elf=None, kos=(), modroot="/"):
     syms = Symbols()
     if elf:
         for name, (value, size) in nm_sizes(elf).items():
@@ -222,7 +240,7 @@ def load_symbols(kallsyms, kver, elf=None, kos=()):
         end = core[i + 1][0] if i + 1 < len(core) else area[0]
         syms.add(addr, min(end, area[0]), name)
     for mod, entries in modules.items():
-        path = module_file(mod, kver, given)
+        path = module_file(mod, kver, given, modroot)
         sizes = nm_sizes(path) if path else {}
         for addr, name in entries:
             if name in sizes and sizes[name][1]:
@@ -231,23 +249,28 @@ def load_symbols(kallsyms, kver, elf=None, kos=()):
     return syms
 
 
-def disassemble(insns):
-    """{pc: objdump's text of the instruction at pc}."""
+def disassemble(insns, arm64=False):
+    """{pc: objdump's text of the instruction at pc}.  Each instruction's
+    bytes are padded with no-ops to 32, so that the next one starts on
+    a boundary whatever the tail of this one decodes as."""
     pcs = sorted(insns)
-    pad = b"\x90" * 16
-    blob = b"".join(bytes.fromhex(insns[p]).ljust(16, b"\x90")[:16] + pad
-                    for p in pcs)
+    nop, size = (b"\x1f\x20\x03\xd5", 4) if arm64 else (b"\x90", 16)
+    blob = b"".join(bytes.fromhex(insns[p])[:size].ljust(size, b"\x90") +
+                    nop * ((32 - size) // len(nop)) for p in pcs)
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
         f.write(blob)
         f.flush()
-        out = subprocess.run(["objdump", "-D", "-z", "-b", "binary",
-                              "-mi386:x86-64", f.name], check=True,
+        out = subprocess.run([os.environ.get("OBJDUMP", "objdump"), "-D",
+                              "-z", "-b", "binary",
+                              "-maarch64" if arm64 else "-mi386:x86-64",
+                              f.name], check=True,
                              capture_output=True, text=True).stdout
     text = {}
     for line in out.splitlines():
         m = re.match(r"^\s*([0-9a-f]+):\t[0-9a-f ]+\t(.*)$", line)
         if m and int(m.group(1), 16) % 32 == 0:
-            text[pcs[int(m.group(1), 16) // 32]] = " ".join(m.group(2).split())
+            text[pcs[int(m.group(1), 16) // 32]] = " ".join(
+                m.group(2).split("//")[0].split())
     missing = [p for p in pcs if p not in text]
     if missing:
         raise SystemExit(f"attribute.py: error: no instruction decoded at "
@@ -255,8 +278,8 @@ def disassemble(insns):
     return text
 
 
-def classify(text):
-    for cls, pattern in CLASSES:
+def classify(text, arm64=False):
+    for cls, pattern in A64_CLASSES if arm64 else CLASSES:
         if pattern.search(text):
             return cls
     return "plain"
@@ -276,9 +299,9 @@ def stage_of(addr, sym):
     return "other"
 
 
-def attribute(trace, syms):
+def attribute(trace, syms, arm64=False):
     """The profile's rows, each a dict of MYMEM_PROFILE_FORMAT."""
-    text = disassemble(trace["insns"])
+    text = disassemble(trace["insns"], arm64)
     rows = []
     for region in trace["regions"]:
         name, _, k = region["name"].partition("/")
@@ -287,7 +310,8 @@ def attribute(trace, syms):
         for pc, count in region["pcs"]:
             sym = syms.lookup(pc)
             func = sym[0] if sym else f"?{pc:x}"
-            key = (func, stage_of(pc, sym), classify(text[f"{pc:x}"]))
+            key = (func, stage_of(pc, sym),
+                   classify(text[f"{pc:x}"], arm64))
             a = agg.setdefault(key, [0, 0])
             a[0] += count
             a[1] += rep.get(pc, 0)
@@ -370,10 +394,11 @@ def summary(rows, icount, top=6):
     return lines
 
 
-def kernel_release(path):
+def env(path, key):
+    """KEY's value in the guest's env.txt (guest/bench-env.sh)."""
     with open(path) as f:
         for line in f:
-            if line.startswith("kernel="):
+            if line.startswith(key + "="):
                 return line.strip().split("=", 1)[1]
     return ""
 
@@ -382,14 +407,17 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--elf")
     ap.add_argument("--ko", action="append", default=[])
+    ap.add_argument("--modroot", default="/",
+                    help="the root above lib/modules of the guest's kernel")
     ap.add_argument("dir")
     args = ap.parse_args(argv[1:])
     with open(os.path.join(args.dir, "trace.json")) as f:
         trace = json.load(f)
+    env_txt = os.path.join(args.dir, "env.txt")
     syms = load_symbols(os.path.join(args.dir, "kallsyms.txt"),
-                        kernel_release(os.path.join(args.dir, "env.txt")),
-                        args.elf, args.ko)
-    rows = attribute(trace, syms)
+                        env(env_txt, "kernel"), args.elf, args.ko,
+                        args.modroot)
+    rows = attribute(trace, syms, env(env_txt, "arch") == "aarch64")
     loop = [r["instructions"] for r in rows
             if r["path"] == "loop" and r["function"] == "known_loop"]
     if loop and sum(loop) != LOOP_INSTRUCTIONS:

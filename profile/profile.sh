@@ -13,16 +13,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The tracer and its marker are x86-64's (docs/profile.md, "arm64").
-if [ -n "${ARCH:-}" ] && [ "${ARCH:-}" != x86_64 ]; then
-	echo "profile: ARCH=$ARCH is not profiled yet (docs/profile.md)" >&2
-	exit 2
-fi
+# ARCH=arm64: the program, modules and symbols are arm64's, read with
+# the cross binutils (vm/arm64.sh), module sizes from its guest root.
+modroot=/
+case "${ARCH:-}" in
+"" | x86_64) ;;
+arm64)
+	cross=$(vm/arm64.sh cross)
+	export OBJDUMP=$cross/aarch64-linux-gnu-objdump NM=$cross/aarch64-linux-gnu-nm
+	modroot=$(vm/arm64.sh guest)
+	;;
+*) echo "profile: ARCH=$ARCH is not profiled (x86_64, arm64)" >&2; exit 2 ;;
+esac
 out=${1:-${RESULTS:-results}/profile}
 build=${BUILD:-$PWD/build}
 ko=${MYMEM_KO_DIR:-$PWD/kernel}
 paths=$build/profile/paths
-mark=$(nm "$paths" | awk '$3 == "profile_mark" { print "0x" $1 }')
+mark=$("${NM:-nm}" "$paths" | awk '$3 == "profile_mark" { print "0x" $1 }')
 [ -n "$mark" ] || { echo "profile: no profile_mark in $paths" >&2; exit 1; }
 
 rm -rf "$out"
@@ -52,6 +59,6 @@ if [ "$status" != 0 ]; then
 	exit "$status"
 fi
 python3 profile/attribute.py --elf "$paths" --ko "$ko/mymem.ko" \
-	--ko "$ko/mymem_test.ko" "$out"
+	--ko "$ko/mymem_test.ko" --modroot "$modroot" "$out"
 # Two runs of one build compare by this line (docs/profile.md).
 echo "profile: $out/profile.csv, sha256 $(sha256sum <"$out/profile.csv" | cut -c1-16), $((SECONDS - start)) s"

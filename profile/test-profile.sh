@@ -49,8 +49,19 @@ transfers = {"jne 0xffffffff81000010": True, "call *%rax": True,
              "sysretq": True, "iretq": True, "ud2": True,
              "mov %rax,%rdi": False, "cmpxchg %edx,(%rcx)": False,
              "movsb %ds:(%rsi),%es:(%rdi)": False, "nopl 0x0(%rax)": False}
-bad += [(t, w) for t, w in transfers.items()
-        if bool(tracer.TRANSFERS.search(t)) != w]
+x86, a64 = tracer.Arch("i386:x86-64", ""), tracer.Arch("aarch64", "")
+bad += [(t, w) for t, w in transfers.items() if x86.transfers(t) != w]
+a64_transfers = {"b.ne 0x10001828": True, "bl 0x10002000": True,
+                 "ret": True, "svc #0x0": True, "cbz x0, 0x1000": True,
+                 "eret": True, "blr x8": True, "bic x0, x0, #0x1": False,
+                 "subs w1, w1, #0x1": False, "ldaddal w0, w1, [x2]": False}
+bad += [(t, w) for t, w in a64_transfers.items() if a64.transfers(t) != w]
+# A direct branch's target is its operand; a system call's number is not.
+targets = [(x86, "jne 0xffffffff81000010", 0xffffffff81000010),
+           (x86, "int $0x80", None), (x86, "call *0x10(%rax)", None),
+           (a64, "b.ne 0x10001828", 0x10001828), (a64, "svc #0x0", None),
+           (a64, "tbz w0, #0, 0x1040", 0x1040)]
+bad += [(t, w) for a, t, w in targets if a.target(t) != w]
 print(bad or "")
 sys.exit(bool(bad))
 PY

@@ -38,6 +38,7 @@ protocol error, a divergence or a region that never ended, 2 usage.
 
 import collections
 import json
+import os
 import re
 import socket
 import subprocess
@@ -45,7 +46,7 @@ import sys
 import tempfile
 import time
 
-RIP, RFLAGS, RCX, RSP, RDI = 16, 17, 2, 7, 5
+RFLAGS, RCX = 17, 2     # x86-64's, for rep string instructions
 IF = 1 << 9
 STRING_OPS = {0xa4: 1, 0xa5: 0, 0xa6: 1, 0xa7: 0, 0xaa: 1, 0xab: 0,
               0xac: 1, 0xad: 0, 0xae: 1, 0xaf: 0}   # 0: word-sized
@@ -80,12 +81,13 @@ class Gdb:
         # has no no-ack mode, and answers "p" (one register)
         # only once the client has read the target description.
         self.stop_reply("?")
-        offset = 0
+        self.xml = ""
         while True:
-            r = self.call(f"qXfer:features:read:target.xml:{offset:x},800")
+            r = self.call(f"qXfer:features:read:target.xml:"
+                          f"{len(self.xml):x},800")
             if r[:1] not in ("l", "m"):
                 raise ProtocolError(f"no target description: {r}")
-            offset += len(r) - 1
+            self.xml += r[1:]
             if r[0] == "l":
                 break
 
@@ -175,14 +177,51 @@ TRANSFERS = re.compile(r"^(j|call|ret|iret|sys|int|ud|hlt|loop|lcall|ljmp|"
 PREFIX_WORDS = {"rep", "repz", "repnz", "repe", "repne", "lock", "bnd",
                 "notrack", "cs", "ds", "es", "fs", "gs", "ss", "data16",
                 "addr32", "rex", "rex.w", "rex.W"}
+A64_TRANSFERS = re.compile(r"^(b|bl|br|blr|bra\w*|blra\w*|ret\w*|cbn?z|tbn?z|"
+                           r"b\.\w+|svc|hvc|smc|eret\w*|brk|hlt|wf[ie]\w*|"
+                           r"udf|\(bad\)|\.inst)$")
+# Direct branches, whose operand is their target.
+DIRECT = re.compile(r"^(j\w*|call|loop\w*)$")
+A64_DIRECT = re.compile(r"^(b|bl|b\.\w+|cbn?z|tbn?z)$")
 WINDOW = 512
 
 
+class Arch:
+    """What the tracer needs of the guest's architecture (QEMU's register
+    numbers, from its target description)."""
+
+    def __init__(self, xml, objdump):
+        self.arm64 = "aarch64" in xml
+        if self.arm64:
+            self.pc, self.sp, self.arg, self.lr = 32, 31, 0, 30
+            self.machine = "aarch64"
+            self.idle = re.compile(r"^wf[ie]")
+        else:
+            self.pc, self.sp, self.arg, self.lr = 16, 7, 5, None
+            self.machine = "i386:x86-64"
+            self.idle = re.compile(r"^hlt")
+        self.objdump = objdump
+
+    def target(self, text):
+        """A direct branch's target, else None."""
+        m = re.search(r"\b0x([0-9a-f]+)$", text)
+        direct = A64_DIRECT if self.arm64 else DIRECT
+        if m and "*" not in text and direct.search(text.split(" ")[0]):
+            return int(m.group(1), 16)
+        return None
+
+    def transfers(self, text):
+        if self.arm64:
+            return bool(A64_TRANSFERS.search(text.split(" ")[0]))
+        return bool(TRANSFERS.search(text))
+
+
 class Tracer:
-    def __init__(self, gdb):
+    def __init__(self, gdb, arch):
         self.g = gdb
+        self.arch = arch
         self.insns = {}     # pc -> its bytes (16, or up to a page end)
-        self.decoded = {}   # pc -> (length, transfers, direct target)
+        self.decoded = {}   # pc -> (length, transfers, direct target, text)
         self.last = collections.deque(maxlen=5000)  # for a failure's report
 
     def code(self, pc):
@@ -203,58 +242,61 @@ class Tracer:
             f.write(window)
             f.flush()
             out = subprocess.run(
-                ["objdump", "-D", "-z", "-b", "binary", "-mi386:x86-64",
-                 "--insn-width=16", f"--adjust-vma={pc:#x}", f.name],
+                [self.arch.objdump, "-D", "-z", "-b", "binary",
+                 f"-m{self.arch.machine}", "--insn-width=16",
+                 f"--adjust-vma={pc:#x}", f.name],
                 capture_output=True, text=True).stdout
         for line in out.splitlines():
             m = re.match(r"^\s*([0-9a-f]+):\t([0-9a-f ]+)\t(.*)$", line)
             if not m:
                 continue
-            addr, length = int(m.group(1), 16), len(m.group(2).split())
+            addr = int(m.group(1), 16)
+            # arm64's objdump shows one 32-bit word, x86-64's each byte.
+            length = 4 if self.arch.arm64 else len(m.group(2).split())
             # Whole: every byte it could need (15) is in the window.
             if addr + 15 > pc + len(window) and addr != pc:
                 break
             if addr + length > pc + len(window):
                 break
-            words = [w for w in m.group(3).split() if w not in PREFIX_WORDS]
+            words = [w for w in m.group(3).split("//")[0].split()
+                     if w not in PREFIX_WORDS]
             text = " ".join(words)
-            target = re.search(r"\b0x([0-9a-f]+)$", text)
             self.decoded.setdefault(addr, (
-                length, bool(TRANSFERS.search(text)),
-                int(target.group(1), 16) if target and "*" not in text
-                else None))
+                length, self.arch.transfers(text), self.arch.target(text),
+                text))
             self.insns.setdefault(addr, window[addr - pc:addr - pc + 16])
         if pc not in self.decoded:
-            self.decoded[pc] = (0, True, None)
+            self.decoded[pc] = (0, True, None, "")
             self.insns[pc] = window[:16]
 
     def record(self, done):
         """Step until done(pc): [[pc, count]...], [[pc, bytes]...], steps."""
         counts, rep, steps = {}, {}, 0
-        pc = self.g.reg(RIP)
+        a = self.arch
+        pc = self.g.reg(a.pc)
         while not done(pc):
             self.last.append(pc)
             counts[pc] = counts.get(pc, 0) + 1
             steps += 1
             code = self.code(pc)
+            length, transfers, target, text = self.decoded[pc]
             # Interrupts are masked while stepping: an idle CPU's hlt
-            # would never wake.
-            if code[:1] == b"\xf4" or steps > MAX_STEPS:
+            # (wfi) would never wake.
+            if a.idle.search(text) or steps > MAX_STEPS:
                 raise ProtocolError(f"the region went idle or astray at "
                                     f"{pc:#x} after {steps} steps")
             if steps % 50_000 == 0:
                 print(f"trace: ... {steps} steps, at {pc:#x}", file=sys.stderr)
-            op = string_op(code)
-            length, transfers, target = self.decoded[pc]
+            op = None if a.arm64 else string_op(code)
             if op:
                 moved, iters = self.run_string_op(pc, *op)
                 r = rep.setdefault(pc, [0, 0])
                 r[0] += moved
                 r[1] += iters
-                pc = self.g.reg(RIP)
+                pc = self.g.reg(a.pc)
             elif transfers:
                 self.g.stop_reply("s")
-                new = self.g.reg(RIP)
+                new = self.g.reg(a.pc)
                 # A direct branch goes to its target or falls through;
                 # anywhere else, an exception came in between, which
                 # predicting the PCs before it would have missed.
@@ -264,7 +306,7 @@ class Tracer:
             else:
                 self.g.stop_reply("s")
                 pc += length
-                if done(pc) and self.g.reg(RIP) != pc:
+                if done(pc) and self.g.reg(a.pc) != pc:
                     raise ProtocolError(f"diverged before {pc:#x}")
         return {"pcs": [[p, n] for p, n in counts.items()],
                 "rep": [[p, *r] for p, r in rep.items()], "steps": steps}
@@ -281,7 +323,7 @@ class Tracer:
         self.g.breakpoint(pc + length)
         self.g.stop_reply("c")
         self.g.breakpoint(pc + length, False)
-        if self.g.reg(RIP) != pc + length:
+        if self.g.reg(self.arch.pc) != pc + length:
             raise ProtocolError(f"string op at {pc:#x} did not end after it")
         self.g.set_reg(RFLAGS, self.g.reg(RFLAGS) | (flags & IF), 4)
         done = before - self.g.reg(RCX)
@@ -294,7 +336,7 @@ def main(argv):
         return 2
     mark = int(argv[2], 0)
     g = Gdb(argv[1])
-    t = Tracer(g)
+    t = Tracer(g, Arch(g.xml, os.environ.get("OBJDUMP", "objdump")))
     regions = []
     bps = {mark}
     try:
@@ -320,11 +362,12 @@ def save(path, t, regions, **extra):
 
 
 def trace(g, t, mark, regions, bps):
+    a = t.arch
     kfuncs = {}     # addr -> [name, hit wanted, hits so far]
 
     def resume():
         # QEMU would stop again at once at a breakpoint it stands on.
-        if g.reg(RIP) in bps:
+        if g.reg(a.pc) in bps:
             g.stop_reply("s")
         g.stop_reply("c")
 
@@ -332,15 +375,20 @@ def trace(g, t, mark, regions, bps):
     start = time.time()
     while True:
         resume()
-        pc = g.reg(RIP)
+        pc = g.reg(a.pc)
         if pc in kfuncs:
             f = kfuncs[pc]
             f[2] += 1
             if f[2] != f[1]:
                 continue
-            sp, ret = g.reg(RSP), None
-            ret = int.from_bytes(g.mem(sp, 8), "little")
-            r = t.record(lambda p: p == ret and g.reg(RSP) == sp + 8)
+            # Back in the caller: x86-64 popped the return address
+            # from the stack, arm64 branched to the link register.
+            sp = g.reg(a.sp)
+            if a.arm64:
+                ret, after = g.reg(a.lr), sp
+            else:
+                ret, after = int.from_bytes(g.mem(sp, 8), "little"), sp + 8
+            r = t.record(lambda p: p == ret and g.reg(a.sp) == after)
             regions.append({"name": f[0], "kind": "kernel", **r})
             g.breakpoint(pc, False)
             bps.discard(pc)
@@ -349,7 +397,7 @@ def trace(g, t, mark, regions, bps):
             continue
         if pc != mark:
             raise ProtocolError(f"stopped at {pc:#x}, not at a breakpoint")
-        arg = g.reg(RDI)
+        arg = g.reg(a.arg)
         name = g.string(arg) if arg else None
         if name is None:
             raise ProtocolError("profile_mark(NULL) outside a region")
@@ -364,7 +412,7 @@ def trace(g, t, mark, regions, bps):
             continue
         g.stop_reply("s")       # profile_mark's ret
         r = t.record(lambda p: p == mark)
-        if g.reg(RDI) != 0:
+        if g.reg(a.arg) != 0:
             raise ProtocolError(f"region {name} ended by another region")
         regions.append({"name": name, "kind": "user", **r})
         print(f"trace: {name}: {r['steps']} instructions", file=sys.stderr)
