@@ -12,7 +12,7 @@ default sstep flags), so a region's trace holds the region's own
 instructions and nothing else, the same every time.  The PC is read
 from the guest after each instruction that may transfer control (or
 that objdump could not decode), and predicted from the instruction's
-length after the others, which halves the round trips; a direct branch
+length after the others, which saves a round trip on most; a direct branch
 that went neither to its target nor to the next instruction means an
 exception came in between, and fails the trace.
 
