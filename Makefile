@@ -6,6 +6,8 @@
 #                   (HOST=1: on this machine's running kernel instead)
 #   make test       every test: host-side, then the suite inside the VM
 #   make bench      the benchmarks alone
+#   make profile    where the instructions of one call of each path go,
+#                   counted from outside the -icount guest (docs/profile.md)
 #   make compare    what a change costs: mymem.ko at each of REVS (default
 #                   "HEAD WORKTREE"), side by side in one -icount guest
 #   make check      checkpatch --strict, sparse (C=2) and W=1, zero warnings
@@ -71,7 +73,7 @@ MODULES_OUT := OUT=$(BUILD)/kernel-$(KERNEL)
 endif
 export MYMEM_KO_DIR
 
-.PHONY: all setup modules tools tests run test bench compare check clean \
+.PHONY: all setup modules tools tests run test bench compare profile check clean \
 	stress fuzz debug-kernel install uninstall dkms-install dkms-remove
 
 all: modules tools tests
@@ -109,6 +111,12 @@ bench: $(EXPERIMENTS_NEED)
 REVS ?= HEAD WORKTREE
 compare: tools
 	@experiments/compare.sh $(REVS)
+
+# The guest program is built here, not by `all`: only the profile runs it.
+profile: modules
+	@echo "  PROFILE $(BUILD)/profile"
+	@$(MAKE) $(QUIET) -C profile
+	@profile/profile.sh
 
 test: all
 	@tests/suite.sh

@@ -74,6 +74,27 @@
 	"side:text,mode:text,workers:int,iters:int,run:int,final:int,"	\
 	"expected:int,lost:int,error_pct:real,elapsed_ns:int,incr_per_s:real"
 
+/*
+ * profile: where the instructions of one warm call of a path go, as
+ * `make profile` counts them from outside the guest (docs/profile.md):
+ * one row per function and class of instruction in that call.
+ *
+ *   path          what was called (MYMEM_PATH_*)
+ *   function      the symbol that holds the instructions: a function of
+ *                 the guest program or the kernel (kallsyms, module
+ *                 symbols included), or ?ADDR where no symbol holds ADDR
+ *   stage         what the function is part of (MYMEM_STAGE_*)
+ *   class         MYMEM_CLASS_*: plain, or one that hardware charges far
+ *                 more than one count
+ *   instructions  instructions executed, a rep-prefixed string
+ *                 instruction counted once however many bytes it moves
+ *   bytes         bytes moved by the rep string instructions counted
+ *   per_call      transfers the call carries (readv, io_uring: 64; else 1)
+ */
+#define MYMEM_PROFILE_FORMAT						\
+	"path:text,function:text,stage:text,class:text,instructions:int,"	\
+	"bytes:int,per_call:int"
+
 #define MYMEM_RACE_START	0xDEADBEEFULL
 
 #define MYMEM_SIDE_USER		"user"		/* system calls */
@@ -103,5 +124,68 @@
 /* ... or in one call or instruction: */
 #define MYMEM_MODE_FETCH_ADD	"fetch_add"	/* the device's atomic add */
 #define MYMEM_MODE_MMAP		"mmap"		/* atomic add on the mapping */
+
+/* The profile's paths (profile/paths.c), each beside its peer: */
+#define MYMEM_PATH_EMPTY	"empty"		/* the instrument alone */
+#define MYMEM_PATH_LOOP		"loop"		/* its self-test: 2002 known */
+#define MYMEM_PATH_READ_MYMEM	"read_mymem"	/* read() of 1 B */
+#define MYMEM_PATH_READ_ZERO	"read_zero"
+#define MYMEM_PATH_WRITE_MYMEM	"write_mymem"	/* write() of 1 B */
+#define MYMEM_PATH_WRITE_NULL	"write_null"
+#define MYMEM_PATH_IOCTL	"ioctl_fetch_add" /* MYMEM_IOC_FETCH_ADD */
+#define MYMEM_PATH_READV_MYMEM	"readv_mymem"	/* preadv() of 64 x 1 B */
+#define MYMEM_PATH_READV_ZERO	"readv_zero"
+#define MYMEM_PATH_URING_MYMEM	"uring_mymem"	/* io_uring: 64 x 1 B, one enter */
+#define MYMEM_PATH_URING_ZERO	"uring_zero"
+#define MYMEM_PATH_BIG_MYMEM	"read512k_mymem" /* read() of 512 KiB */
+#define MYMEM_PATH_BIG_TMPFS	"read512k_tmpfs"
+#define MYMEM_PATH_BIG_BRD	"read512k_brd"
+#define MYMEM_PATH_MMAP_LOAD	"mmap_load"	/* 1-byte load from the mapping */
+#define MYMEM_PATH_MMAP_STORE	"mmap_store"
+#define MYMEM_PATH_API_READ	"api_read"	/* mymem_read() of 1 B, in-kernel */
+#define MYMEM_PATH_API_WRITE	"api_write"
+
+/* The stages of a call, in the order a system call passes them: */
+#define MYMEM_STAGE_USER	"user"		/* the guest program, libc */
+#define MYMEM_STAGE_ENTRY	"entry"		/* syscall entry, exit, dispatch, mitigations */
+#define MYMEM_STAGE_FD		"fd"		/* the file from the fd */
+#define MYMEM_STAGE_VERIFY	"verify"	/* rw_verify_area() */
+#define MYMEM_STAGE_SECURITY	"security"	/* LSM hooks: AppArmor, BPF */
+#define MYMEM_STAGE_FSNOTIFY	"fsnotify"
+#define MYMEM_STAGE_VFS		"vfs"		/* the rest of the VFS */
+#define MYMEM_STAGE_IO_URING	"io_uring"
+#define MYMEM_STAGE_IOV_ITER	"iov_iter"
+#define MYMEM_STAGE_MYMEM	"mymem"		/* mymem.ko's own code */
+#define MYMEM_STAGE_FILE	"file"		/* the peer's: /dev/zero, tmpfs, brd, page cache */
+#define MYMEM_STAGE_COPY	"copy"		/* the user copy, hardened usercopy */
+#define MYMEM_STAGE_ALLOC	"alloc"		/* the slab allocator */
+#define MYMEM_STAGE_LOCK	"lock"
+#define MYMEM_STAGE_SCHED	"sched"		/* cond_resched() and the scheduler */
+#define MYMEM_STAGE_OTHER	"other"
+#define MYMEM_STAGE_UNKNOWN	"unknown"	/* no symbol holds the address */
+
+/* Classes of instruction: */
+#define MYMEM_CLASS_PLAIN	"plain"
+#define MYMEM_CLASS_SYSCALL	"syscall"
+#define MYMEM_CLASS_SYSRET	"sysret"
+#define MYMEM_CLASS_SWAPGS	"swapgs"
+#define MYMEM_CLASS_IRET	"iret"
+#define MYMEM_CLASS_CR_WRITE	"cr_write"	/* mov to %cr3 (page-table isolation) ... */
+#define MYMEM_CLASS_MSR_WRITE	"msr_write"	/* wrmsr (IBRS, ...) */
+#define MYMEM_CLASS_VERW	"verw"		/* MDS buffer clearing */
+#define MYMEM_CLASS_LFENCE	"lfence"
+#define MYMEM_CLASS_MFENCE	"mfence"
+#define MYMEM_CLASS_STAC	"stac"		/* SMAP: user access on */
+#define MYMEM_CLASS_CLAC	"clac"
+#define MYMEM_CLASS_LOCK	"lock"		/* lock-prefixed read-modify-write */
+#define MYMEM_CLASS_UNLOCKED	"unlocked"	/* a lock prefix patched to ds (1 CPU) */
+#define MYMEM_CLASS_REP_MOVS	"rep_movs"
+#define MYMEM_CLASS_REP_STOS	"rep_stos"
+/* ... and arm64's: */
+#define MYMEM_CLASS_SVC		"svc"		/* the system call */
+#define MYMEM_CLASS_ERET	"eret"		/* the return from it */
+#define MYMEM_CLASS_BARRIER	"barrier"	/* dmb, dsb, isb */
+#define MYMEM_CLASS_ATOMIC	"atomic"	/* an LSE atomic: ldadd, cas, swp ... */
+#define MYMEM_CLASS_EXCLUSIVE	"exclusive"	/* ldxr/stxr and kin */
 
 #endif /* MYMEM_RESULTS_H */

@@ -7,8 +7,9 @@
 # host's kernel is not ours), in CSV and JSON; mymem_test's rows, which
 # only the guest can make, come from GUEST_RESULTS, where the VM suite
 # (guest/suite.sh) leaves bench-kernel.csv and race-kernel.csv.  The
-# report's fixtures must be in the formats too, and the checker itself
-# must refuse what is not.  Prints TAP.
+# report's fixtures must be in the formats too, and so must the profile's
+# producer (profile/attribute.py, on its synthetic trace); the checker
+# itself must refuse what is not.  Prints TAP.
 #
 #   report/test-formats.sh BINDIR GUEST_RESULTS
 #                          (BINDIR holding mymem-bench and mymem-race)
@@ -175,6 +176,17 @@ tap_check "not sane: size and trials swapped" \
 tap_check "not sane: mean_ns and median_ns swapped" swapped 7,8 "$T/b.csv" bench
 tap_check "not sane: workers and iters swapped" \
 	swapped 3,4 "$T/r.csv" race workers=2 iters=50
+# The profile: attribute.py on the fixture trace of profile/test-profile.sh.
+profile_rows() {
+	P=$here/../profile
+	cp "$P"/fixtures/trace.json "$P"/fixtures/kallsyms.txt \
+		"$P"/fixtures/env.txt "$T/" &&
+		gcc -c -o "$T/user.o" "$P/fixtures/user.s" &&
+		gcc -c -o "$T/fakemod.ko" "$P/fixtures/fakemod.s" &&
+		python3 "$P/attribute.py" --elf "$T/user.o" --ko "$T/fakemod.ko" \
+			"$T" >/dev/null && $FORMATS profile "$T/profile.csv"
+}
+tap_check "profile/attribute.py, on its fixture trace" profile_rows
 tap_check "the report's fixtures" sh -c "$FORMATS bench \
 	'$FIXTURE'/bench-*.csv '$FIXTURE'/scale-user.csv &&
 	$FORMATS race '$FIXTURE'/race-*.csv"

@@ -99,6 +99,7 @@ host_side() {
 	tap_nest tap/test-tap.sh tap/test-tap.sh
 	tap_nest tools/test-tools.sh tools/test-tools.sh "$BUILD/bin"
 	tap_nest report/test-report.sh report/test-report.sh
+	tap_nest profile/test-profile.sh profile/test-profile.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest packaging/test-packaging.sh packaging/test-packaging.sh
 }

@@ -4,7 +4,7 @@
 #
 #   vm/run.sh [--out DIR] [--timeout SECS] [--add HOST[=GUEST]]...
 #             [--module NAME]... [--mem MB] [--smp N] [--cmdline ARGS]
-#             [--fast-clock] [--icount] [--checks]
+#             [--fast-clock] [--icount] [--checks] [--gdb SOCKET]
 #             -- SCRIPT [ARGS...]
 #
 # Environment: KERNEL (6.1, 6.12, 6.12-rt; see kernel.sh), ACCEL (tcg
@@ -49,11 +49,11 @@ readonly KERNEL_PROBLEMS=$here/kernel-problems.txt
 die_status=70
 
 out="" cmdline_extra="" timeout=300 mem=1024 smp=2 clock="tsc=unstable"
-icount=0 checks=0
+icount=0 checks=0 gdb=""
 adds=() modules=(brd)
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out | --timeout | --add | --module | --mem | --smp | --cmdline)
+	--out | --timeout | --add | --module | --mem | --smp | --cmdline | --gdb)
 		[ -n "${2:-}" ] || usage "$1 needs a value"
 		;;&
 	--out) out=$2; shift 2 ;;
@@ -75,6 +75,11 @@ while [ $# -gt 0 ]; do
 	# For tests, never benchmarks: the memory checks the kernel has
 	# built in but off, switched on (vm/kernel.sh checks).
 	--checks) checks=1; shift ;;
+	# QEMU's gdbstub on a Unix socket (no TCP port to clash with other
+	# guests), for profile/profile.sh, which traces the guest from it:
+	# QEMU waits for that client before the guest runs its first
+	# instruction, so nothing happens before the tracer is there.
+	--gdb) gdb=$2; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -94,6 +99,10 @@ tcg | kvm | auto) ;;
 esac
 if [ "$icount" = 1 ] && [ "$ACCEL" = kvm ]; then
 	usage "--icount needs TCG, not ACCEL=kvm"
+fi
+# ACCEL=auto's probe boot would wait for the debugger too.
+if [ -n "$gdb" ] && [ "$ACCEL" = auto ]; then
+	usage "--gdb needs ACCEL=tcg or kvm, not auto"
 fi
 # kernel.sh's one line, before anything is installed or fetched.
 "$here/kernel.sh" check || exit 64
@@ -390,6 +399,9 @@ start_qemu() {
 	icount) cpu=(-accel "tcg,thread=single" -cpu "$tcg_cpu" -icount "shift=0,sleep=off") ;;
 	kvm) cpu=(-accel kvm -cpu host) ;;
 	esac
+	local debug=()
+	[ -z "$gdb" ] || debug=(-chardev "socket,id=gdb,path=$gdb,server=on,wait=on"
+		-gdb chardev:gdb)
 	# Empty files first, so that "tail -f" can follow from the start.
 	: >"$logs/console.log"
 	: >"$logs/job.log"
@@ -398,7 +410,7 @@ start_qemu() {
 		-machine "$machine" "${cpu[@]}" -smp "$smp" -m "$mem" \
 		-display none -no-reboot \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline $append" \
-		"${ports[@]}" </dev/null >"$logs/qemu.log" 2>&1 &
+		"${ports[@]}" "${debug[@]}" </dev/null >"$logs/qemu.log" 2>&1 &
 	qemu_pid=$!
 }
 

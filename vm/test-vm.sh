@@ -9,7 +9,7 @@
 # job that exits 0; jobs that put a WARNING and a "kernel BUG at" in the
 # kernel log; a job that powers the guest off, so that no exit status
 # comes; a job that hangs; one under --icount.  Then --icount with
-# ACCEL=kvm, refused at once, and, without a guest, the report lines of
+# ACCEL=kvm and --gdb with ACCEL=auto, refused at once, and, without a guest, the report lines of
 # the console scan (kernel-problems.txt) against real reports and boot
 # banners.
 set -euo pipefail
@@ -113,6 +113,12 @@ tap $? "--icount boots one vCPU and says accel icount" icount
 ACCEL=kvm "$here/run.sh" --icount -- "$tmp/clean.sh" 2>"$tmp/kvm.err"
 [ $? = 64 ] && grep -q -- '--icount needs TCG' "$tmp/kvm.err"
 tap $? "--icount with ACCEL=kvm is a usage error (64)"
+# (--timeout: a harness without the check would boot a guest waiting
+# for its debugger.)
+ACCEL=auto "$here/run.sh" --timeout 10 --gdb "$tmp/gdb" -- "$tmp/clean.sh" \
+	2>"$tmp/gdb.err"
+[ $? = 64 ] && grep -q -- '--gdb needs ACCEL=tcg or kvm' "$tmp/gdb.err"
+tap $? "--gdb with ACCEL=auto is a usage error (64)"
 
 # Lines of real reports (6.1 and 6.12 formats, x86-64 and arm64: oopses,
 # RCU stalls of each kind, SLUB debug, page poisoning, KFENCE,
