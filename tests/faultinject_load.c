@@ -14,11 +14,13 @@
  * point 1 is the first allocation of the load itself, not one of an
  * exec, a dynamic loader or a file read before it (as with insmod).
  * Which allocations are points is set in debugfs (failslab,
- * fail_page_alloc) by tests/faultinject.sh.  Exit status 2 on a usage or
+ * fail_page_alloc) by tests/faultinject.sh; with fail_usercopy in the
+ * kernel every user copy of the task is one too.  Exit status 2 on a usage or
  * set-up error.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,7 @@ int main(int argc, char **argv)
 	char left[32];
 	ssize_t len;
 	int ko, nth, err;
+	bool missed;
 
 	if (argc < 3 || argc > 4 || strspn(argv[1], "0123456789") !=
 	    strlen(argv[1]) || atoi(argv[1]) < 1) {
@@ -53,15 +56,26 @@ int main(int argc, char **argv)
 	if (write(nth, argv[1], strlen(argv[1])) < 0)
 		return fail("arming fail-nth");
 	err = syscall(SYS_finit_module, ko, params, 0) ? errno : 0;
-	/* What is left of the count: 0 once the fault was injected. */
+	/*
+	 * What is left of the count: 0 once the fault was injected.  Where
+	 * the kernel injects usercopy faults, the read's own copy is a point
+	 * too: EFAULT says exactly one was left, and that one is now used.
+	 */
 	len = pread(nth, left, sizeof(left) - 1, 0);
-	if (len < 0)
+	if (len < 0 && errno != EFAULT)
 		return fail("reading fail-nth");
-	left[len] = '\0';
-	/* Disarm a count the load did not use up, for what comes next. */
-	if (write(nth, "0", 1) < 0)
+	if (len >= 0)
+		left[len] = '\0';
+	missed = len < 0 || atoi(left);
+	/*
+	 * Disarm a count the load did not use up, for what comes next.  The
+	 * write's copy is a point as well, and fails when it is the last:
+	 * then nothing is left armed, and a second write finds it so.
+	 */
+	if (len > 0 && missed && write(nth, "0", 1) < 0 &&
+	    (errno != EFAULT || write(nth, "0", 1) < 0))
 		return fail("disarming fail-nth");
 
-	printf("%s %d\n", atoi(left) ? "missed" : "injected", err);
+	printf("%s %d\n", missed ? "missed" : "injected", err);
 	return 0;
 }
