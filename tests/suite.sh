@@ -101,6 +101,7 @@ host_side() {
 	tap_nest report/test-report.sh report/test-report.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest packaging/test-packaging.sh packaging/test-packaging.sh
+	tap_nest mutants/test-mutants.sh mutants/test-mutants.sh
 }
 
 mkdir -p "$BUILD"
