@@ -392,6 +392,39 @@ TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
 	ASSERT_EQ(64, byte_mismatch(dst + 32, SENTINEL, 64));
 }
 
+/* A FETCH_ADD of 5 to the word at WORD_OFF, on a page of its own. */
+static struct mymem_fetch_add *fetch_add_page(struct __test_metadata *_metadata,
+					      FIXTURE_DATA(stall) *self,
+					      uint64_t old)
+{
+	struct mymem_fetch_add *fa;
+
+	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fa);
+	*fa = (struct mymem_fetch_add){
+		.offset = WORD_OFF, .value = 5, .old = old,
+	};
+	return fa;
+}
+
+/* @a, the call of fetch_add_page()'s @fa, added 5 and gave the old value. */
+static void expect_added(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(stall) *self, struct call *a,
+			 struct mymem_fetch_add *fa)
+{
+	uint64_t word;
+
+	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
+	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
+				    (unsigned long long)word,
+				    (unsigned long long)pattern_word(WORD_OFF,
+								     BASE_SEED));
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
+	munmap(fa, self->page);
+}
+
 /*
  * A fetch-add that may have to wait for the lock (behind a write stalled
  * on its source), its old field made read-only by the caller meanwhile:
@@ -400,19 +433,12 @@ TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
  */
 TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 {
-	const uint64_t marker = 0x0123456789abcdefull;
 	struct mymem_fetch_add *fa;
 	struct call *w, *a;
-	uint64_t word;
 
 	NEED_UFFD();
 
-	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, fa);
-	*fa = (struct mymem_fetch_add){
-		.offset = WORD_OFF, .value = 5, .old = marker,
-	};
+	fa = fetch_add_page(_metadata, self, 0x0123456789abcdefull);
 
 	w = start(_metadata, self, CALL_PWRITE, self->arena + self->page, 8,
 		  16);
@@ -427,14 +453,7 @@ TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 	join(a);
 
 	ASSERT_EQ(8, w->ret);
-	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
-	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
-				    (unsigned long long)word,
-				    (unsigned long long)pattern_word(WORD_OFF,
-								     BASE_SEED));
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
-	munmap(fa, self->page);
+	expect_added(_metadata, self, a, fa);
 }
 
 /*
@@ -449,14 +468,10 @@ TEST_F_TIMEOUT(stall, atomic_store_holds_off_nobody, 60)
 	struct mymem_fetch_add *fa;
 	uint8_t data[64], check[64];
 	struct call *a, *w;
-	uint64_t word;
 
 	NEED_UFFD();
 
-	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, fa);
-	*fa = (struct mymem_fetch_add){ .offset = WORD_OFF, .value = 5 };
+	fa = fetch_add_page(_metadata, self, 0);
 	self->wp_uffd = uffd_wp(fa, self->page);
 	if (self->wp_uffd < 0)
 		SKIP(return, "userfaultfd write-protect: %s",
@@ -474,13 +489,9 @@ TEST_F_TIMEOUT(stall, atomic_store_holds_off_nobody, 60)
 
 	ASSERT_EQ(0, uffd_wp_release(self->wp_uffd, fa, self->page));
 	join(a);
-	ASSERT_EQ(0, a->ret);
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
-	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
+	expect_added(_metadata, self, a, fa);
 	ASSERT_EQ(64, sysret(pread(self->r.fd, check, 64, OTHER_OFF)));
 	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW_SEED));
-	munmap(fa, self->page);
 }
 
 /*
