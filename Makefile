@@ -13,6 +13,8 @@
 #   make check      checkpatch --strict, sparse (C=2) and W=1, zero warnings
 #   make stress     data integrity under load (fio, mixed stress), in the VM
 #   make fuzz       hostile input and fuzzers (trinity, stress-ng), in the VM
+#   make mutants    each mechanism of mymem.c taken away in turn (mutants/list):
+#                   the tests that must fail, in the VM (MUTANTS="A B": those)
 #   make debug-kernel  build the debug and KCSAN kernels (cached, once)
 #   make install / uninstall          modules, tools, man pages (DESTDIR, PREFIX)
 #   make dkms-install / dkms-remove   the modules through DKMS
@@ -74,7 +76,7 @@ endif
 export MYMEM_KO_DIR
 
 .PHONY: all setup modules tools tests run test bench compare profile check clean \
-	stress fuzz debug-kernel install uninstall dkms-install dkms-remove
+	stress fuzz mutants debug-kernel install uninstall dkms-install dkms-remove
 
 all: modules tools tests
 
@@ -129,6 +131,11 @@ stress: all
 
 fuzz: all
 	@tests/fuzz.sh
+
+# Long (docs/testing.md, "Mutants"): not in make test or CI, which run its
+# own test (mutants/test-mutants.sh) on one mutant.
+mutants: all
+	@mutants/mutants.sh $(MUTANTS)
 
 debug-kernel: setup
 	@vm/debug-kernel.sh

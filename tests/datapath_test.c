@@ -12,7 +12,8 @@
  * - A read cut short by its own buffer changes no byte past its count,
  *   even when the region changed while it waited.
  * - An atomic ioctl's result is delivered whenever the word changes,
- *   however long the operation waits for the lock.
+ *   however long the operation waits for the lock, and a result field
+ *   that faults on writing stalls the ioctl alone.
  * - A read whose buffer keeps losing pages while writers run ends after
  *   a bounded number of fresh starts, with bytes of one instant.
  * - A call whose buffer faults below the page (arm64 MTE), where faulting
@@ -121,6 +122,7 @@ FIXTURE(stall) {
 	size_t page;
 	uint8_t *arena;	/* an ordinary page, then STALL_PAGES that stall */
 	uint8_t *fill;	/* a page to fill a stalled one with */
+	int wp_uffd;	/* a test's write-protecting userfaultfd, or -1 */
 	struct call calls[2];
 	int ncalls;
 };
@@ -131,6 +133,7 @@ FIXTURE_SETUP(stall)
 {
 	region_open(_metadata, &self->r);
 	self->page = page_size();
+	self->wp_uffd = -1;
 
 	/* Without userfaultfd in the guest's kernel each test skips. */
 	self->uffd = uffd_open();
@@ -158,6 +161,8 @@ FIXTURE_TEARDOWN(stall)
 
 	if (self->uffd >= 0)
 		close(self->uffd);
+	if (self->wp_uffd >= 0)
+		close(self->wp_uffd);
 	for (i = 0; i < self->ncalls; i++)
 		if (!self->calls[i].joined)
 			pthread_join(self->calls[i].thread, NULL);
@@ -389,6 +394,39 @@ TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
 	ASSERT_EQ(64, byte_mismatch(dst + 32, SENTINEL, 64));
 }
 
+/* A FETCH_ADD of 5 to the word at WORD_OFF, on a page of its own. */
+static struct mymem_fetch_add *fetch_add_page(struct __test_metadata *_metadata,
+					      FIXTURE_DATA(stall) *self,
+					      uint64_t old)
+{
+	struct mymem_fetch_add *fa;
+
+	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fa);
+	*fa = (struct mymem_fetch_add){
+		.offset = WORD_OFF, .value = 5, .old = old,
+	};
+	return fa;
+}
+
+/* @a, the call of fetch_add_page()'s @fa, added 5 and gave the old value. */
+static void expect_added(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(stall) *self, struct call *a,
+			 struct mymem_fetch_add *fa)
+{
+	uint64_t word;
+
+	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
+	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
+				    (unsigned long long)word,
+				    (unsigned long long)pattern_word(WORD_OFF,
+								     BASE_SEED));
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
+	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
+	munmap(fa, self->page);
+}
+
 /*
  * A fetch-add that may have to wait for the lock (behind a write stalled
  * on its source), its old field made read-only by the caller meanwhile:
@@ -397,19 +435,12 @@ TEST_F_TIMEOUT(stall, short_read_changes_nothing_past, 60)
  */
 TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 {
-	const uint64_t marker = 0x0123456789abcdefull;
 	struct mymem_fetch_add *fa;
 	struct call *w, *a;
-	uint64_t word;
 
 	NEED_UFFD();
 
-	fa = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, fa);
-	*fa = (struct mymem_fetch_add){
-		.offset = WORD_OFF, .value = 5, .old = marker,
-	};
+	fa = fetch_add_page(_metadata, self, 0x0123456789abcdefull);
 
 	w = start(_metadata, self, CALL_PWRITE, self->arena + self->page, 8,
 		  16);
@@ -424,14 +455,45 @@ TEST_F_TIMEOUT(stall, atomic_result_delivered, 60)
 	join(a);
 
 	ASSERT_EQ(8, w->ret);
-	ASSERT_EQ(8, sysret(pread(self->r.fd, &word, 8, WORD_OFF)));
-	ASSERT_EQ(0, a->ret) TH_LOG("the word is now %#llx, was %#llx",
-				    (unsigned long long)word,
-				    (unsigned long long)pattern_word(WORD_OFF,
-								     BASE_SEED));
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED), fa->old);
-	ASSERT_EQ(pattern_word(WORD_OFF, BASE_SEED) + 5, word);
-	munmap(fa, self->page);
+	expect_added(_metadata, self, a, fa);
+}
+
+/*
+ * A fetch-add whose old field is readable but faults on writing (a page
+ * write-protected by userfaultfd): its store under the lock, with page
+ * faults disabled, fails at once, and the field is faulted in with the
+ * lock dropped, where it stalls.  Meanwhile a write completes at once.
+ * Released, the fetch-add delivers its old value.
+ */
+TEST_F_TIMEOUT(stall, atomic_store_holds_off_nobody, 60)
+{
+	struct mymem_fetch_add *fa;
+	uint8_t data[64], check[64];
+	struct call *a, *w;
+
+	NEED_UFFD();
+
+	fa = fetch_add_page(_metadata, self, 0);
+	self->wp_uffd = uffd_wp(fa, self->page);
+	if (self->wp_uffd < 0)
+		SKIP(return, "userfaultfd write-protect: %s",
+		     strerror(-self->wp_uffd));
+
+	a = start(_metadata, self, CALL_FETCH_ADD, fa, 0, 0);
+	ASSERT_EQ((uintptr_t)fa, next_fault(self->wp_uffd, FREE_MS));
+	pattern_fill(data, OTHER_OFF, sizeof(data), NEW_SEED);
+	w = start(_metadata, self, CALL_PWRITE, data, sizeof(data), OTHER_OFF);
+	ASSERT_TRUE(call_done_within(w, FREE_MS))
+		TH_LOG("the write is held off by the stalled FETCH_ADD");
+	join(w);
+	ASSERT_EQ(sizeof(data), w->ret);
+	ASSERT_FALSE(atomic_load(&a->done));
+
+	ASSERT_EQ(0, uffd_wp_release(self->wp_uffd, fa, self->page));
+	join(a);
+	expect_added(_metadata, self, a, fa);
+	ASSERT_EQ(64, sysret(pread(self->r.fd, check, 64, OTHER_OFF)));
+	ASSERT_EQ(64, pattern_mismatch(check, OTHER_OFF, 64, NEW_SEED));
 }
 
 /*

@@ -7,6 +7,10 @@
  * final value must be exact, and since every increment returns the old
  * value, each value from the start to the end must be returned exactly
  * once: a lost or doubled update is caught even where the sum hides it.
+ * Each map increment is paced by a read of the word through the device,
+ * so that the map's increments last as long as the ioctls' and land
+ * while they run (an ioctl that read, added and stored the word without
+ * an atomic instruction would lose some): the test asserts they did.
  *
  * torn: writers fill the whole region with one repeated byte per write
  * while readers read it whole; a read that is not uniform saw a write
@@ -37,6 +41,9 @@ struct counter {
 	unsigned long failed_calls;
 	unsigned long bad_olds;	/* out of range, or returned twice */
 	unsigned long retries;	/* CMPXCHG calls that lost a race */
+	unsigned long ioctls;	/* FETCH_ADD and CMPXCHG increments done */
+	unsigned long ioctl_total;	/* ... of all threads */
+	unsigned long overlaps;	/* map increments made while ioctls ran */
 };
 
 enum how { BY_FETCH_ADD, BY_MAP, BY_CMPXCHG };
@@ -89,7 +96,8 @@ static void *counter_worker(void *arg)
 	struct worker *w = arg;
 	struct counter *c = w->c;
 	struct mymem_fetch_add fa = { .offset = COUNTER_OFF, .value = 1 };
-	uint64_t guess = c->start;
+	uint64_t guess = c->start, word;
+	unsigned long done;
 	unsigned int i;
 
 	pthread_barrier_wait(&c->go);
@@ -100,13 +108,20 @@ static void *counter_worker(void *arg)
 				count(&c->failed_calls);
 			else
 				record(c, fa.old);
+			count(&c->ioctls);
 			break;
 		case BY_MAP:
 			record(c, __atomic_fetch_add(c->word, 1,
 						     __ATOMIC_SEQ_CST));
+			done = __atomic_load_n(&c->ioctls, __ATOMIC_RELAXED);
+			if (done && done < c->ioctl_total)
+				count(&c->overlaps);
+			if (pread(c->fd, &word, 8, COUNTER_OFF) != 8)
+				count(&c->failed_calls);
 			break;
 		case BY_CMPXCHG:
 			cmpxchg_increment(c, &guess);
+			count(&c->ioctls);
 			break;
 		}
 	}
@@ -135,6 +150,8 @@ FIXTURE_SETUP(counter)
 	for (i = 0; i < ARRAY_SIZE(variant->threads); i++)
 		n += variant->threads[i];
 	c->total = (uint64_t)n * variant->iters;
+	c->ioctl_total = (uint64_t)(variant->threads[BY_FETCH_ADD] +
+				    variant->threads[BY_CMPXCHG]) * variant->iters;
 	/* Across 2^32: an update atomic only per 32-bit half shows up. */
 	c->start = (1ull << 32) - c->total / 2;
 
@@ -182,12 +199,17 @@ TEST_F_TIMEOUT(counter, increments, 300)
 		pthread_join(workers[i].tid, NULL);
 
 	ASSERT_EQ(8, sysret(pread(c->fd, &final, 8, COUNTER_OFF)));
-	TH_LOG("%u threads x %u: final %#llx, expected %#llx, %lu CMPXCHG retries",
+	TH_LOG("%u threads x %u: final %#llx, expected %#llx, %lu CMPXCHG retries, %lu map increments while ioctls ran",
 	       n, variant->iters, (unsigned long long)final,
-	       (unsigned long long)(c->start + c->total), c->retries);
+	       (unsigned long long)(c->start + c->total), c->retries,
+	       c->overlaps);
 	ASSERT_EQ(0, c->failed_calls);
 	ASSERT_EQ(0, c->bad_olds);
 	ASSERT_EQ(c->start + c->total, final);
+	/* The race happened: most map increments met the ioctls. */
+	if (variant->threads[BY_MAP])
+		ASSERT_LT(variant->threads[BY_MAP] * variant->iters / 2,
+			  c->overlaps);
 	/*
 	 * The CMPXCHG loops met contention.  Certain, not luck: every
 	 * CMPXCHG thread's first guess is the start value, which only one

@@ -55,6 +55,44 @@ static inline int uffd_missing(void *addr, size_t len)
 	return uffd;
 }
 
+/*
+ * Writes to the present pages [@addr, @addr + @len) fault to a new
+ * userfaultfd until uffd_wp_release(); reads do not.  The userfaultfd,
+ * or -errno (arm64 6.1 has no write-protect mode: -EINVAL).
+ */
+static inline int uffd_wp(void *addr, size_t len)
+{
+	struct uffdio_range range = { .start = (uintptr_t)addr, .len = len };
+	struct uffdio_register reg = {
+		.range = range, .mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffdio_writeprotect wp = {
+		.range = range, .mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	int uffd = uffd_open(), err = 0;
+
+	if (uffd < 0)
+		return uffd;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		err = -errno;
+	if (err) {
+		close(uffd);
+		return err;
+	}
+	return uffd;
+}
+
+/* Lets the writes to [@addr, +@len) of uffd_wp()'s @uffd go: 0 or -errno. */
+static inline int uffd_wp_release(int uffd, void *addr, size_t len)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) ? -errno : 0;
+}
+
 /* Fills the missing page at @dst with @src's page, waking its faults. */
 static inline int uffd_fill(int uffd, void *dst, const void *src)
 {

@@ -102,6 +102,7 @@ host_side() {
 	tap_nest profile/test-profile.sh profile/test-profile.sh
 	# Host checks, then a guest of its own: install, DKMS, HOST=1.
 	tap_nest packaging/test-packaging.sh packaging/test-packaging.sh
+	tap_nest mutants/test-mutants.sh mutants/test-mutants.sh
 }
 
 mkdir -p "$BUILD"
