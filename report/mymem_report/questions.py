@@ -229,9 +229,11 @@ def fix_notes(data):
         f"- **mmap** ({rate('mmap')} incr/s): no system call at all, "
         "the CPU's lock prefix makes the add atomic; but it bypasses the "
         "driver: its mutex and seqcount do not see these stores, so a "
-        "write() or an ioctl running meanwhile is not ordered against "
-        "them, every user must use atomic instructions (one plain store "
-        "loses increments), and only word sizes the CPU supports work."]
+        "write() running meanwhile may overwrite them (the atomic ioctls "
+        "are safe beside them: they change the word with a "
+        "compare-and-exchange, as atomic as the map's add), every user "
+        "must use atomic instructions (one plain store loses "
+        "increments), and only word sizes the CPU supports work."]
     kernel = [f"{m} {num(incr_rate(data, 'kernel', m))} incr/s"
               for m, _, _ in RACE_MODES if incr_rate(data, "kernel", m)]
     if kernel:
@@ -346,19 +348,22 @@ def q5_checkers(data):
             if lossy else
             f"In this run no unlocked run lost an update ({len(rows)} "
             "runs), so it shows no race to classify.")
-    out += ["", "Every mymem call is synchronised inside mymem: a read "
-            "copies under the seqcount and retries, a write holds the "
-            "mutex. No two accesses to the region race, so there is no "
-            "data race. The lost update is a race condition between two "
-            "calls: read the counter, then write it back plus one, with "
-            "another thread's write in the gap. Neither Rust's type system "
-            "(the seed's claim: it forbids data races, which this is not) "
-            "nor KCSAN (which watches for unsynchronised concurrent "
-            "accesses to one location) can see it, since each access is "
-            "properly synchronised; only the protocol is wrong. A plain "
-            "shared counter incremented by two threads without a lock is a "
-            "data race, which both catch: Rust refuses to compile it "
-            "(no `Sync`), KCSAN reports it at run time.",
+    out += ["", "Every mymem call is synchronised inside mymem: a write "
+            "holds the mutex; a read copies without it and checks the "
+            "seqcount, so a copy that overlapped a writer (a race mymem "
+            "tolerates by design) is thrown away and made again; mmap "
+            "users store without the lock, with the CPU's atomics. None "
+            "of that is the lost update. The lost update is a race "
+            "condition between two calls: read the counter, then write it "
+            "back plus one, with another thread's write in the gap. "
+            "Neither Rust's type system (its guarantee is against data "
+            "races, which this is not) nor KCSAN (which watches for "
+            "unsynchronised concurrent accesses to one location) can see "
+            "it, since each call is synchronised; only the protocol is "
+            "wrong. A plain shared counter incremented by two threads "
+            "without a lock is a data race: Rust refuses to compile it "
+            "(no `Sync`), and KCSAN, which samples accesses, can report "
+            "it at run time.",
             "", "No KCSAN run is part of this report: this run's guest "
             "kernel has no KCSAN (`make debug-kernel`, then `make test "
             "KERNEL=kcsan`, runs the suite on one)."]
