@@ -57,8 +57,10 @@ def dominance_text(data, fits):
     top = median(data, "user", "mymem", "read", experiment.LARGE)
     said = []
     if floor is not None and floor > MOSTLY * fixed:
-        said.append(f"a 1-byte read() is mostly the system call and VFS "
-                    f"({ns(floor)} of its {ns(fixed)} are /dev/zero's too)")
+        said.append(f"a 1-byte read() is mostly what any character "
+                    f"device's read pays ({ns(floor)} of its {ns(fixed)} "
+                    "are /dev/zero's too: the system call, the VFS and its "
+                    "own read)")
     if slope > 0 and slope * experiment.LARGE > MOSTLY * top:
         said.append(f"a {size_text(experiment.LARGE)} read() is mostly the copy "
                     f"({ns(slope * experiment.LARGE)}"
@@ -97,15 +99,20 @@ def slope_text(fixed, slope):
 def floor_text(data):
     """How much of the 1-byte cost any character device pays."""
     out = []
-    for op, peer in (("read", "zero"), ("write", "null")):
+    # What the peer's own call does, besides the system call and the VFS.
+    for op, peer, own in (("read", "zero", "read_zero(), a clear_user() "
+                           "of the buffer"),
+                          ("write", "null", "write_null(), which returns "
+                           "at once")):
         m = median(data, "user", "mymem", op, experiment.SMALL)
         p = median(data, "user", peer, op, experiment.SMALL)
         if m is None or p is None:
             continue
         if p <= m:
-            out.append(f"- /dev/{peer}'s 1-byte {op}() took {ns(p)}: that "
-                       "much of mymem's is the system call and VFS alone, "
-                       f"{ns(m - p)} is mymem's own {op} path.")
+            out.append(f"- /dev/{peer}'s 1-byte {op}() took {ns(p)}: the "
+                       f"system call, the VFS and its own {op} ({own}) "
+                       f"together; mymem's {op} path costs {ns(m - p)} "
+                       "more than that.")
         else:
             out.append(f"- /dev/{peer}'s 1-byte {op}() took {ns(p)}, "
                        f"{ns(p - m)} more than mymem's: its own {op} path "
