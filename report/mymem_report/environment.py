@@ -52,7 +52,9 @@ def section_env(data):
                 "speeds. Kernel paths against kernel paths that copy the "
                 "same way compare; a copy routine against another does not "
                 "(rep movsb counts one instruction per byte, a vector loop "
-                "32 bytes an instruction, and neither counts cache misses)."]
+                "several bytes an instruction, as the benchmark section's "
+                "figure for user space's memcpy shows, and neither counts "
+                "cache misses)."]
     if env.get("quick") == "1":
         out += ["", "> This was a QUICK run with reduced parameters."]
     if data.notes:

@@ -224,8 +224,11 @@ def fix_notes(data):
 
     notes = [
         f"- **mutex** ({rate('mutex')} incr/s): correct only if every "
-        "user of the device takes the same lock, which other processes "
-        "cannot; 4 system calls per increment, all under the lock.",
+        "user of the device takes the same lock (another process can "
+        "only through a PTHREAD_PROCESS_SHARED mutex in memory they "
+        "share); 4 system calls on the device per increment, all under "
+        "the lock, and a contended mutex adds futex calls to sleep and "
+        "wake.",
         f"- **pread** ({rate('pread')} incr/s): pread/pwrite need no "
         "lseek, so 2 system calls, but still a user-space lock with the "
         "same limits.",
