@@ -72,10 +72,14 @@ if wants modorder; then
 	{
 		echo "\$ insmod mymem_test.ko        # before mymem"
 		insmod "$mods/mymem_test.ko" run=selftest 2>&1 && echo "(loaded?!)" || true
-		dmesg | grep -m 3 'mymem_test: Unknown symbol' || true
-		echo "\$ depmod && modprobe mymem_test run=selftest"
+		# Every line under a command is that command's, all of it.
+		echo "\$ dmesg | grep 'mymem_test: Unknown symbol'"
+		dmesg | grep 'mymem_test: Unknown symbol' || true
+		echo "\$ depmod                       # after copying both to extra/"
 		install_modules
+		echo "\$ grep mymem /lib/modules/$kver/modules.dep"
 		grep mymem "/lib/modules/$kver/modules.dep"
+		echo "\$ modprobe mymem_test run=selftest"
 		modprobe mymem_test run=selftest
 		echo "\$ lsmod"
 		lsmod | grep -E '^(Module|mymem)'
