@@ -42,3 +42,16 @@ check "claims: the clock is not the cause of a missed in-kernel ratio; -icount c
 	grep -Fq 'the clock explains 65 ns of the API' '$D/REPORT.md' &&
 	grep -Fq 'a ratio of instruction counts, not of times' '$D/REPORT.md'"
 
+
+# The read-scaling control shown beside mymem's scaling: 440 / 400 MB/s
+# = 1.10x for mymem, 720 / 400 = 1.80x for the control.
+fresh scalecontrol
+D=$T/scalecontrol
+sed -e 's/,400\.0,1,1$/,400.0,1,1/' -e 's/,440\.0,1,1$/,720.0,1,1/' \
+	"$D/raw/scale-user.csv" >"$D/raw/scale-control.csv"
+echo "scale-control.csv=tcg" >>"$D/raw/modes.txt"
+run "$D"
+check "claims: the scaling control is shown beside mymem's scaling" sh -c "
+	[ $rc -eq 0 ] &&
+	grep -Fq '| 2 | 1,800,000 | 440.0 | 720.0 |' '$D/REPORT.md' &&
+	grep -Fq '2 readers against 1: mymem 1.10x, the plain-file control 1.80x' '$D/REPORT.md'"

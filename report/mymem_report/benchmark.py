@@ -1,7 +1,7 @@
 """Report section: the benchmark tables and read scaling."""
 
 from . import experiment
-from .measures import mb_s, median, ratio
+from .measures import mb_s, median, ratio, scaling
 from .modes import mode_of
 from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
 from .text import num, ratio_text, size_text, table
@@ -72,9 +72,19 @@ def section_bench(data, plots):
                 "per thread)", "",
                 which + "Measured in "
                 f"{mode_of(data, SCALE_USER)} mode.", "",
-                table(("threads", "median ns per read", "aggregate MB/s"),
-                      [(t, num(r["median_ns"]), num(r["mb_s"], 1))
+                table(("threads", "median ns per read", "aggregate MB/s",
+                       "plain-file control, aggregate MB/s"),
+                      [(t, num(r["median_ns"]), num(r["mb_s"], 1),
+                        num(data.control[t]["mb_s"], 1)
+                        if t in data.control else "n/a")
                        for t, r in sorted(data.scale.items())])]
+        mine, control = scaling(data.scale), scaling(data.control)
+        if mine is not None and control is not None:
+            out += ["", f"2 readers against 1: mymem {ratio_text(mine)}, "
+                    f"the plain-file control {ratio_text(control)}, the same "
+                    "two readers on a tmpfs file right after: what the "
+                    "machine gave two readers then, so mymem's figure is "
+                    "read beside it, not as the device's alone."]
     return out
 
 
