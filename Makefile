@@ -102,7 +102,9 @@ tests: setup
 # first, then builds the modules for it, so nothing of the VM is needed.
 EXPERIMENTS_NEED := $(if $(filter 1,$(HOST)),,all)
 
+# run also profiles (a boot of its own, docs/profile.md): its program too.
 run: $(EXPERIMENTS_NEED)
+	@[ "$(HOST)" = 1 ] || $(MAKE) $(QUIET) -C profile
 	@experiments/measure.sh all
 
 bench: $(EXPERIMENTS_NEED)

@@ -109,6 +109,27 @@ else
 	boot 0 "$single,$parallel" "$runs" "$limit"
 fi
 
+# The profile (docs/profile.md): a boot of its own, as `make profile`
+# runs it, under -icount only (its gdbstub counts that guest's
+# instructions); its raw profile and the vulnerabilities it was measured
+# under join the results.  PROFILE=0 leaves it out.
+profile_s=
+if [ "$what" = all ] && [ "$host" != 1 ] && [ "$icount" = 1 ] &&
+	[ "${PROFILE:-1}" = 1 ]; then
+	start=$SECONDS
+	if profile/profile.sh "$boot_out/profile"; then
+		for f in profile.csv vulnerabilities.txt; do
+			mv "$boot_out/profile/$f" "$raw/$f"
+			echo "$f=icount" >>"$raw/modes.txt"
+		done
+	else
+		status=$?
+		echo "$me: the profile failed; the report says it is missing" >&2
+	fi
+	profile_s=$((SECONDS - start))
+	rm -rf "$boot_out/profile"
+fi
+
 # What only the host knows about the run.
 {
 	echo "accel=$([ "$host" = 1 ] && echo host || echo "${ACCEL:-tcg}")"
@@ -116,6 +137,7 @@ fi
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit=$commit"
 	echo "quick=${QUICK:-0}"
+	[ -z "$profile_s" ] || echo "profile_s=$profile_s"
 	# shellcheck disable=SC2086
 	params_env $run_params
 } >>"$raw/env.txt"
