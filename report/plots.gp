@@ -6,6 +6,7 @@
 #               colours='#rrggbb ...'; dashes='1 2 ...';
 #               sizetics='("1 B" 1, ...)'; nsweep=M; nrace=R;
 #               namort=A; amort_colours='...'; amort_dashes='...'"
+#               nanat=S; npaths=P; anat_colours='...'"
 #               report/plots.gp
 #
 # ext is png (pngcairo if this gnuplot has it, else png) or svg.
@@ -17,6 +18,7 @@
 #                min and max increments/s of user and of kernel ('-' if
 #                that side has no such mode)
 # DIR/amortised-read.dat, DIR/amortised-write.dat  see (e) below
+# DIR/anatomy.dat  see (f) below
 #
 # colours and dashes hold one word per bench series, so that a target
 # keeps its colour and reads and writes differ by dash in both plots;
@@ -147,3 +149,39 @@ do for [op in 'read write'] {
 	}
 }
 unset multiplot
+
+# (f) the anatomy of a call: one horizontal bar per path of the profile,
+# stacked by stage, in percent of the path's instructions (its total in
+# its label).  DIR/anatomy.dat: one block per stage, its name first, then
+# per path: bar number, start and end percent, label; nanat stages, each
+# with its word of anat_colours; npaths bars.
+reset
+if (ext eq 'svg') {
+	set terminal svg size 1280,720 noenhanced dynamic
+} else {
+	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
+		set terminal pngcairo size 1280,720 noenhanced
+	} else {
+		set terminal png size 1280,720 noenhanced
+	}
+}
+set output out.'/anatomy.'.ext
+set title 'Anatomy of a call: instructions by stage (percent of the path; its total in brackets)'
+set xlabel 'share of the call''s instructions (%)'
+set key outside right top
+set grid xtics
+set style fill solid 0.9 border -1
+scolour(i) = word(anat_colours, i + 1)
+if (nanat > 0) {
+	set xrange [0:100]
+	set yrange [-0.6:npaths - 0.4]
+	plot for [i=0:nanat-1] dir.'/anatomy.dat' index i \
+		using (($2 + $3) / 2):1:2:3:($1 - 0.4):($1 + 0.4):ytic(4) \
+		with boxxyerror lc rgb scolour(i) title columnheader(1)
+} else {
+	set xrange [0:1]
+	set yrange [0:1]
+	set label 1 'no profile in this run' at graph 0.5, 0.5 center
+	plot NaN notitle
+	unset label 1
+}

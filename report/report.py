@@ -23,7 +23,7 @@ import sys
 
 import params
 from mymem_report import (
-    amortised, benchmark, compare, environment, experiment, key_ratios,
+    amortised, anatomy, benchmark, compare, environment, experiment, key_ratios,
     plots, questions, race, raw, seed, selftest)
 from mymem_report.checks import checks
 
@@ -38,6 +38,7 @@ def report(data, found, plot_note):
     out += benchmark.section_bench(data, plotted) + [""]
     out += amortised.section_amortised(data, plotted) + [""]
     out += race.section_race(data, plotted) + [""]
+    out += anatomy.section_anatomy(data, plotted) + [""]
     if plot_note:
         out += [f"> {plot_note}", ""]
     out += ["## Questions", ""]

@@ -67,7 +67,7 @@ outputs_exist()
 	done
 	# setup.sh run installs it: without it nothing here is checked.
 	command -v gnuplot >/dev/null || { echo "# no gnuplot"; return 1; }
-	for p in latency throughput race-error race-rate amortised; do
+	for p in latency throughput race-error race-rate amortised anatomy; do
 		head -c 8 "$1/$p.png" | grep -q PNG && grep -q '<svg' "$1/$p.svg" ||
 			return 1
 	done
@@ -129,7 +129,7 @@ check "the smallest W that lost updates is 4, W=1 lost none" sh -c "
 check "the module-order answer quotes the transcript" \
 	grep -q 'Unknown symbol mymem_write (err -2)' "$R"
 check "stdout is the key-ratios table" sh -c "
-	[ \$(grep -c '^| ' '$T/out') -eq 14 ] &&
+	[ \$(grep -c '^| ' '$T/out') -eq 15 ] &&
 	grep -q '| 1-byte read(): mymem / /dev/zero (time) | 0.90x' '$T/out'"
 
 # --- the amortised paths (bench-amortised.csv) -----------------------
@@ -410,7 +410,7 @@ check "the same figures on a wall clock: no instruction count is claimed" sh -c 
 	grep -Fq '| 512 KiB read: mymem / brd (time) | 0.94x |' '$T/copywall/REPORT.md' &&
 	! grep -q 'one counted instruction per byte' '$T/copywall/REPORT.md' &&
 	! grep -q 'these ns are counted instructions' '$T/copywall/REPORT.md' &&
-	grep -q 'A possible cause, not measured here' '$T/copywall/REPORT.md'"
+	grep -Fq 'This run has no profile (\`profile.csv\`)' '$T/copywall/REPORT.md'"
 
 check "module order: the modules.dep line and the refused rmmod are quoted" sh -c "
 	grep -Fq 'depmod records the dependency in modules.dep (\`extra/mymem_test.ko: extra/mymem.ko\`)' '$R' &&
@@ -571,9 +571,12 @@ only_in()
 	[ -z "$others" ] || { echo "$others" | sed 's/^/# in /'; return 1; }
 }
 
+# shellcheck source-path=SCRIPTDIR source=test-report-anatomy.sh
+. "$here/test-report-anatomy.sh"
+
 check "report.py under 300 lines, no file of report/ over 600" sizes_ok
 check "the raw files are named in mymem_report/raw.py alone" only_in raw \
-	'[a-z]+-[a-z]+(-[0-9N])?\.csv|(env|modes|modinfo|symvers|modorder|selftest|builds)\.txt'
+	'[a-z]+-[a-z]+(-[0-9N])?\.csv|profile\.csv|(env|modes|modinfo|symvers|modorder|selftest|builds|vulnerabilities)\.txt'
 # seed.py's table is the seed's published sizes, not this experiment's.
 check "the experiment's sizes are numbers in experiment.py alone" \
 	only_in 'experiment|seed' '524288|65536'

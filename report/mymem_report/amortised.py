@@ -1,7 +1,7 @@
 """Report section: the amortised paths (readv, io_uring): one call,
 many operations."""
 
-from . import experiment
+from . import anatomy, experiment
 from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
@@ -10,25 +10,12 @@ from .text import ns, num, ratio_text, size_text, table
 
 
 # The amortised paths of mymem-bench (BENCH_AMORTISED), each with its
-# label and, as a property of the path's code (not a measurement), what it
-# still pays for every transfer however many share a call.
+# label and the paths of the profile, (mymem's, /dev/zero's), that show
+# what it pays for every transfer (None: not profiled).
 AMORTISED = (
-    ("readv", "readv/writev",
-     "per iovec, one user copy of its own with its checks and the copy "
-     "routine's entry and exit (copy_to_iter() walks the segments, "
-     "access_ok() and a raw copy each; a write copies segment by segment "
-     "through mymem_copy_from_user_nofault()), the iov_iter's step to the "
-     "next segment, and the 16 bytes of iovec that import_iovec() copies "
-     "in from user space and checks"),
-    ("uring", "io_uring",
-     "per request, in user space an SQE to get and fill and a CQE to "
-     "check and reap; in the kernel the SQE's decoding, an io_kiocb with "
-     "its kiocb set up (rw_verify_area(), the buffer imported), a file "
-     "reference (fget() and fput(): no registered files here), the "
-     "read_iter/write_iter call itself and a CQE to post"),
-    ("sqpoll", "io_uring SQPOLL",
-     "the same per request as io_uring; only the io_uring_enter() that "
-     "submits is saved (the enter that waits for completions stays)"),
+    ("readv", "readv/writev", ("readv_mymem", "readv_zero")),
+    ("uring", "io_uring", ("uring_mymem", "uring_zero")),
+    ("sqpoll", "io_uring SQPOLL", None),
 )
 
 
@@ -114,10 +101,10 @@ def closeness_text(data, target):
     return text + (": " + " and ".join(parts) + "." if parts else ".")
 
 
-def paying_text(data, target, pays):
+def paying_text(data, target, profiled):
     fitted = call_fit(data, target, "read", experiment.SMALL)
     if not fitted:
-        return f" What it still pays per operation: {pays}."
+        return " " + anatomy.transfer_text(data, profiled)
     api = median(data, "kernel", "api", "read", experiment.SMALL)
     base = median(data, "user", "mymem", "read", experiment.SMALL)
     text = (f" Fitted through its two largest batches, a call of 1-byte "
@@ -126,7 +113,7 @@ def paying_text(data, target, pays):
     if ratio(fitted[1], api):
         text += (f" ({ratio_text(ratio(fitted[1], api))} a whole "
                  "in-kernel mymem_read())")
-    text += f". The per-transfer part is {pays}."
+    text += ". " + anatomy.transfer_text(data, profiled)
     if base is not None and fitted[1] >= base:
         text += (f" That part alone costs more than a whole read() call "
                  f"({ns(base)}): no batch size can make this path pay off "
@@ -163,22 +150,17 @@ def section_amortised(data, plots):
         out += ["", "![amortised](amortised.png)"]
     out += ["", amortised_table(data)] + skipped_paths(data)
     out += ["", "### From what batch size each path pays off, and why", ""]
-    for target, label, pays in AMORTISED:
+    for target, label, profiled in AMORTISED:
         text = even_text(data, target)
         if text is None:
             continue
         out.append(f"- **{label}** {text}." + closeness_text(data, target) +
-                   paying_text(data, target, pays))
-    out += ["", "The floor: mmap pays only its copy, no call at all; the "
-            "in-kernel API a function call, the seqcount (or the writer's "
-            "lock) and the memcpy(). readv/writev pays one system call, one "
-            "snapshot or writer section per call, shared by its iovecs; "
-            "io_uring one io_uring_enter() per call, but a read_iter() or "
-            "write_iter() call, with its snapshot or writer section, per "
-            "request."]
+                   paying_text(data, target, profiled))
+    out += ["", anatomy.floor_text(data)]
     if mode == "icount":
         out += ["", "Under -icount a system call's entry and exit count as "
-                "their instructions only, not the cycles that the mode "
+                "their instructions only" + anatomy.entry_clause(data) +
+                ", not the cycles that the mode "
                 "switch and its mitigations take on hardware: what batching "
                 "saves (calls) weighs less here than there, what io_uring "
                 "adds per request (instructions) weighs in full. On "

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .amortised import AMORTISED
-from . import experiment
+from . import anatomy, experiment
 from .measures import (
     amortised_cost, amortised_speedup, call_fit, main_workers, median,
     mmap_gap, per_incr, race_ratio, race_runs, ratio, scaling, spread_pct,
@@ -13,8 +13,8 @@ from .measures import (
 from .modes import (
     MODES, copy_is_rep_movsb, guest_env, icount_copy, mode_of, tcg)
 from .raw import (
-    BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, RACE_USER, SCALE_CONTROL,
-    SCALE_USER)
+    BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, PROFILE, RACE_USER,
+    SCALE_CONTROL, SCALE_USER)
 from .text import ns, ratio_text, size_text
 
 
@@ -52,6 +52,7 @@ class Check:
     files: tuple            # the raw files its figures come from
     explain: object         # (Data, Check) -> why it missed
     parallel: bool = False  # needs two CPUs running at once
+    shown: object = ratio_text  # how the value and the goal are written
     value: Optional[float] = None   # None: not measured
     runs: list = field(default_factory=list)  # the ratio of each run
     mode: str = "unknown"
@@ -116,25 +117,25 @@ def noise_clause(check):
             "repeat the run before concluding.")
 
 
-def why_one_byte(op, peer, cause):
-    """A 1-byte op against /dev/peer's: the difference, and its cause."""
+def why_one_byte(op, peer):
+    """A 1-byte op against /dev/peer's: the difference, and the stages
+    and functions of the profile that make it."""
     def why(data, check):
         m = median(data, "user", "mymem", op, experiment.SMALL)
         p = median(data, "user", peer, op, experiment.SMALL)
         return (f"mymem's 1-byte {op}() took {ns(m)} against /dev/{peer}'s "
-                f"{ns(p)} (+{ns(m - p)}). {cause}" + noise_clause(check))
+                f"{ns(p)} (+{ns(m - p)}). "
+                + anatomy.explain(data, f"{op}_mymem", f"{op}_{peer}")
+                + noise_clause(check))
     return why
 
 
-why_read_zero = why_one_byte(
-    "read", "zero", "Both pay the same system call and VFS dispatch, so the "
-    "difference is mymem's own read path: the bounds and position checks, "
-    "the seqcount read and retry check, the user copy and the per-CPU "
-    "counters: work that /dev/zero's read, a clear_user() of the buffer, "
-    "does not do.")
-why_write_null = why_one_byte(
-    "write", "null", "/dev/null returns at once; mymem takes its mutex, "
-    "makes the seqcount odd and even again and copies the byte.")
+why_read_zero = why_one_byte("read", "zero")
+why_write_null = why_one_byte("write", "null")
+
+
+def why_api_read(data, check):
+    return anatomy.api_text(data, check.goal)
 
 
 def why_large_read(peer):
@@ -150,15 +151,12 @@ def why_large_read(peer):
                      "has erms), one counted instruction per byte: "
                      f"{experiment.LARGE:,} of each figure. Beyond it mymem's read "
                      f"path cost {ns(m - experiment.LARGE)} and {peer}'s "
-                     f"{ns(p - experiment.LARGE)} (its page cache, page by page): "
+                     f"{ns(p - experiment.LARGE)}: "
                      f"mymem's is {ratio_text(ratio(m - experiment.LARGE, p - experiment.LARGE))}"
                      f" of {peer}'s. A read path that did nothing but the "
                      "copy would reach "
                      f"{ratio_text(ratio(experiment.LARGE, p))} of {peer}'s time.")
-        elif mode_of(data, BENCH_USER) != "icount":
-            text += (" A possible cause, not measured here: mymem's "
-                     "region is vmalloc()ed, mapped page by page, while "
-                     "the page cache lives in the kernel's direct map.")
+        text += " " + anatomy.large_text(data, peer, experiment.LARGE)
         k = median(data, "kernel", "api", "read", experiment.LARGE)
         if k is not None:
             text += (f" mymem_read() in the kernel took {ns(k)} for the same"
@@ -190,10 +188,10 @@ def why_mmap(op):
 def why_kernel(data, check):
     u = median(data, "user", "mymem", "read", experiment.SMALL)
     k = median(data, "kernel", "api", "read", experiment.SMALL)
-    text = (f"read() took {ns(u)} and mymem_read() {ns(k)}, so the system "
-            f"call entry, exit and VFS dispatch cost {ns(u - k)} here. The "
-            "ratio reaches 10 only if the API's own work is under a ninth "
-            f"of that ({ns((u - k) / 9)}).")
+    text = (f"read() took {ns(u)} and mymem_read() {ns(k)}, "
+            f"{ns(u - k)} apart. " + anatomy.syscall_text(data) +
+            " The ratio reaches 10 only if the API's own work is under a "
+            f"ninth of the difference ({ns((u - k) / 9)}).")
     batched = data.batched.get(("kernel", "api", "read", experiment.SMALL))
     batch = batched["mean_ns"] if batched else 0
     if 0 < batch < k:
@@ -203,11 +201,9 @@ def why_kernel(data, check):
                  f"ratio {ratio_text(u / batch)}: the clock explains "
                  f"{ns(k - batch)} of the API's figure, not the gap to 10.")
     if mode_of(data, BENCH_USER) == "icount":
-        text += (" Under -icount every instruction counts one, syscall, "
-                 "sysret and swapgs too, which hardware charges far more: "
-                 "this is a ratio of instruction counts, not of times "
-                 "(make profile counts those instructions per path, "
-                 "docs/profile.md).")
+        text += (" Under -icount every instruction counts one, those "
+                 "classes too: this is a ratio of instruction counts, not "
+                 "of times.")
     clock = guest_env(data, mode_of(data, BENCH_KERNEL)).get(
         "clocksource")
     if clock in ("hpet", "acpi_pm"):
@@ -315,8 +311,8 @@ def why_amortised(target):
     def why(data, check):
         base = median(data, "user", "mymem", "read", experiment.SMALL)
         t = amortised_cost(data, target, "read", experiment.SMALL, experiment.GOAL_CALLS)
-        label, pays = next((name, paid) for tg, name, paid in AMORTISED
-                           if tg == target)
+        label, profiled = next((name, paths) for tg, name, paths
+                               in AMORTISED if tg == target)
         text = (f"{experiment.GOAL_CALLS} 1-byte reads by {label} took {ns(t)} each "
                 f"against read()'s {ns(base)}.")
         fitted = call_fit(data, target, "read", experiment.SMALL)
@@ -325,9 +321,14 @@ def why_amortised(target):
                      f"{ns(fitted[0])} plus {ns(fitted[1])} per transfer: "
                      "the per-transfer part, which no batch size "
                      f"amortises, is {ratio_text(ratio(fitted[1], base))} "
-                     f"of a whole read() call. It is {pays}.")
+                     "of a whole read() call.")
+        text += " " + anatomy.transfer_text(data, profiled)
         return text + noise_clause(check)
     return why
+
+
+def instructions_text(value):
+    return "n/a" if value is None else f"{value:,.0f}"
 
 
 def bench_check(label, target, op, size, peer, goal, explain):
@@ -358,6 +359,10 @@ def goals():
         Check("1-byte read: syscall / in-kernel API (time)", syscall_vs_api,
               goal=10.0, at_least=True, files=(BENCH_USER, BENCH_KERNEL),
               explain=why_kernel),
+        Check(f"{size_text(experiment.SMALL)} mymem_read() in the kernel "
+              "(instructions, profile)", anatomy.api_read, goal=60,
+              at_least=False, files=(PROFILE,), explain=why_api_read,
+              shown=instructions_text),
         Check("race: ioctl / mutex (incr/s)", race_ratio("fetch_add", "mutex"),
               goal=3.0, at_least=True, files=(RACE_USER,),
               explain=why_ioctl, parallel=True),

@@ -1,11 +1,11 @@
 """Report section: the key ratios against their goals."""
 
 from .measures import spread_pct
-from .text import ratio_text, table
+from .text import table
 
 
 def goal_text(check):
-    return f"{'>=' if check.at_least else '<='} {ratio_text(check.goal)}"
+    return f"{'>=' if check.at_least else '<='} {check.shown(check.goal)}"
 
 
 def runs_text(values):
@@ -21,7 +21,7 @@ def runs_text(values):
 def ratios_table(found):
     return table(("target", "measured", "over runs", "mode", "goal",
                   "result"),
-                 [(c.label, ratio_text(c.value), runs_text(c.runs), c.mode,
+                 [(c.label, c.shown(c.value), runs_text(c.runs), c.mode,
                    goal_text(c), c.status) for c in found])
 
 

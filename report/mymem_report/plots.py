@@ -6,6 +6,7 @@ import shutil
 import statistics
 import subprocess
 
+from . import anatomy
 from .amortised import AMORTISED, ONE_CALL
 from .benchmark import SERIES
 from . import experiment
@@ -58,8 +59,10 @@ def write_plot_data(plotdir, data):
     sweep_modes = write_sweep_data(plotdir, data)
     write_rate_data(plotdir, data)
     amortised = write_amortised_data(plotdir, data)
+    anat = anatomy.write_plot_data(os.path.join(plotdir, "anatomy.dat"),
+                                   data)
     sizes = sorted({size for _, _, _, points in series for size, _ in points})
-    return {"nbench": len(series),
+    return {**anat,"nbench": len(series),
             "sizetics": "(" + ", ".join(f'"{size_text(s)}" {s}'
                                         for s in sizes) + ")",
             "colours": " ".join(c for _, c, _, _ in series),

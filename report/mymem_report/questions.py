@@ -1,11 +1,12 @@
 """Report section: answers to the seed's six questions."""
 
-from . import experiment
+from . import anatomy, experiment
 from .measures import (
     WRITE_SLOWER, fit, incr_rate, main_workers, mb_s, median, op_ratios,
     race_runs, ratio)
 from .modes import copy_is_rep_movsb, icount_copy, mode_of
 from .race import RACE_MODES, SYSCALLS
+from .seed import SEED_KERNEL_CAUSES
 from .raw import BENCH_USER, MODINFO, OPS, SYMVERS
 from .text import ns, num, ratio_text, size_text, spread, table
 
@@ -78,10 +79,11 @@ def write_cost_text(data):
     size, write_read = pairs[0]
     if write_read > WRITE_SLOWER:
         return (f" That extra work is what the write / read ratio of "
-                f"{ratio_text(write_read)} at {size_text(size)} measures.")
+                f"{ratio_text(write_read)} at {size_text(size)} measures. "
+                + anatomy.explain(data, "write_mymem", "read_mymem", 3))
     return (f" At {size_text(size)} a write cost {ratio_text(write_read)} "
             "a read, so here that work costs about what the read's own "
-            "(the seqcount check, the retry test) does.")
+            "does. " + anatomy.explain(data, "write_mymem", "read_mymem", 3))
 
 
 def slope_text(fixed, slope):
@@ -270,9 +272,7 @@ def q3_kernel(data):
         rows.append(cells)
     out += [table(("size", "read() ns", "mymem_read() ns", "ratio",
                    "write() ns", "mymem_write() ns", "ratio"), rows), ""]
-    out += ["The API skips the mode switch (syscall entry and exit), the VFS "
-            "(fd lookup, file position, access checks) and the user-copy "
-            "checks; what is left is the seqcount and a memcpy()."]
+    out += anatomy.kernel_lines(data, SEED_KERNEL_CAUSES)
     if len(reads) > 1:
         out += ["", kernel_trend(data, reads)]
     return out

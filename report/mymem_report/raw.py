@@ -34,6 +34,8 @@ MODINFO = "modinfo.txt"              # modinfo, --dump-modversions
 SYMVERS = "symvers.txt"              # the build's Module.symvers
 MODORDER = "modorder.txt"            # the module-order transcript
 SELFTEST = "selftest.txt"            # KTAP of mymem_test run=selftest
+PROFILE = "profile.csv"              # profile/attribute.py: the profile
+VULNERABILITIES = "vulnerabilities.txt"  # the profiled guest's, NAME=TEXT
 # Runs 2, 3, ... of these files are NAME-N.csv (run_file()).
 RUN_FILES = (BENCH_USER, BENCH_KERNEL, SCALE_USER, SCALE_CONTROL,
              BENCH_AMORTISED)
@@ -112,6 +114,8 @@ class Data:
     selftest: str = ""
     modinfo: str = ""
     symvers: str = ""
+    profile: list = field(default_factory=list)   # rows of PROFILE
+    vulnerabilities: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
 
 
@@ -184,6 +188,13 @@ def load(results):
     data.modorder = read_text(modorder) if modorder else ""
     selftest = path_of(SELFTEST, "no self-test log")
     data.selftest = read_text(selftest) if selftest else ""
+    profile = path_of(PROFILE, "no profile: no anatomy of a call, and no "
+                      "explanation names the stages or functions that differ")
+    data.profile = read_csv(profile, "profile") if profile else []
+    data.runs[0].profile = data.profile   # the profile is of run 1
+    vulns = os.path.join(raw, VULNERABILITIES)
+    if profile and os.path.exists(vulns):
+        data.vulnerabilities = read_env(vulns)
     if not any(r["target"] == "brd" for r in user):
         data.notes.append(f"{BENCH_USER} has no brd rows (no RAM disk in "
                           "the guest): the brd comparisons are n/a")

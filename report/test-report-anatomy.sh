@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# The anatomy of a call (mymem_report/anatomy.py) and the explanations
+# made of it, for report/test-report.sh, which sources it: it uses that
+# script's $T, $rc, $here, $FIXTURE, fresh, run and check.
+# shellcheck disable=SC2154 # all set by test-report.sh
+#
+# report/fixtures/profile/ is a profile (MYMEM_PROFILE_FORMAT) whose
+# counts are easy to follow: read_mymem 540 against read_zero 496 (+44:
+# mymem_fop_read 60, read_zero 40, mutex_lock 10, __fdget_pos 20 against
+# 12, a 16-instruction copy against 10), write_mymem 583 against
+# write_null 459 (+124), readv 3,200 and 2,560 for 64 transfers (50 and
+# 40 each), api_read 50 (mymem_read 40, memcpy 4, __cond_resched 6).
+
+# profiled NAME: fresh NAME with the fixture profile in its raw/
+profiled()
+{
+	fresh "$1"
+	cp "$here/fixtures/profile/profile.csv" \
+		"$here/fixtures/profile/vulnerabilities.txt" "$T/$1/raw/"
+	printf 'profile.csv=icount\nvulnerabilities.txt=icount\n' \
+		>>"$T/$1/raw/modes.txt"
+}
+
+# The base fixture has no profile, as a run before the profile joined
+# make run (or one with PROFILE=0).
+D=$T/full
+check "no profile: the section, the explanations and the goal say it is missing" sh -c "
+	grep -Fq '\`profile.csv\` is missing: no profile' '$D/REPORT.md' &&
+	grep -Fq 'This run has no profile (\`profile.csv\` is missing): no anatomy' '$D/REPORT.md' &&
+	grep -F '(missed): mymem' '$D/REPORT.md' | grep -F '1-byte write()' |
+		grep -Fq 'This run has no profile (\`profile.csv\`): which stages' &&
+	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | n/a | n/a |' '$D/REPORT.md' &&
+	grep -Fq 'no profile in this run' '$D/anatomy.svg'"
+
+profiled anatomy
+D=$T/anatomy
+R=$D/REPORT.md
+run "$D"
+# The hand-written causes the profile replaced, nowhere in either report.
+check "no hand-written list of causes is left" sh -c "
+	for f in '$T/full/REPORT.md' '$R'; do
+		! grep -Eq 'seqcount read and retry check|entry, exit and VFS dispatch cost|an SQE to get and fill|The API skips the mode switch|page cache, page by page|A possible cause, not measured here|the seqcount check, the retry test' \"\$f\" ||
+			exit 1
+	done"
+
+check "profile: report.py exits 0, its section and picture" sh -c "
+	[ $rc -eq 0 ] && grep -q '^## Anatomy of a call' '$R' &&
+	grep -Fq '![anatomy](anatomy.png)' '$R' &&
+	head -c 8 '$D/anatomy.png' | grep -q PNG && grep -q '<svg' '$D/anatomy.svg'"
+check "profile: each path's total, per transfer, rep bytes, stages, top functions" sh -c "
+	grep -Fq '| \`read_mymem\` | 540 |  |  | entry 203, vfs 100, security 100, mymem 60, fd 20, verify 20, copy 16, user 11, lock 10 | \`entry_SYSCALL_64_after_hwframe\` 200, \`vfs_read\` 100, \`apparmor_file_permission\` 100, \`mymem_fop_read\` 60, \`__fdget_pos\` 20 |' '$R' &&
+	grep -Fq '| \`readv_mymem\` | 3,200 | 50 |' '$R' &&
+	grep -Fq '| \`read512k_tmpfs\` | 41,342 |  | 524,288 B in 128 |' '$R' &&
+	grep -Fq '| \`api_read\` | 50 |  | 1 B in 1 | mymem 40, sched 6, copy 4 |' '$R' &&
+	grep -Fq '\`known_loop\` 2002 of the 2002' '$R'"
+check "profile: each path against its peer, by stage and function, per transfer" sh -c "
+	grep -Fq '**read_mymem - read_zero**: By this run'\''s profile, \`read_mymem\` executes 540 instructions per call and \`read_zero\` 496 (+44); by stage mymem +60, file -40, lock +10, fd +8, copy +6; by function \`mymem_fop_read\` +60, \`read_zero\` -40,' '$R' &&
+	grep -Fq '\`readv_mymem\` executes 50 instructions per transfer and \`readv_zero\` 40 (+10); by stage copy +12.2, file -3.4, mymem +1.2;' '$R' &&
+	grep -Fq 'Their rep movs, counted once each above: 1 moving 524,288 B against 128 moving 524,288 B.' '$R' &&
+	grep -Fq '**read_mymem - api_read**: By this run'\''s profile, \`read_mymem\` executes 540 instructions per call and \`api_read\` 50 (+490)' '$R'"
+check "profile: the classes per path, their differences, the vulnerabilities" sh -c "
+	grep -Fq '| path | syscall | sysret | swapgs | stac | clac | unlocked | rep_movs |' '$R' &&
+	grep -Fq '| \`write_mymem\` | 1 | 1 | 2 | 1 | 1 | 2 | 0 |' '$R' &&
+	grep -Fq '\`write_mymem\` against \`write_null\` (per call): stac +1, clac +1, unlocked +2.' '$R' &&
+	grep -Fq 'unlocked, a read-modify-write whose lock prefix the 1-CPU guest patched out: locked on an SMP kernel' '$R' &&
+	grep -Fq 'spectre_v2: \`Mitigation: Retpolines\`; 3 others \"Not affected\".' '$R' &&
+	grep -Fq 'meltdown, two CR3 writes (page-table isolation), class cr_write; mds,' '$R' &&
+	grep -Fq 'This profile counts 0 cr_write, 0 msr_write, 0 verw in all its paths.' '$R'"
+# read_mymem's bar: user 11 of 540 (2.04%), then entry 203 to 39.63%,
+# ...; its last stage ends at 100.  14 paths (the instrument's two
+# aside), the first at the top: bar 13.
+check "picture: a bar per path, stacked by stage in its order, each to 100%" sh -c "
+	grep -A20 '^\"user\" start end path' '$D/plot/anatomy.dat' |
+		grep -Fqx '13 0 2.03704 \"read_mymem (540)\"' &&
+	grep -A20 '^\"entry\" start end path' '$D/plot/anatomy.dat' |
+		grep -Fqx '13 2.03704 39.6296 \"read_mymem (540)\"' &&
+	[ \"\$(grep -c '\"read_mymem (540)\"' '$D/plot/anatomy.dat')\" -eq 9 ] &&
+	[ \"\$(grep -Ec '^13 [0-9.]+ 100 \"read_mymem' '$D/plot/anatomy.dat')\" -eq 1 ] &&
+	[ \"\$(grep -c '^\"' '$D/plot/anatomy.dat')\" -eq 13 ]"
+check "explanations: the missed write names the stages and functions, with counts" sh -c "
+	grep -F '**1-byte write(): mymem / /dev/null (time)** (missed)' '$R' |
+		grep -Fq '(+400 ns). By this run'\''s profile, \`write_mymem\` executes 583 instructions per call and \`write_null\` 459 (+124); by stage mymem +70, lock +27, copy +16, fd +8, sched +6, file -3; by function \`mymem_fop_write\` +70,'"
+check "explanations: in-kernel against read(), the stages only read() pays, the seed's causes" sh -c "
+	grep -Fq 'a 1-byte read() executes 540 instructions and mymem_read() 50: 464 of the 490 between them are stages that read() pays and mymem_read() does not (entry 203, vfs 100, security 100, fd 20, verify 20, user 11, lock 10), the rest mymem +20, copy +12, sched -6; read() executes beyond it syscall 1, sysret 1, swapgs 2, stac 1, clac 1, unlocked 1 of the classes' '$R' &&
+	grep -Fq '\"more checking of userspace interactions\": supported, in part: the checks of the caller'\''s request, security 100, verify 20, and the user copy'\''s +12 over memcpy() are 132 of the 490;' '$R' &&
+	grep -Fq '\"the context switch\": not supported: a system call is a mode switch (here syscall 1, sysret 1, swapgs 2), not a context switch, and no scheduler function switched in read(): its stage sched is empty.' '$R' &&
+	grep -Fq '\"direct access to physical memory\": not supported: both copy from the same mymem region, read() with 16 instructions in stage copy, mymem_read() with 4' '$R'"
+check "explanations: io_uring's transfer from the profile, against /dev/zero's" \
+	grep -Fq "By this run's profile a transfer of \`uring_mymem\` executes 1,000 instructions, by stage io_uring 625, iov_iter 156.2, mymem 93.8, copy 62.5, user 46.9" "$R"
+check "goal: mymem_read() of 1 B in 50 instructions, met" \
+	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | 50 | 1 run | icount | <= 60 | met |' "$R"
+
+# A count changed changes the sentences made of it: mymem_fop_write
+# 70 -> 90, mymem_read 40 -> 52 (62: the goal missed), and a scheduler
+# switch in read_mymem.
+profiled recount
+D=$T/recount
+sed -i -e 's/^write_mymem,mymem_fop_write,mymem,plain,70,/write_mymem,mymem_fop_write,mymem,plain,90,/' \
+	-e 's/^api_read,mymem_read,mymem,plain,40,/api_read,mymem_read,mymem,plain,52,/' \
+	"$D/raw/profile.csv"
+echo 'read_mymem,__schedule,sched,plain,30,0,1' >>"$D/raw/profile.csv"
+run "$D"
+check "a changed count changes the explanation, the goal and the causes" sh -c "
+	[ $rc -eq 0 ] &&
+	grep -F '**1-byte write(): mymem / /dev/null (time)** (missed)' '$D/REPORT.md' |
+		grep -Fq '\`write_mymem\` executes 603 instructions per call and \`write_null\` 459 (+144); by stage mymem +90,' &&
+	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | 62 | 1 run | icount | <= 60 | missed |' '$D/REPORT.md' &&
+	grep -Fq '(missed): By this run'\''s profile \`api_read\` executes 62 instructions: \`mymem_read\` 52, \`__cond_resched\` 6, \`memcpy_erms\` 4 (by stage mymem 52, sched 6, copy 4); 2 over the goal.' '$D/REPORT.md' &&
+	grep -Fq 'a 1-byte read() executes 570 instructions and mymem_read() 62' '$D/REPORT.md' &&
+	grep -Fq '\"the context switch\": a scheduler switch ran in read(): __schedule.' '$D/REPORT.md'"
+
+# A profile that names a path the format does not know is refused.
+profiled badpath
+sed -i 's/^read_zero,/read_one,/' "$T/badpath/raw/profile.csv"
+run "$T/badpath"
+check "a profile with an unknown path: exit 1, one line" \
+	one_line_error ".*profile.csv:[0-9]*: path 'read_one' is not one of"
