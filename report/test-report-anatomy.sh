@@ -88,6 +88,11 @@ check "explanations: in-kernel against read(), the stages only read() pays, the 
 	grep -Fq '\"direct access to physical memory\": not supported: both copy from the same mymem region, read() with 16 instructions in stage copy, mymem_read() with 4' '$R'"
 check "explanations: io_uring's transfer from the profile, against /dev/zero's" \
 	grep -Fq "By this run's profile a transfer of \`uring_mymem\` executes 1,000 instructions, by stage io_uring 625, iov_iter 156.2, mymem 93.8, copy 62.5, user 46.9" "$R"
+check "amortised: each path's transfer, the floor and stage entry from the profile" sh -c "
+	grep -F -- '- **io_uring** ' '$R' |
+		grep -Fq 'By this run'\''s profile a transfer of \`uring_mymem\` executes 1,000' &&
+	grep -Fq 'The floor, by this run'\''s profile, in instructions of one 1-byte read: a load from the mapping 3, mymem_read() 50, read() 540 (stage entry 203), a transfer of readv 50 (stage entry 2.9), a transfer of io_uring 1,000 (stage entry 15.6).' '$R' &&
+	grep -Fq 'count as their instructions only (by this run'\''s profile 203 in a read(), with syscall, sysret and swapgs 1, 1 and 2)' '$R'"
 check "goal: mymem_read() of 1 B in 50 instructions, met" \
 	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | 50 | 1 run | icount | <= 60 | met |' "$R"
 
