@@ -31,6 +31,7 @@ check "no profile: the section, the explanations and the goal say it is missing"
 	grep -F '(missed): mymem' '$D/REPORT.md' | grep -F '1-byte write()' |
 		grep -Fq 'This run has no profile (\`profile.csv\`): which stages' &&
 	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | n/a | n/a |' '$D/REPORT.md' &&
+	grep -Fq '**1 B mymem_read() in the kernel (instructions, profile)** (n/a): This run has no profile' '$D/REPORT.md' &&
 	grep -Fq 'no profile in this run' '$D/anatomy.svg'"
 
 profiled anatomy

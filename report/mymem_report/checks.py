@@ -53,6 +53,7 @@ class Check:
     explain: object         # (Data, Check) -> why it missed
     parallel: bool = False  # needs two CPUs running at once
     shown: object = ratio_text  # how the value and the goal are written
+    unmeasured: object = None   # Data -> why it is not measured, if known
     value: Optional[float] = None   # None: not measured
     runs: list = field(default_factory=list)  # the ratio of each run
     mode: str = "unknown"
@@ -90,7 +91,7 @@ class Check:
         """Its own explanation, only if the ratio was measured in a mode
         that can carry it."""
         if self.value is None:
-            return NOT_MEASURED
+            return self.unmeasured(data) if self.unmeasured else NOT_MEASURED
         if not self.mode_carries():
             return (f"Measured in {self.mode} mode, whose one vCPU runs "
                     "one thread at a time: it cannot show parallelism.")
@@ -362,7 +363,8 @@ def goals():
         Check(f"{size_text(experiment.SMALL)} mymem_read() in the kernel "
               "(instructions, profile)", anatomy.api_read, goal=60,
               at_least=False, files=(PROFILE,), explain=why_api_read,
-              shown=instructions_text),
+              shown=instructions_text,
+              unmeasured=lambda d: anatomy.missing(d, anatomy.API)),
         Check("race: ioctl / mutex (incr/s)", race_ratio("fetch_add", "mutex"),
               goal=3.0, at_least=True, files=(RACE_USER,),
               explain=why_ioctl, parallel=True),
