@@ -350,6 +350,7 @@ SYSCALL, API = "read_mymem", "api_read"
 SWITCH = ("__schedule", "schedule", "context_switch", "__switch_to",
           "__switch_to_asm", "finish_task_switch")
 CHECK_STAGES = ("verify", "security")   # the checks of a caller's request
+MODE_SWITCH = ("syscall", "sysret", "swapgs", "svc", "eret")
 
 
 def transfer_text(data, paths):
@@ -422,9 +423,8 @@ def kernel_lines(data, causes):
                     n=None, name=str)),
         ("a scheduler switch ran in read(): " + ", ".join(switched)
          if switched else
-         "not supported: a system call is a mode switch (here syscall "
-         f"{cls.get('syscall', 0)}, sysret {cls.get('sysret', 0)}, swapgs "
-         f"{cls.get('swapgs', 0)}), not a context switch, and no scheduler "
+         "not supported: a system call is a mode switch (here "
+         f"{switch_text(cls)}), not a context switch, and no scheduler "
          "function switched in read(): its stage sched is "
          + (top_text(sched, n=None) if sched else "empty")),
         (f"not supported: both copy from the same mymem region, read() "
@@ -497,8 +497,11 @@ def entry_clause(data):
     """Stage entry of one read() and its costly classes, as a clause."""
     if not has(data, SYSCALL):
         return ""
-    cls = classes_of(data, SYSCALL)
     return (f" (by this run's profile {by(data, SYSCALL, 'stage')['entry']}"
-            " in a read(), with syscall, sysret and swapgs "
-            f"{cls.get('syscall', 0)}, {cls.get('sysret', 0)} and "
-            f"{cls.get('swapgs', 0)})")
+            f" in a read(), with {switch_text(classes_of(data, SYSCALL))})")
+
+
+def switch_text(cls):
+    """The mode switch's classes of one call (x86-64's or arm64's)."""
+    return ", ".join(f"{c} {cls[c]:,}" for c in MODE_SWITCH if cls.get(c)) \
+        or "no mode switch"
