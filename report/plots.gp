@@ -88,7 +88,7 @@ if (nkvu > 0) {
 	unset multiplot
 } else {
 	set label 1 'no in-kernel benchmark was run' at graph 0.5, 0.5 center
-	plot NaN notitle
+	plot [1:2] [1:2] 0 notitle
 	unset label 1
 }
 unset logscale

@@ -13,6 +13,8 @@ from .units import counted, rate, rate_unit, unit
 SERIES = (("user", "mymem"), ("kernel", "api"), ("user", "mmap"),
           ("user", "zero"), ("user", "null"), ("user", "tmpfs"),
           ("user", "brd"), ("user", "memcpy"))
+# Targets that move no byte (/dev/null discards them): no rate.
+NO_BYTES = ("null",)
 # Under -icount, fewer instructions per byte than this: a vector loop.
 VECTOR_LOOP = 0.5
 
@@ -38,12 +40,15 @@ def bench_table(data, size):
                       vector_copy(data, size) else
                       ratio_text(ratio(r["median_ns"], base)))
             # The tools' own MB/s is of the mean over a clock: under
-            # icount not a speed, so only size / median, in its unit.
-            speed = [] if counted(data, BENCH_USER) else [num(r["mb_s"], 1)]
+            # icount not a speed, so only size / median, in its unit;
+            # /dev/null moves no byte, so it has no rate.
+            moves = target not in NO_BYTES
+            speed = [] if counted(data, BENCH_USER) else \
+                [num(r["mb_s"], 1) if moves else "-"]
             rows.append((side, target, op, num(r["mean_ns"]),
                          num(r["median_ns"]), num(r["p99_ns"]), *speed,
-                         rate(data, BENCH_USER, size, r["median_ns"]),
-                         versus))
+                         rate(data, BENCH_USER, size, r["median_ns"])
+                         if moves else "-", versus))
     u, per = unit(data, BENCH_USER), rate_unit(data, BENCH_USER)
     speed = [] if counted(data, BENCH_USER) else [f"{per} (mean)"]
     return table(("side", "target", "op", f"mean {u}", f"median {u}",
@@ -57,13 +62,15 @@ def section_bench(data, plots):
         out += ["Per operation at offset 0, in instructions (-icount "
                 "counts them, one an emulated ns: a measure of work, not "
                 "a time); bytes per instruction is size / median, not a "
-                "speed. The last column compares each median with "
-                "user-space mymem's for the same operation."]
+                "speed (none for /dev/null, which moves no byte). The "
+                "last column compares each median with user-space "
+                "mymem's for the same operation."]
     else:
         out += ["Per operation at offset 0; MB/s (mean) is the tools' own "
                 "size / mean, MB/s (median) is size / median, the steadier "
-                "figure under emulation. The last column compares each "
-                "median with user-space mymem's for the same operation."]
+                "figure under emulation (none for /dev/null, which moves "
+                "no byte). The last column compares each median with "
+                "user-space mymem's for the same operation."]
     if plots:
         out += ["", "![latency](latency.png)", "",
                 "![throughput](throughput.png)", "",

@@ -67,7 +67,10 @@ def write_blocks(path, series):
             parts.append(f'"{path}" index {i} using 1:2 title "{title}" '
                          f'lw 2 lc rgb "{colour}" dt {dash} pt {point} '
                          "ps 1.2")
-    return "plot " + ", ".join(parts) if parts else "plot NaN notitle"
+    if not parts:
+        return ('set label 9 "not measured" at graph 0.5, 0.5 center; '
+                'plot [1:2] [1:2] 0 notitle; unset label 9')
+    return "plot " + ", ".join(parts)
 
 
 def latency_panels(data, plotdir):

@@ -132,7 +132,8 @@ def write_main_race_data(plotdir, data):
                 continue
             errs = [r["error_pct"] for r in runs]
             f.write(f'W "{side}, main race: N={runs[0]["iters"]:,}, '
-                    f'{len(runs)} runs" min max\n')
+                    f'{len(runs)} run{"s" if len(runs) > 1 else ""}" '
+                    'min max\n')
             f.write(f"{runs[0]['workers']} {statistics.fmean(errs):g} "
                     f"{min(errs):g} {max(errs):g}\n\n\n")
             n += 1
