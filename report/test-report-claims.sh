@@ -39,7 +39,7 @@ run "$D"
 check "claims: the clock is not the cause of a missed in-kernel ratio; -icount counts" sh -c "
 	[ $rc -eq 0 ] &&
 	! grep -Fq 'the clock, not the API, is the likely cause' '$D/REPORT.md' &&
-	grep -Fq 'the clock explains 65 ns of the API' '$D/REPORT.md' &&
+	grep -Fq 'the clock explains 65 instructions of the API' '$D/REPORT.md' &&
 	grep -Fq 'a ratio of instruction counts, not of times' '$D/REPORT.md'"
 
 

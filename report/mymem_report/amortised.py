@@ -6,7 +6,8 @@ from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
 from .raw import BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, OPS
-from .text import ns, num, ratio_text, size_text, table
+from .text import num, ratio_text, size_text, table
+from .units import cost, unit
 
 
 # The amortised paths of mymem-bench (BENCH_AMORTISED), each with its
@@ -88,27 +89,29 @@ def even_text(data, target):
 
 def closeness_text(data, target):
     """At the largest batch: 1-byte reads against the API and mmap."""
+    show = cost(data, BENCH_AMORTISED)
     ks = per_calls(data, target, "read", experiment.SMALL)
     if not ks:
         return ""
     t = amortised_cost(data, target, "read", experiment.SMALL, ks[-1])
     api = median(data, "kernel", "api", "read", experiment.SMALL)
     mm = median(data, "user", "mmap", "read", experiment.SMALL)
-    parts = [f"{ratio_text(ratio(t, ref))} {what}'s ({ns(ref)})"
+    parts = [f"{ratio_text(ratio(t, ref))} {what}'s ({show(ref)})"
              for ref, what in ((api, "the in-kernel API"), (mm, "mmap"))
              if ratio(t, ref)]
-    text = f" At {ks[-1]} per call a 1-byte read costs {ns(t)}"
+    text = f" At {ks[-1]} per call a 1-byte read costs {show(t)}"
     return text + (": " + " and ".join(parts) + "." if parts else ".")
 
 
 def paying_text(data, target, profiled):
+    show = cost(data, BENCH_AMORTISED)
     fitted = call_fit(data, target, "read", experiment.SMALL)
     if not fitted:
         return " " + anatomy.transfer_text(data, profiled)
     api = median(data, "kernel", "api", "read", experiment.SMALL)
     base = median(data, "user", "mymem", "read", experiment.SMALL)
     text = (f" Fitted through its two largest batches, a call of 1-byte "
-            f"reads costs {ns(fitted[0])} plus {ns(fitted[1])} per "
+            f"reads costs {show(fitted[0])} plus {show(fitted[1])} per "
             "transfer")
     if ratio(fitted[1], api):
         text += (f" ({ratio_text(ratio(fitted[1], api))} a whole "
@@ -116,7 +119,7 @@ def paying_text(data, target, profiled):
     text += ". " + anatomy.transfer_text(data, profiled)
     if base is not None and fitted[1] >= base:
         text += (f" That part alone costs more than a whole read() call "
-                 f"({ns(base)}): no batch size can make this path pay off "
+                 f"({show(base)}): no batch size can make this path pay off "
                  "for 1-byte reads here.")
     return text
 
@@ -142,8 +145,9 @@ def section_amortised(data, plots):
             f"from `{BENCH_USER}` and `{BENCH_KERNEL}`, modes "
             + " and ".join(dict.fromkeys(mode_of(data, f) for f in (
                 BENCH_USER, BENCH_KERNEL))) + "). "
-            "Median ns per operation, and in parentheses the operations per "
-            "second over those of one read()/write() call each. \"per "
+            f"Median {unit(data, BENCH_AMORTISED)} per operation, and in "
+            "parentheses one read()/write() call's median over it: how many "
+            "times cheaper an operation is than by one call each. \"per "
             "call\" is the transfers each system call (readv) or "
             "io_uring_enter() carries, at consecutive offsets from 0."]
     if plots:

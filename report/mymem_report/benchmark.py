@@ -1,10 +1,11 @@
 """Report section: the benchmark tables and read scaling."""
 
 from . import experiment
-from .measures import mb_s, median, ratio, scaling
+from .measures import median, ratio, scaling
 from .modes import mode_of
 from .raw import BENCH_KERNEL, BENCH_USER, OPS, SCALE_USER
 from .text import num, ratio_text, size_text, table
+from .units import counted, rate, rate_unit, unit
 
 
 # Series of the latency and throughput plots and rows of the bench
@@ -12,6 +13,8 @@ from .text import num, ratio_text, size_text, table
 SERIES = (("user", "mymem"), ("kernel", "api"), ("user", "mmap"),
           ("user", "zero"), ("user", "null"), ("user", "tmpfs"),
           ("user", "brd"), ("user", "memcpy"))
+# Targets that move no byte (/dev/null discards them): no rate.
+NO_BYTES = ("null",)
 # Under -icount, fewer instructions per byte than this: a vector loop.
 VECTOR_LOOP = 0.5
 
@@ -36,29 +39,51 @@ def bench_table(data, size):
             versus = ("n/c" if target in ("mmap", "memcpy") and
                       vector_copy(data, size) else
                       ratio_text(ratio(r["median_ns"], base)))
+            # The tools' own MB/s is of the mean over a clock: under
+            # icount not a speed, so only size / median, in its unit;
+            # /dev/null moves no byte, so it has no rate.
+            moves = target not in NO_BYTES
+            speed = [] if counted(data, BENCH_USER) else \
+                [num(r["mb_s"], 1) if moves else "-"]
             rows.append((side, target, op, num(r["mean_ns"]),
-                         num(r["median_ns"]), num(r["p99_ns"]),
-                         num(r["mb_s"], 1),
-                         num(mb_s(size, r["median_ns"]), 1), versus))
-    return table(("side", "target", "op", "mean ns", "median ns", "p99 ns",
-                  "MB/s (mean)", "MB/s (median)", "median / user mymem"),
-                 rows)
+                         num(r["median_ns"]), num(r["p99_ns"]), *speed,
+                         rate(data, BENCH_USER, size, r["median_ns"])
+                         if moves else "-", versus))
+    u, per = unit(data, BENCH_USER), rate_unit(data, BENCH_USER)
+    speed = [] if counted(data, BENCH_USER) else [f"{per} (mean)"]
+    return table(("side", "target", "op", f"mean {u}", f"median {u}",
+                  f"p99 {u}", *speed, f"{per} (median)",
+                  "median / user mymem"), rows)
 
 
 def section_bench(data, plots):
-    out = ["## Benchmark", "",
-           "Per operation at offset 0; MB/s (mean) is the tools' own "
-           "size / mean, MB/s (median) is size / median, the steadier "
-           "figure under emulation. The last column compares each median "
-           "with user-space mymem's for the same operation."]
+    out = ["## Benchmark", ""]
+    if counted(data, BENCH_USER):
+        out += ["Per operation at offset 0, in instructions (-icount "
+                "counts them, one an emulated ns: a measure of work, not "
+                "a time); bytes per instruction is size / median, not a "
+                "speed (none for /dev/null, which moves no byte). The "
+                "last column compares each median with user-space "
+                "mymem's for the same operation."]
+    else:
+        out += ["Per operation at offset 0; MB/s (mean) is the tools' own "
+                "size / mean, MB/s (median) is size / median, the steadier "
+                "figure under emulation (none for /dev/null, which moves "
+                "no byte). The last column compares each median with "
+                "user-space mymem's for the same operation."]
     if plots:
         out += ["", "![latency](latency.png)", "",
-                "![throughput](throughput.png)"]
-        if mode_of(data, BENCH_USER) == "icount":
-            out += ["", "Under -icount the plots show instructions (1 ns "
-                    "each): where user space's memcpy is a vector loop "
-                    "(below), its lines and mmap's are not comparable with "
-                    "the kernel's copies."]
+                "![throughput](throughput.png)", "",
+                "![read() against mymem_read()](kernel-vs-user.png)"]
+        if counted(data, BENCH_USER):
+            out += ["", "The plots count instructions: where user space's "
+                    "memcpy is a vector loop (below), its lines and mmap's "
+                    "are not comparable with the kernel's copies. "
+                    "/dev/null's write moves no byte, so it is left out of "
+                    "the bytes-per-instruction panels."]
+        else:
+            out += ["", "/dev/null's write moves no byte, so it is left "
+                    "out of the throughput panels."]
     modes = " and ".join(dict.fromkeys(
         mode_of(data, f) for f in (BENCH_USER, BENCH_KERNEL)))
     out += ["", f"Measured in {modes} mode."]
@@ -72,7 +97,8 @@ def section_bench(data, plots):
                 "per thread)", "",
                 which + "Measured in "
                 f"{mode_of(data, SCALE_USER)} mode.", "",
-                table(("threads", "median ns per read", "aggregate MB/s",
+                table(("threads", f"median {unit(data, SCALE_USER)} per read",
+                       "aggregate MB/s",
                        "plain-file control, aggregate MB/s"),
                       [(t, num(r["median_ns"]), num(r["mb_s"], 1),
                         num(data.control[t]["mb_s"], 1)

@@ -11,11 +11,13 @@ from .measures import (
     mmap_gap, per_incr, race_ratio, race_runs, ratio, scaling, spread_pct,
     syscall_vs_api, user_ratio)
 from .modes import (
-    MODES, copy_is_rep_movsb, guest_env, icount_copy, mode_of, tcg)
+    MODES, VARIES_BETWEEN_BOOTS, copy_is_rep_movsb, guest_env, icount_copy,
+    mode_of, tcg)
 from .raw import (
     BENCH_AMORTISED, BENCH_KERNEL, BENCH_USER, PROFILE, RACE_USER,
     SCALE_CONTROL, SCALE_USER)
 from .text import ns, ratio_text, size_text
+from .units import cost, goal_label
 
 
 # A miss by less than this fraction of the goal is within what noise on
@@ -63,11 +65,21 @@ class Check:
     def status(self):
         if self.value is None or not self.mode_carries():
             return "n/a"
+        if self.mode in VARIES_BETWEEN_BOOTS:
+            return "indicative"
+        return "met" if self.meets() else "missed"
+
+    def meets(self):
         # Judge the value as printed, so that the table never shows
         # "1.30x" next to a goal of 1.3x and calls it missed.
         shown = round(self.value, 2)
-        ok = shown >= self.goal if self.at_least else shown <= self.goal
-        return "met" if ok else "missed"
+        return shown >= self.goal if self.at_least else shown <= self.goal
+
+    def explained(self):
+        """Whether the report says why: missed, n/a, or indicative on the
+        wrong side of its goal."""
+        return self.status in ("missed", "n/a") or (
+            self.status == "indicative" and not self.meets())
 
     def mode_carries(self):
         """A figure of parallelism needs vCPUs that run at once."""
@@ -84,7 +96,8 @@ class Check:
                      if v is not None]
         self.mode = "+".join(dict.fromkeys(mode_of(data, f)
                                            for f in self.files))
-        if self.status != "met":
+        self.label = goal_label(self.label, self.mode)
+        if self.explained():
             self.why = self.reason(data)
 
     def reason(self, data):
@@ -122,10 +135,11 @@ def why_one_byte(op, peer):
     """A 1-byte op against /dev/peer's: the difference, and the stages
     and functions of the profile that make it."""
     def why(data, check):
+        show = cost(data, BENCH_USER)
         m = median(data, "user", "mymem", op, experiment.SMALL)
         p = median(data, "user", peer, op, experiment.SMALL)
-        return (f"mymem's 1-byte {op}() took {ns(m)} against /dev/{peer}'s "
-                f"{ns(p)} (+{ns(m - p)}). "
+        return (f"mymem's 1-byte {op}() took {show(m)} against /dev/{peer}'s "
+                f"{show(p)} (+{show(m - p)}). "
                 + anatomy.explain(data, f"{op}_mymem", f"{op}_{peer}")
                 + noise_clause(check))
     return why
@@ -141,18 +155,19 @@ def why_api_read(data, check):
 
 def why_large_read(peer):
     def why(data, check):
+        show = cost(data, BENCH_USER)
         m = median(data, "user", "mymem", "read", experiment.LARGE)
         p = median(data, "user", peer, "read", experiment.LARGE)
-        text = (f"At {size_text(experiment.LARGE)} mymem took {ns(m)} per read and "
+        text = (f"At {size_text(experiment.LARGE)} mymem took {show(m)} per read and "
                 f"{peer} "
-                f"{ns(p)} ({ratio_text(ratio(m, p))}); all three copy "
+                f"{show(p)} ({ratio_text(ratio(m, p))}); all three copy "
                 "with copy_to_user().")
         if icount_copy(data) and copy_is_rep_movsb(data):
             text += (" Under -icount that copy is rep movsb (the guest CPU "
                      "has erms), one counted instruction per byte: "
                      f"{experiment.LARGE:,} of each figure. Beyond it mymem's read "
-                     f"path cost {ns(m - experiment.LARGE)} and {peer}'s "
-                     f"{ns(p - experiment.LARGE)}: "
+                     f"path cost {show(m - experiment.LARGE)} and {peer}'s "
+                     f"{show(p - experiment.LARGE)}: "
                      f"mymem's is {ratio_text(ratio(m - experiment.LARGE, p - experiment.LARGE))}"
                      f" of {peer}'s. A read path that did nothing but the "
                      "copy would reach "
@@ -160,18 +175,19 @@ def why_large_read(peer):
         text += " " + anatomy.large_text(data, peer, experiment.LARGE)
         k = median(data, "kernel", "api", "read", experiment.LARGE)
         if k is not None:
-            text += (f" mymem_read() in the kernel took {ns(k)} for the same"
+            text += (f" mymem_read() in the kernel took {show(k)} for the same"
                      " copy, so " + ("the copy itself, not the system call "
-                                     "path, is where the time goes."
+                                     "path, is where the cost goes."
                                      if k > COPY_DOMINATES * m else
                                      "the system call path adds "
-                                     f"{ns(m - k)} to it."))
+                                     f"{show(m - k)} to it."))
         return text + noise_clause(check)
     return why
 
 
 def why_mmap(op):
     def why(data, check):
+        show = cost(data, BENCH_USER)
         text = ("Both are memcpy() in user space; the mapping is the "
                 "device's vmalloc pages, inserted 4 KiB at a time, while "
                 "memcpy's buffers are ordinary anonymous memory.")
@@ -180,27 +196,28 @@ def why_mmap(op):
             kind = ("a per-byte or per-page cost, not a fixed one"
                     if abs(small) < FIXED_GAP_NEGLIGIBLE * large else
                     "partly a fixed cost per call")
-            text += (f" At 1 byte the two differ by {ns(small)}, at "
-                     f"{size_text(experiment.LARGE)} by {ns(large)}: {kind}.")
+            text += (f" At 1 byte the two differ by {show(small)}, at "
+                     f"{size_text(experiment.LARGE)} by {show(large)}: {kind}.")
         return text + noise_clause(check)
     return why
 
 
 def why_kernel(data, check):
+    show = cost(data, BENCH_USER)
     u = median(data, "user", "mymem", "read", experiment.SMALL)
     k = median(data, "kernel", "api", "read", experiment.SMALL)
-    text = (f"read() took {ns(u)} and mymem_read() {ns(k)}, "
-            f"{ns(u - k)} apart. " + anatomy.syscall_text(data) +
+    text = (f"read() took {show(u)} and mymem_read() {show(k)}, "
+            f"{show(u - k)} apart. " + anatomy.syscall_text(data) +
             " The ratio reaches 10 only if the API's own work is under a "
-            f"ninth of the difference ({ns((u - k) / 9)}).")
+            f"ninth of the difference ({show((u - k) / 9)}).")
     batched = data.batched.get(("kernel", "api", "read", experiment.SMALL))
     batch = batched["mean_ns"] if batched else 0
     if 0 < batch < k:
         text += (" The in-kernel median is of calls timed one by one, "
                  "each with its own clock reads; timed as one batch (the "
-                 f"mean), a call took {ns(batch)}, which would make the "
+                 f"mean), a call took {show(batch)}, which would make the "
                  f"ratio {ratio_text(u / batch)}: the clock explains "
-                 f"{ns(k - batch)} of the API's figure, not the gap to 10.")
+                 f"{show(k - batch)} of the API's figure, not the gap to 10.")
     if mode_of(data, BENCH_USER) == "icount":
         text += (" Under -icount every instruction counts one, those "
                  "classes too: this is a ratio of instruction counts, not "
@@ -310,16 +327,17 @@ def scaling_control(data, per_read):
 
 def why_amortised(target):
     def why(data, check):
+        show = cost(data, BENCH_AMORTISED)
         base = median(data, "user", "mymem", "read", experiment.SMALL)
         t = amortised_cost(data, target, "read", experiment.SMALL, experiment.GOAL_CALLS)
         label, profiled = next((name, paths) for tg, name, paths
                                in AMORTISED if tg == target)
-        text = (f"{experiment.GOAL_CALLS} 1-byte reads by {label} took {ns(t)} each "
-                f"against read()'s {ns(base)}.")
+        text = (f"{experiment.GOAL_CALLS} 1-byte reads by {label} took {show(t)} each "
+                f"against read()'s {show(base)}.")
         fitted = call_fit(data, target, "read", experiment.SMALL)
         if fitted:
             text += (f" Fitted over its two largest batches, a call costs "
-                     f"{ns(fitted[0])} plus {ns(fitted[1])} per transfer: "
+                     f"{show(fitted[0])} plus {show(fitted[1])} per transfer: "
                      "the per-transfer part, which no batch size "
                      f"amortises, is {ratio_text(ratio(fitted[1], base))} "
                      "of a whole read() call.")

@@ -8,13 +8,14 @@ import subprocess
 
 from . import anatomy
 from .amortised import AMORTISED, ONE_CALL
-from .benchmark import SERIES
-from . import experiment
+from . import experiment, panels
 from .measures import (
-    amortised_cost, main_workers, mb_s, median, per_calls, race_runs)
+    amortised_cost, main_workers, median, per_calls, race_runs)
+from .modes import mode_of
 from .race import RACE_MODES
-from .raw import DataError, OPS, SIDES
-from .text import size_text
+from .raw import BENCH_AMORTISED, DataError, OPS, RACE_SWEEP, SIDES
+from .text import num, size_text
+from .units import unit
 
 
 # The plots themselves: report/plots.gp, beside this package.
@@ -22,56 +23,31 @@ GNUPLOT_SCRIPT = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plots.gp")
 
 
-# One colour per target; reads solid (dash type 1), writes dashed (2).
-COLOURS = {"mymem": "#d62728", "api": "#1f77b4", "mmap": "#ff7f0e",
-           "zero": "#7f7f7f", "null": "#bcbd22", "tmpfs": "#2ca02c",
-           "brd": "#9467bd", "memcpy": "#17becf"}
-
-
 AMORTISED_COLOURS = {"readv": "#2ca02c", "uring": "#9467bd",
                      "sqpoll": "#8c564b", "mymem": "#d62728",
                      "mmap": "#ff7f0e", "api": "#1f77b4"}
 
 
-def bench_series(data):
-    """(title, colour, dash, [(size, median_ns)]) of each measured series."""
-    found = []
-    for side, target in SERIES:
-        for op in OPS:
-            points = sorted((size, r["median_ns"]) for (s, t, o, size), r
-                            in data.bench.items()
-                            if (s, t, o) == (side, target, op))
-            if points:
-                found.append((f"{side} {target} {op}", COLOURS[target],
-                              1 if op == "read" else 2, points))
-    return found
-
-
 def write_plot_data(plotdir, data):
     """The .dat files of plots.gp; returns its -e variables."""
-    series = bench_series(data)
-    with open(os.path.join(plotdir, "bench.dat"), "w") as f:
-        for title, _, _, points in series:
-            f.write(f'"{title}" median_ns mb_s\n')
-            f.writelines(f"{size} {t:g} {mb_s(size, t):g}\n"
-                         for size, t in points if t > 0)
-            f.write("\n\n")
+    found = panels.bench_variables(data, plotdir)
     sweep_modes = write_sweep_data(plotdir, data)
     write_rate_data(plotdir, data)
     amortised = write_amortised_data(plotdir, data)
-    anat = anatomy.write_plot_data(os.path.join(plotdir, "anatomy.dat"),
-                                   data)
-    sizes = sorted({size for _, _, _, points in series for size, _ in points})
-    return {**anat,"nbench": len(series),
-            "sizetics": "(" + ", ".join(f'"{size_text(s)}" {s}'
-                                        for s in sizes) + ")",
-            "colours": " ".join(c for _, c, _, _ in series),
-            "dashes": " ".join(str(d) for _, _, d, _ in series),
-            "nsweep": len(sweep_modes),
-            "nrace": len(data.race),
-            "namort": len(amortised),
-            "amort_colours": " ".join(c for c, _ in amortised) or "-",
-            "amort_dashes": " ".join(str(d) for _, d in amortised) or "-"}
+    found.update(anatomy.write_plot_data(
+        os.path.join(plotdir, "anatomy.dat"), data))
+    found.update({
+        "sizetics": "(" + ", ".join(f'"{size_text(s)}" {s}'
+                                    for s in panels.sizes(data)) + ")",
+        "nsweep": len(sweep_modes),
+        "sweep_title": sweep_title(data),
+        "nmain": write_main_race_data(plotdir, data),
+        "nrace": len(data.race),
+        "namort": len(amortised),
+        "amort_colours": " ".join(c for c, _ in amortised) or "-",
+        "amort_dashes": " ".join(str(d) for _, d in amortised) or "-"})
+    found.update(amortised_axes(data))
+    return found
 
 
 def amortised_series(data, op):
@@ -105,18 +81,73 @@ def write_amortised_data(plotdir, data):
         series = amortised_series(data, op)
         with open(os.path.join(plotdir, f"amortised-{op}.dat"), "w") as f:
             for title, _, _, points in series:
-                f.write(f'"{title}" ns\n')
+                f.write(f'"{title}" median\n')
                 f.writelines(f"{k} {max(t, 0.5):g}\n" for k, t in points)
                 f.write("\n\n")
         styles = styles or [(c, d) for _, c, d, _ in series]
     return styles
 
 
+# An amortised point above this many times the largest of the others'
+# peaks is off the scale: it would flatten every other line.
+OFF_SCALE = 3
+
+
+def amortised_axes(data):
+    """The y range of the amortised panels and, per direction, a label
+    naming each point it leaves off the scale."""
+    found = {op: amortised_series(data, op) for op in OPS}
+    peaks = sorted(max(t for _, t in points)
+                   for series in found.values() for _, _, _, points in series)
+    top = OFF_SCALE * peaks[-2] if len(peaks) > 1 else 0
+    out = {"amort_ymax": 0}
+    for op, series in found.items():
+        out[f"amort_off_{op}"] = "; ".join(
+            f"{title} {op} at {k} per call: {num(t)} "
+            f"{unit(data, BENCH_AMORTISED)}, off the scale"
+            for title, _, _, points in series for k, t in points
+            if top and t > top)
+        if out[f"amort_off_{op}"]:
+            out["amort_ymax"] = top
+    return out
+
+
+def sweep_title(data):
+    """N, the runs per W and the mode of the sweep, for its legend."""
+    if not data.sweep:
+        return ""
+    n = data.sweep[0]["iters"]
+    runs = max(len(race_runs(data.sweep, "user", "unlocked", w))
+               for w in {r["workers"] for r in data.sweep})
+    return (f"N={n:,} per thread, {runs} run{'s' if runs > 1 else ''} "
+            f"per W, {mode_of(data, RACE_SWEEP)}")
+
+
+def write_main_race_data(plotdir, data):
+    """race-main.dat: one block per side, the unlocked runs of the main
+    race: W, mean, min and max error %; returns the blocks written."""
+    n = 0
+    with open(os.path.join(plotdir, "race-main.dat"), "w") as f:
+        for side in SIDES:
+            runs = race_runs(data.race, side, "unlocked",
+                             main_workers(data, side))
+            if not runs:
+                continue
+            errs = [r["error_pct"] for r in runs]
+            f.write(f'W "{side}, main race: N={runs[0]["iters"]:,}, '
+                    f'{len(runs)} run{"s" if len(runs) > 1 else ""}" '
+                    'min max\n')
+            f.write(f"{runs[0]['workers']} {statistics.fmean(errs):g} "
+                    f"{min(errs):g} {max(errs):g}\n\n\n")
+            n += 1
+    return n
+
+
 def write_sweep_data(plotdir, data):
     modes = list(dict.fromkeys(r["mode"] for r in data.sweep))
     with open(os.path.join(plotdir, "sweep.dat"), "w") as f:
         for mode in modes:
-            f.write(f'W "{mode}" min max\n')
+            f.write(f'W "user {mode}, sweep" min max\n')
             for w in sorted({r["workers"] for r in data.sweep
                              if r["mode"] == mode}):
                 errs = [r["error_pct"] for r in race_runs(data.sweep,

@@ -2,13 +2,14 @@
 
 from . import anatomy, experiment
 from .measures import (
-    WRITE_SLOWER, fit, incr_rate, main_workers, mb_s, median, op_ratios,
+    WRITE_SLOWER, fit, incr_rate, main_workers, median, op_ratios,
     race_runs, ratio)
-from .modes import copy_is_rep_movsb, icount_copy, mode_of
+from .modes import copy_is_rep_movsb, icount_copy
 from .race import RACE_MODES, SYSCALLS
 from .seed import SEED_KERNEL_CAUSES
-from .raw import BENCH_USER, MODINFO, OPS, SYMVERS
+from .raw import BENCH_KERNEL, BENCH_USER, MODINFO, OPS, SYMVERS
 from .text import ns, num, ratio_text, size_text, spread, table
+from .units import cost, counted, divides, rate, rate_unit, unit
 
 
 # "Mostly": more than this share of a cost.
@@ -25,19 +26,21 @@ def q1_throughput(data):
     fits = [fit(data, "user", "mymem", op) for op in OPS]
     if None in fits:
         return out + ["Not enough user-space mymem rows to tell."]
+    show, per = cost(data, BENCH_USER), rate_unit(data, BENCH_USER)
     for op, (fixed, slope) in zip(OPS, fits):
-        top = mb_s(experiment.LARGE, median(data, "user", "mymem", op, experiment.LARGE))
-        out.append(f"- **{op}**: {ns(fixed)} for 1 byte, the fixed cost "
-                   "of a call; " + slope_text(fixed, slope) +
-                   f" At {size_text(experiment.LARGE)} that gives {num(top)} MB/s, "
+        top = median(data, "user", "mymem", op, experiment.LARGE)
+        out.append(f"- **{op}**: {show(fixed)} for 1 byte, the fixed cost "
+                   "of a call; " + slope_text(data, fixed, slope) +
+                   f" At {size_text(experiment.LARGE)} that gives "
+                   f"{rate(data, BENCH_USER, experiment.LARGE, top)} {per}, "
                    "against "
-                   f"{num(mb_s(experiment.SMALL, fixed), 2)} MB/s at 1 byte.")
+                   f"{rate(data, BENCH_USER, experiment.SMALL, fixed, 2)} "
+                   f"{per} at 1 byte.")
     out += floor_text(data)
-    if mode_of(data, BENCH_USER) == "icount":
-        out += ["", "Under -icount these ns are counted instructions and "
-                "these MB/s bytes per 1,000 of them (a rep movsb moves one "
-                "byte an instruction): a measure of work, not the speed "
-                "of this machine or of hardware."]
+    if counted(data, BENCH_USER):
+        out += ["", "Under -icount these figures count instructions (a rep "
+                "movsb moves one byte an instruction): a measure of work, "
+                "not the speed of this machine or of hardware."]
     out += ["", ops_table(data), "", ops_verdict(data, "user", "mymem",
                                                  "Through the system calls")]
     out += ["", ops_verdict(data, "kernel", "api",
@@ -53,6 +56,7 @@ def q1_throughput(data):
 def dominance_text(data, fits):
     """Small transfers dominated by the call, large ones by the copy:
     said only where the figures show it."""
+    ns = cost(data, BENCH_USER)
     fixed, slope = fits[0]
     floor = median(data, "user", "zero", "read", experiment.SMALL)
     top = median(data, "user", "mymem", "read", experiment.LARGE)
@@ -86,20 +90,23 @@ def write_cost_text(data):
             "does. " + anatomy.explain(data, "write_mymem", "read_mymem", 3))
 
 
-def slope_text(fixed, slope):
+def slope_text(data, fixed, slope):
     if slope <= 0:
         return (f"the {size_text(experiment.SLOPE_FROM)} and {size_text(experiment.LARGE)} medians "
                 "do not grow with size "
                 "(noise), so no per-byte cost can be estimated.")
     return (f"from {size_text(experiment.SLOPE_FROM)} to {size_text(experiment.LARGE)} each byte "
-            f"adds {slope:.3f} ns "
-            f"({1e3 / slope:,.0f} MB/s of copying), so copying outweighs "
+            + (f"adds {slope:.3f} instructions" if counted(data, BENCH_USER)
+               else f"adds {slope:.3f} ns ({1e3 / slope:,.0f} MB/s of "
+               "copying)")
+            + ", so copying outweighs "
             f"the fixed cost from about {size_text(round(fixed / slope))} "
             "on.")
 
 
 def floor_text(data):
     """How much of the 1-byte cost any character device pays."""
+    ns = cost(data, BENCH_USER)
     out = []
     # What the peer's own call does, besides the system call and the VFS.
     for op, peer, own in (("read", "zero", "read_zero(), a clear_user() "
@@ -128,14 +135,16 @@ def ops_table(data):
         cells = [size_text(size)]
         for op in OPS:
             t = median(data, "user", "mymem", op, size)
-            cells += [num(t), num(mb_s(size, t), 1)]
+            cells += [num(t), rate(data, BENCH_USER, size, t)]
         rows.append(cells + [ratio_text(write_read)])
-    return table(("size", "read() ns", "read MB/s", "write() ns",
-                  "write MB/s", "write / read time"), rows)
+    u, per = unit(data, BENCH_USER), rate_unit(data, BENCH_USER)
+    return table(("size", f"read() {u}", f"read {per}", f"write() {u}",
+                  f"write {per}", f"write / read {divides(data, BENCH_USER)}"), rows)
 
 
 def ops_verdict(data, side, target, where):
     """Whether writes cost more than reads, in one sentence."""
+    ns = cost(data, BENCH_USER if side == "user" else BENCH_KERNEL)
     pairs = op_ratios(data, side, target)
     if not pairs:
         return f"{where}: no rows to compare reads and writes."
@@ -270,8 +279,9 @@ def q3_kernel(data):
             if op == "read" and ratio(u, k):
                 reads.append((size, ratio(u, k)))
         rows.append(cells)
-    out += [table(("size", "read() ns", "mymem_read() ns", "ratio",
-                   "write() ns", "mymem_write() ns", "ratio"), rows), ""]
+    u = unit(data, BENCH_USER)
+    out += [table(("size", f"read() {u}", f"mymem_read() {u}", "ratio",
+                   f"write() {u}", f"mymem_write() {u}", "ratio"), rows), ""]
     out += anatomy.kernel_lines(data, SEED_KERNEL_CAUSES)
     if len(reads) > 1:
         out += ["", kernel_trend(data, reads)]

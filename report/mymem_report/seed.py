@@ -4,7 +4,7 @@ from . import experiment
 from .measures import WRITE_SLOWER, ratio
 from .modes import copy_is_rep_movsb, mode_of
 from .raw import BENCH_KERNEL, OPS
-from .text import size_text, table
+from .text import ratio_text, size_text, table
 
 
 # The seed's own published figures (its Part 5 table, on hardware it does
@@ -31,29 +31,40 @@ def grows_alike(factor):
 
 
 def section_seed(data):
-    """The seed's hardware figures beside ours, and where they agree."""
+    """The seed's hardware figures beside ours, each side against its own
+    1-byte cost, and where they agree."""
+    mode = mode_of(data, BENCH_KERNEL)
     out = ["## Beside the seed's hardware figures", "",
            "The seed's own published figures (its Part 5 table: "
            "hardware it does not name, n=1000, average per call) next to this run's "
            "in-kernel averages (mymem_test, one timed batch per size), "
-           f"measured in {mode_of(data, BENCH_KERNEL)} mode."]
+           f"measured in {mode} mode"
+           + (" (instructions, not microseconds)" if mode == "icount" else "")
+           + ". Each side is divided by its own 1-byte read (or write): "
+           "the seed's microseconds and this run's figures are not one unit, "
+           "their growth with size is comparable."]
     rows, growth = [], []
     base = [data.batched.get(("kernel", "api", op, experiment.SMALL)) for op in OPS]
+    seed_base = SEED_KERNEL_US[experiment.SMALL]
     for size, seed in sorted(SEED_KERNEL_US.items()):
         ours = [data.batched.get(("kernel", "api", op, size)) for op in OPS]
         cells = [size_text(size)]
         for op, (seed_us, row) in enumerate(zip(seed, ours)):
-            cells += [f"{seed_us:.3f}",
-                      f"{row['mean_ns'] / 1e3:.3f}" if row else "n/a"]
+            mine = ratio(row["mean_ns"], base[op]["mean_ns"]) \
+                if row and base[op] else None
+            cells += [f"{seed_us:.3f}", f"{seed_us / seed_base[op]:.2f}x",
+                      ratio_text(mine)]
         rows.append(cells)
         if ours[0] and base[0] and base[0]["mean_ns"] > 0:
-            growth.append((size, seed[0] / SEED_KERNEL_US[experiment.SMALL][0],
+            growth.append((size, seed[0] / seed_base[0],
                            ours[0]["mean_ns"] / base[0]["mean_ns"],
                            seed[1] / seed[0],
                            ratio(ours[1]["mean_ns"], ours[0]["mean_ns"])
                            if ours[1] else None))
-    out += ["", table(("size", "seed read us", "ours read us",
-                       "seed write us", "ours write us"), rows)]
+    out += ["", table(("size", "seed read us", "seed read / its 1 B",
+                       "ours read / our 1 B", "seed write us",
+                       "seed write / its 1 B", "ours write / our 1 B"),
+                      rows)]
     if not growth:
         return out + ["", "No in-kernel benchmark to compare."]
     alike = [s for s, seed, ours, _, _ in growth[1:]
