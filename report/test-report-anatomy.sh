@@ -80,8 +80,8 @@ check "picture: a bar per path, stacked by stage in its order, each to 100%" sh 
 	[ \"\$(grep -Ec '^13 [0-9.]+ 100 \"read_mymem' '$D/plot/anatomy.dat')\" -eq 1 ] &&
 	[ \"\$(grep -c '^\"' '$D/plot/anatomy.dat')\" -eq 13 ]"
 check "explanations: the missed write names the stages and functions, with counts" sh -c "
-	grep -F '**1-byte write(): mymem / /dev/null (time)** (missed)' '$R' |
-		grep -Fq '(+400 ns). By this run'\''s profile, \`write_mymem\` executes 583 instructions per call and \`write_null\` 459 (+124); by stage mymem +70, lock +27, copy +16, fd +8, sched +6, file -3; by function \`mymem_fop_write\` +70,'"
+	grep -F '**1-byte write(): mymem / /dev/null (instructions)** (missed)' '$R' |
+		grep -Fq '(+400 instructions). By this run'\''s profile, \`write_mymem\` executes 583 instructions per call and \`write_null\` 459 (+124); by stage mymem +70, lock +27, copy +16, fd +8, sched +6, file -3; by function \`mymem_fop_write\` +70,'"
 check "explanations: in-kernel against read(), the stages only read() pays, the seed's causes" sh -c "
 	grep -Fq 'a 1-byte read() executes 540 instructions and mymem_read() 50: 464 of the 490 between them are stages that read() pays and mymem_read() does not (entry 203, vfs 100, security 100, fd 20, verify 20, user 11, lock 10), the rest mymem +20, copy +12, sched -6; read() executes beyond it syscall 1, sysret 1, swapgs 2, stac 1, clac 1, unlocked 1 of the classes' '$R' &&
 	grep -Fq '\"more checking of userspace interactions\": supported, in part: the checks of the caller'\''s request, security 100, verify 20, and the user copy'\''s +12 over memcpy() are 132 of the 490;' '$R' &&
@@ -109,7 +109,7 @@ echo 'read_mymem,__schedule,sched,plain,30,0,1' >>"$D/raw/profile.csv"
 run "$D"
 check "a changed count changes the explanation, the goal and the causes" sh -c "
 	[ $rc -eq 0 ] &&
-	grep -F '**1-byte write(): mymem / /dev/null (time)** (missed)' '$D/REPORT.md' |
+	grep -F '**1-byte write(): mymem / /dev/null (instructions)** (missed)' '$D/REPORT.md' |
 		grep -Fq '\`write_mymem\` executes 603 instructions per call and \`write_null\` 459 (+144); by stage mymem +90,' &&
 	grep -Fq '| 1 B mymem_read() in the kernel (instructions, profile) | 62 | 1 run | icount | <= 60 | missed |' '$D/REPORT.md' &&
 	grep -Fq '(missed): By this run'\''s profile \`api_read\` executes 62 instructions: \`mymem_read\` 52, \`__cond_resched\` 6, \`memcpy_erms\` 4 (by stage mymem 52, sched 6, copy 4); 2 over the goal.' '$D/REPORT.md' &&
