@@ -98,7 +98,7 @@ def kernel_reads(data):
     rows = [(s, median(data, "user", "mymem", "read", s),
              median(data, "kernel", "api", "read", s)) for s in sizes]
     return [(s, u, k) for s, u, k in rows
-            if u is not None and k is not None and k > 0]
+            if u is not None and k is not None and u > 0 and k > 0]
 
 
 def uniform_verdict(reads):
@@ -140,7 +140,8 @@ def a_kernel_api(data, plotted):
     reads = kernel_reads(data)
     if not reads:
         return ["No in-kernel benchmark was run, so this run cannot say.",
-                "", NO_SEED]
+                "", "**Against the seed:** not checked: this run has no "
+                "in-kernel figures."]
     (s0, u0, k0), (last, u1, k1) = reads[0], reads[-1]
     said = [f"At {size_text(s0)} a mymem_read() in the kernel cost "
             f"{figure(data, BENCH_KERNEL, k0)}, a read() through the "
@@ -340,7 +341,8 @@ def a_checkers(data, plotted):
                     "every mymem call is synchronised inside mymem (a "
                     "write under its mutex, a read checked by its "
                     "seqcount).")
-    said += ["So the lost update is a race condition between two calls, "
+    said += [("So the" if rows else "The") +
+             " lost update is a race condition between two calls, "
              "not a data race: neither Rust's type system, whose guarantee "
              "is against data races, nor KCSAN, which watches for "
              "unsynchronised accesses to one location, can see it.",
@@ -353,6 +355,8 @@ def a_checkers(data, plotted):
                "thread-safe calls do not make a thread-safe protocol."
                if lossy else
                "this run lost no update, so it has nothing to set the "
+               "claim against." if rows else
+               "no race ran in this run, so it has nothing to set the "
                "claim against.")
     return [" ".join(said), "",
             f"Evidence: the race tables under [Race]({anchor('## Race')}) "
