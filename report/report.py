@@ -23,29 +23,37 @@ import sys
 
 import params
 from mymem_report import (
-    amortised, anatomy, benchmark, compare, environment, experiment, key_ratios,
-    plots, questions, race, raw, seed, selftest)
+    amortised, anatomy, answers, benchmark, compare, environment,
+    experiment, key_ratios, plots, race, raw, seed, selftest)
 from mymem_report.checks import checks
 
 PROG = "report.py"
+APPENDIX = ("The goals are the project's own design targets for mymem.ko: "
+            "what each of its paths should cost beside the device a user "
+            "would pick instead (its peers) and what the amortised paths "
+            "should save. They tell the engineers where to work next; the "
+            "seed's questions are answered above without them.")
 
 
 def report(data, found, plot_note):
     plotted = plot_note is None
     out = ["# mymem: results", ""]
+    out += answers.section_answers(data, plotted) + [""]
+    # The evidence.
     out += environment.section_env(data) + [""]
-    out += key_ratios.section_ratios(found) + [""]
     out += benchmark.section_bench(data, plotted) + [""]
-    out += amortised.section_amortised(data, plotted) + [""]
     out += race.section_race(data, plotted) + [""]
     out += anatomy.section_anatomy(data, plotted) + [""]
     if plot_note:
         out += [f"> {plot_note}", ""]
-    out += ["## Questions", ""]
-    for part in questions.QUESTIONS:
-        out += part(data) + [""]
+    out += answers.section_details(data)
     out += seed.section_seed(data) + [""]
-    out += selftest.section_selftest(data)
+    out += selftest.section_selftest(data) + [""]
+    # The engineering appendix.
+    out += ["## Engineering appendix: goals, peers, amortised paths", "",
+            APPENDIX, ""]
+    out += key_ratios.section_ratios(found) + [""]
+    out += amortised.section_amortised(data, plotted)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -547,6 +547,10 @@ check "no argument: usage, exit 64" sh -c "
 # shellcheck source-path=SCRIPTDIR source=test-report-compare.sh
 . "$here/test-report-compare.sh"
 
+# The answers that open the report (issue 23).
+# shellcheck source-path=SCRIPTDIR source=test-report-answers.sh
+. "$here/test-report-answers.sh"
+
 # --- the code's layout (docs/report.md, "The code") -------------------
 # modules: the report's own, report.py and the package
 modules()

@@ -395,18 +395,26 @@ def syscall_text(data):
             "hardware charges more than one count (Anatomy of a call).")
 
 
-def kernel_lines(data, causes):
-    """The in-kernel question: what read() pays that mymem_read() does
-    not, and which of causes (the seed's claims: the checks, the switch,
-    the memory access) the profile supports."""
+def kernel_lines(data):
+    """The in-kernel question's evidence: what read() pays that
+    mymem_read() does not, and what its stage entry holds."""
     if not (has(data, SYSCALL) and has(data, API)):
         return [missing(data, SYSCALL, API)]
+    entry = by_stage_functions(data, SYSCALL, "entry")
+    return [syscall_text(data), "",
+            "Stage entry, the mode switch and its mitigations, is "
+            f"{top_text(entry, n=None)}."]
+
+
+def seed_verdicts(data, causes):
+    """Which of causes (the seed's claims for the in-kernel API's lead:
+    the checks, the switch, the memory access) the profile supports, a
+    list item each."""
+    if not (has(data, SYSCALL) and has(data, API)):
+        return [f"- \"{c}\": not judged: {missing(data, SYSCALL, API)}"
+                for c in causes]
     only, _ = alone(data, SYSCALL, API)
     a, b = total(data, SYSCALL), total(data, API)
-    entry = by_stage_functions(data, SYSCALL, "entry")
-    out = [syscall_text(data), "",
-           "Stage entry, the mode switch and its mitigations, is "
-           f"{top_text(entry, n=None)}."]
     checks = {s: only[s] for s in CHECK_STAGES if s in only}
     copied = [by(data, p, "stage").get("copy", 0) for p in (SYSCALL, API)]
     switched = [f for f in by(data, SYSCALL, "function") if f in SWITCH]
@@ -432,10 +440,7 @@ def kernel_lines(data, causes):
          f"{copied[1]}, and mymem's own code is {mine[0]} against "
          f"{mine[1]}: the difference is the stages above, not another "
          "way to the memory"))
-    out += ["", "The seed's answer gives three causes; against this "
-            "profile:", ""]
-    out += [f"- \"{c}\": {j}." for c, j in zip(causes, judged)]
-    return out
+    return [f"- \"{c}\": {j}." for c, j in zip(causes, judged)]
 
 
 def by_stage_functions(data, path, stage):

@@ -1,4 +1,5 @@
-"""Report section: answers to the seed's six questions."""
+"""Report section: the evidence of each answer to the seed's questions
+(answers.py puts them in the seed's order)."""
 
 from . import anatomy, experiment
 from .measures import (
@@ -6,7 +7,6 @@ from .measures import (
     race_runs, ratio)
 from .modes import copy_is_rep_movsb, icount_copy
 from .race import RACE_MODES, SYSCALLS
-from .seed import SEED_KERNEL_CAUSES
 from .raw import BENCH_KERNEL, BENCH_USER, MODINFO, OPS, SYMVERS
 from .text import ns, num, ratio_text, size_text, spread, table
 from .units import cost, counted, divides, rate, rate_unit, unit
@@ -22,7 +22,7 @@ NEAR_ONE = 0.1
 
 
 def q1_throughput(data):
-    out = ["### 1. Reads and writes across sizes: where the cost is", ""]
+    out = ["### Reads and writes across sizes: where the cost is", ""]
     fits = [fit(data, "user", "mymem", op) for op in OPS]
     if None in fits:
         return out + ["Not enough user-space mymem rows to tell."]
@@ -163,7 +163,7 @@ def ops_verdict(data, side, target, where):
 
 
 def q2_race(data):
-    out = ["### 2. When the unlocked increment goes wrong, and the fixes", ""]
+    out = ["### When the unlocked increment goes wrong, and the fixes", ""]
     if not any(r["side"] == "user" for r in data.race):
         return out + ["No race was run (make bench runs the benchmarks "
                       "alone)."]
@@ -265,7 +265,7 @@ def fix_notes(data):
 
 
 def q3_kernel(data):
-    out = ["### 3. In-kernel API against the system-call path", ""]
+    out = ["### In-kernel API against the system-call path", ""]
     sizes = sorted({k[3] for k in data.bench if k[0] == "kernel"})
     if not sizes:
         return out + ["No in-kernel benchmark was run."]
@@ -282,7 +282,7 @@ def q3_kernel(data):
     u = unit(data, BENCH_USER)
     out += [table(("size", f"read() {u}", f"mymem_read() {u}", "ratio",
                    f"write() {u}", f"mymem_write() {u}", "ratio"), rows), ""]
-    out += anatomy.kernel_lines(data, SEED_KERNEL_CAUSES)
+    out += anatomy.kernel_lines(data)
     if len(reads) > 1:
         out += ["", kernel_trend(data, reads)]
     return out
@@ -316,14 +316,11 @@ def kernel_trend(data, reads):
 
 
 def q4_modorder(data):
-    out = ["### 4. Why the order of loading matters", ""]
+    out = ["### Why the order of loading matters", ""]
     text = data.modorder
     if not text:
         return out + ["No transcript was recorded."]
-    unknown = [ln.strip() for ln in text.splitlines()
-               if "Unknown symbol" in ln]
-    used = [ln.strip() for ln in text.splitlines()
-            if ln.split()[:1] == ["mymem"]]
+    unknown, dep, used, refused = modorder_facts(text)
     out += ["```", text.rstrip(), "```", ""]
     if unknown:
         out.append(f"Loaded first, mymem_test fails: `{unknown[-1]}`. "
@@ -337,12 +334,9 @@ def q4_modorder(data):
         out.append("The transcript shows no 'Unknown symbol' failure; the "
                    "module may have been loaded with mymem already "
                    "present.")
-    dep = [ln.strip() for ln in text.splitlines()
-           if "mymem_test.ko:" in ln and "mymem.ko" in ln.split(":", 1)[1]]
     if dep:
         out.append(f"depmod records the dependency in modules.dep "
                    f"(`{dep[0]}`); modprobe reads it and loads mymem first.")
-    refused = "in use" in text
     if used and refused:
         out.append(f"lsmod then shows `{used[0]}`: mymem_test holds a "
                    "reference on mymem, so `rmmod mymem` is refused until "
@@ -350,8 +344,20 @@ def q4_modorder(data):
     return out
 
 
+def modorder_facts(text):
+    """What the module-order transcript shows: its 'Unknown symbol' lines,
+    modules.dep's line for mymem_test, lsmod's line for mymem, and whether
+    an rmmod was refused."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    unknown = [ln for ln in lines if "Unknown symbol" in ln]
+    dep = [ln for ln in lines
+           if "mymem_test.ko:" in ln and "mymem.ko" in ln.split(":", 1)[1]]
+    used = [ln for ln in lines if ln.split()[:1] == ["mymem"]]
+    return unknown, dep, used, "in use" in text
+
+
 def q5_checkers(data):
-    out = ["### 5. What a compiler or checker can catch in the race", ""]
+    out = ["### What a compiler or checker can catch in the race", ""]
     rows = [r for r in data.race if r["mode"] == "unlocked"]
     lossy = [r for r in rows if r["lost"] > 0]
     if not rows:
@@ -390,25 +396,9 @@ def q5_checkers(data):
     return out
 
 
-def q6_linking(data):
-    out = ["### 6. How one module reaches another's functions in C", ""]
-    out.append("mymem_test includes `<linux/mymem.h>` (the prototypes) "
-               "and calls mymem_read() like any function. mymem exports it "
-               "with EXPORT_SYMBOL_NS_GPL(..., MYMEM): GPL modules only, "
-               "and only those that MODULE_IMPORT_NS(MYMEM). At build time "
-               "modpost checks every undefined symbol against "
-               "Module.symvers (the kernel's and the exporting module's), "
-               "records the dependency and, with CONFIG_MODVERSIONS, a CRC "
-               "of each symbol's prototype in the importer's __versions; "
-               "at insmod the loader resolves the relocations against the "
-               "kernel's symbol table, refuses a CRC or namespace mismatch "
-               "and an absent exporter (question 4), and takes a reference "
-               "on mymem. The core kernel's own functions come the same "
-               "way, from vmlinux's exports. The seed's Rust answers are "
-               "bindgen (C headers to Rust declarations) for Rust calling "
-               "C, and EXPORT_SYMBOL_RUST_GPL entries generated from `nm` "
-               "output for Rust calling another Rust module; C needs "
-               "neither, since the header is the interface.")
+def symbol_crcs(data):
+    """{symbol: CRC} of mymem's exports (Module.symvers) and of what
+    mymem_test recorded for them (modprobe --dump-modversions)."""
     exported = {}
     for line in data.symvers.splitlines():
         fields = line.split("\t")
@@ -420,6 +410,36 @@ def q6_linking(data):
         if len(fields) == 2 and fields[1].startswith("mymem_") and \
                 fields[0].startswith("0x"):
             imported[fields[1]] = fields[0]
+    return exported, imported
+
+
+def crcs_matching(exported, imported):
+    """The symbols in both whose CRCs match, and all those in both."""
+    both = sorted(set(exported) & set(imported))
+    return [n for n in both
+            if int(exported[n], 16) == int(imported[n], 16)], both
+
+
+def q6_linking(data):
+    out = ["### How one module reaches another's functions in C", ""]
+    out.append("mymem_test includes `<linux/mymem.h>` (the prototypes) "
+               "and calls mymem_read() like any function. mymem exports it "
+               "with EXPORT_SYMBOL_NS_GPL(..., MYMEM): GPL modules only, "
+               "and only those that MODULE_IMPORT_NS(MYMEM). At build time "
+               "modpost checks every undefined symbol against "
+               "Module.symvers (the kernel's and the exporting module's), "
+               "records the dependency and, with CONFIG_MODVERSIONS, a CRC "
+               "of each symbol's prototype in the importer's __versions; "
+               "at insmod the loader resolves the relocations against the "
+               "kernel's symbol table, refuses a CRC or namespace mismatch "
+               "and an absent exporter (the load order), and takes a "
+               "reference on mymem. The core kernel's own functions come the same "
+               "way, from vmlinux's exports. The seed's Rust answers are "
+               "bindgen (C headers to Rust declarations) for Rust calling "
+               "C, and EXPORT_SYMBOL_RUST_GPL entries generated from `nm` "
+               "output for Rust calling another Rust module; C needs "
+               "neither, since the header is the interface.")
+    exported, imported = symbol_crcs(data)
     keep = ("depends:", "import_ns:", "vermagic:", "name:")
     facts = [ln.strip() for ln in data.modinfo.splitlines()
              if ln.split()[:1] and ln.split()[0] in keep]
@@ -438,18 +458,10 @@ def q6_linking(data):
         out += ["CRCs mymem_test recorded for what it uses "
                 "(`modprobe --dump-modversions`):", "```"]
         out += [f"{crc} {name}" for name, crc in imported.items()] + ["```"]
-    both = sorted(set(exported) & set(imported))
+    same, both = crcs_matching(exported, imported)
     if both:
-        same = [n for n in both
-                if int(exported[n], 16) == int(imported[n], 16)]
         out.append(f"The CRCs of {len(same)} of the {len(both)} symbols "
                    "mymem_test uses match the exporter's"
                    + (": the loader accepts it." if len(same) == len(both)
                       else "; the loader would refuse it."))
     return out
-
-
-
-# The seed's six questions, in its order.
-QUESTIONS = (q1_throughput, q2_race, q3_kernel, q4_modorder, q5_checkers,
-             q6_linking)
