@@ -213,25 +213,28 @@ static bool mymem_read_retry(unsigned int seq, u64 gen)
 	       READ_ONCE(mymem.writes) != gen;
 }
 
-/* Bytes a read of @len at @pos copies (0: none), or -EINVAL. */
+/*
+ * Bytes a read of @len at @pos copies (0: none), or -EINVAL.  One
+ * comparison on the way in: a negative @pos, as a u64, is past any size.
+ */
 static ssize_t mymem_read_span(size_t len, loff_t pos)
 {
-	if (pos < 0)
-		return -EINVAL;
-	if (pos >= mymem.size)
-		return 0;
+	if ((u64)pos >= mymem.size)
+		return pos < 0 ? -EINVAL : 0;
 	return min_t(size_t, len, mymem.size - pos);
 }
 
-/* Bytes a write of @len at @pos copies (0: none), or -EINVAL, -ENOSPC. */
+/*
+ * Bytes a write of @len at @pos copies (0: none), or -EINVAL, -ENOSPC;
+ * one comparison on the way in, as the read's.
+ */
 static ssize_t mymem_write_span(size_t len, loff_t pos)
 {
-	if (pos < 0)
-		return -EINVAL;
-	if (!len)
-		return 0;
-	if (pos >= mymem.size)
-		return -ENOSPC;
+	if ((u64)pos >= mymem.size) {
+		if (pos < 0)
+			return -EINVAL;
+		return len ? -ENOSPC : 0;
+	}
 	return min_t(size_t, len, mymem.size - pos);
 }
 
@@ -389,12 +392,12 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
 }
 
 /*
- * The device's read.  After the lockless attempt, copies under the lock,
- * and between copies faults in the page of the destination that stopped
- * the last one.  @copied bytes of the destination hold the region as it
- * was after writer section @gen: a copy continues them if no writer has
- * run since, else starts again from the first byte.  A fresh start that
- * cannot write a byte leaves them as they were.  So a read returns bytes
+ * The device's read after its lockless attempt (mymem_read_io()) failed.
+ * Copies under the lock, and between copies faults in the page of the
+ * destination that stopped the last one.  @copied bytes of @dest hold
+ * the region as it was after writer section @gen: a copy continues them
+ * if no writer has run since, else starts again from the first byte.  A
+ * fresh start that cannot write a byte leaves them as they were.  So a read returns bytes
  * of one instant; a short read (a page that cannot be faulted in) leaves
  * the bytes past it as they were, unless the caller unmaps or
  * write-protects pages of the destination that a copy had written, from
@@ -414,34 +417,26 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
  * instant: a short count, as filemap_read() returns when a copy stops.
  * So a read whose pages keep going away while writers run ends.
  *
- * With @io->nowait a read that would wait for the lock or a page fault
+ * With @dest.nowait a read that would wait for the lock or a page fault
  * fails with -EAGAIN, even after copying some bytes: io_uring then
  * retries it from a worker, which may wait, so that it returns what
  * read() would have.
+ *
+ * Out of line, so that the lockless attempt, which nearly every read
+ * takes, keeps a small frame; one function for both kinds of @dest, told
+ * apart at run time.  @dest by value: the attempt's own stays in
+ * registers, its kind known to the compiler.
  */
-static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
-					     loff_t pos)
+static noinline ssize_t mymem_read_locked(struct mymem_io dest, size_t n,
+					  loff_t *ppos, size_t copied, u64 gen)
 {
-	ssize_t n = mymem_read_span(len, pos);
-	size_t copied = 0, from, end, left, stop = 0;
-	unsigned int seq, restarts = 0;
+	const u8 *src = mymem_at(*ppos);
+	struct mymem_io *io = &dest;
+	size_t from, end, left, stop = 0;
+	unsigned int restarts = 0;
 	bool faulted = false;
-	u64 gen = 0, now;
-	const u8 *src;
+	u64 now;
 	int err;
-
-	if (n <= 0)
-		return n;
-	src = mymem_at(pos);
-	might_fault();
-	if (mymem_read_begin(&seq, &gen)) {
-		left = mymem_copy_out(io, 0, src, n);
-		if (!mymem_read_retry(seq, gen)) {
-			if (!left)
-				return mymem_read_done(n);
-			copied = n - left;
-		}
-	}
 
 	for (;;) {
 		err = mymem_lock(io->nowait);
@@ -473,7 +468,80 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 	if (!copied)
 		return err;
 	mymem_io_seek(io, copied);
+	*ppos += copied;
 	return mymem_read_done(copied);
+}
+
+/*
+ * The lockless attempt: a read that raced no writer and took no fault
+ * ends here, else mymem_read_locked() goes on from what it copied.  Both
+ * move *@ppos past the bytes read, so that the attempt need not keep its
+ * count and the source apart from the position for the slow path.
+ */
+static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
+					     loff_t *ppos)
+{
+	ssize_t n = mymem_read_span(len, *ppos);
+	unsigned int seq;
+	const u8 *src;
+	size_t left;
+	u64 gen;
+
+	if (n <= 0)
+		return n;
+	src = mymem_at(*ppos);
+	might_fault();
+	if (!mymem_read_begin(&seq, &gen))
+		return mymem_read_locked(*io, n, ppos, 0, 0);
+	left = mymem_copy_out(io, 0, src, n);
+	if (mymem_read_retry(seq, gen))
+		return mymem_read_locked(*io, n, ppos, 0, 0);
+	if (left)
+		return mymem_read_locked(*io, n, ppos, n - left, gen);
+	*ppos += n;
+	return mymem_read_done(n);
+}
+
+/*
+ * One writer section copying @n bytes of @io into the region at @pos:
+ * the bytes not copied, or the lock's error.
+ */
+static __always_inline ssize_t mymem_write_once(struct mymem_io *io,
+						size_t n, loff_t pos)
+{
+	int ret = mymem_write_lock(io->nowait);
+	size_t left;
+
+	if (ret)
+		return ret;
+	left = mymem_copy_in(io, mymem_at(pos), n);
+	mymem_write_unlock();
+	return left;
+}
+
+/*
+ * The write after a first copy that copied nothing (mymem_write_io()):
+ * out of line, so that the first copy, all that nearly every write
+ * makes, keeps a small frame.  @faulted: the source was faulted in.
+ */
+static noinline ssize_t mymem_write_again(struct mymem_io source, size_t n,
+					  loff_t pos, bool faulted)
+{
+	struct mymem_io *io = &source;
+	ssize_t left;
+
+	do {
+		if (io->nowait)
+			return -EAGAIN;
+		/* Once faulted in, a source that copies nothing never will. */
+		if (faulted || mymem_fault_in_source(io, n) == n)
+			return -EFAULT;
+		faulted = true;
+		left = mymem_write_once(io, n, pos);
+		if (left < 0)
+			return left;
+	} while (left == n);
+	return mymem_write_done(n - left);
 }
 
 /*
@@ -487,10 +555,8 @@ static __always_inline ssize_t mymem_read_io(struct mymem_io *io, size_t len,
 static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 					      size_t len, loff_t pos)
 {
-	ssize_t n = mymem_write_span(len, pos);
+	ssize_t n = mymem_write_span(len, pos), left;
 	bool faulted = false;
-	size_t left;
-	int ret;
 
 	if (n <= 0)
 		return n;
@@ -501,21 +567,12 @@ static __always_inline ssize_t mymem_write_io(struct mymem_io *io,
 	} else if (io->iter || offset_in_page(io->buf) + n > PAGE_SIZE) {
 		faulted = mymem_fault_in_source(io, n) < n;
 	}
-	for (;;) {
-		ret = mymem_write_lock(io->nowait);
-		if (ret)
-			return ret;
-		left = mymem_copy_in(io, mymem_at(pos), n);
-		mymem_write_unlock();
-		if (left < n)
-			return mymem_write_done(n - left);
-		if (io->nowait)
-			return -EAGAIN;
-		/* Once faulted in, a source that copies nothing never will. */
-		if (faulted || mymem_fault_in_source(io, n) == n)
-			return -EFAULT;
-		faulted = true;
-	}
+	left = mymem_write_once(io, n, pos);
+	if (left < 0)
+		return left;
+	if (left == n)
+		return mymem_write_again(*io, n, pos, faulted);
+	return mymem_write_done(n - left);
 }
 
 /* The naturally aligned 64-bit word at @offset, or NULL if there is none. */
@@ -540,8 +597,15 @@ EXPORT_SYMBOL_NS_GPL(mymem_size, MYMEM_NS);
 /*
  * The API's calls that may sleep say so at entry: the lockless read
  * sleeps only when it meets a writer, so a caller in atomic context
- * would otherwise pass every test and sleep in production.
+ * would otherwise pass every test and sleep in production.  That is
+ * might_sleep()'s check (CONFIG_DEBUG_ATOMIC_SLEEP; empty elsewhere)
+ * without the voluntary preemption point it adds: a __cond_resched()
+ * before the copy, which does not bound the copy's latency (and a
+ * writer's mutex_lock_killable() has one anyway), 6 instructions of a
+ * 1-byte mymem_read() (make profile).
  */
+#define mymem_might_sleep()	__might_sleep(__FILE__, __LINE__)
+
 ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 {
 	ssize_t n = mymem_read_span(len, pos);
@@ -549,7 +613,7 @@ ssize_t mymem_read(void *buf, size_t len, loff_t pos)
 	const u8 *src;
 	u64 gen;
 
-	might_sleep();
+	mymem_might_sleep();
 	if (n <= 0)
 		return n;
 	src = mymem_at(pos);
@@ -571,7 +635,7 @@ ssize_t mymem_write(const void *buf, size_t len, loff_t pos)
 	ssize_t n = mymem_write_span(len, pos);
 	int ret;
 
-	might_sleep();
+	mymem_might_sleep();
 	if (n <= 0)
 		return n;
 	ret = mymem_write_lock(false);
@@ -640,14 +704,14 @@ static int mymem_atomic(u64 offset, bool exchange, u64 operand, u64 desired,
 
 int mymem_fetch_add(u64 offset, u64 value, u64 *old)
 {
-	might_sleep();
+	mymem_might_sleep();
 	return mymem_atomic(offset, false, value, 0, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_fetch_add, MYMEM_NS);
 
 int mymem_cmpxchg(u64 offset, u64 expected, u64 desired, u64 *old)
 {
-	might_sleep();
+	mymem_might_sleep();
 	return mymem_atomic(offset, true, expected, desired, NULL, old);
 }
 EXPORT_SYMBOL_NS_GPL(mymem_cmpxchg, MYMEM_NS);
@@ -678,11 +742,8 @@ static ssize_t mymem_fop_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
 	struct mymem_io io = { .buf = buf };
-	ssize_t ret = mymem_read_io(&io, len, *ppos);
 
-	if (ret > 0)
-		*ppos += ret;
-	return ret;
+	return mymem_read_io(&io, len, ppos);
 }
 
 /*
@@ -720,10 +781,11 @@ static __always_inline ssize_t mymem_kiocb_io(struct kiocb *iocb,
 	size_t len = iov_iter_count(iter);
 	ssize_t ret;
 
-	ret = is_write ? mymem_write_io(&io, len,
-					mymem_write_pos(iocb->ki_flags & IOCB_APPEND,
-							iocb->ki_pos)) :
-			 mymem_read_io(&io, len, iocb->ki_pos);
+	if (!is_write)
+		return mymem_read_io(&io, len, &iocb->ki_pos);
+	ret = mymem_write_io(&io, len,
+			     mymem_write_pos(iocb->ki_flags & IOCB_APPEND,
+					     iocb->ki_pos));
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;

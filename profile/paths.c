@@ -166,7 +166,7 @@ static int uring_call(int fd)
 int main(int argc, char **argv)
 {
 	struct mymem_fetch_add fa = { .offset = 0, .value = 1 };
-	int mymem, zero, null, tmpfs, brd;
+	int mymem, zero, null, tmpfs, brd, mapfd;
 	volatile uint8_t *map;
 	char api_read[80], api_write[80], insmod[256];
 	long r = 0;
@@ -189,9 +189,18 @@ int main(int argc, char **argv)
 		iov[j] = (struct iovec){ buf + j, 1 };
 	if (io_uring_queue_init(K, &ring, 0) < 0)
 		die("io_uring_queue_init");
-	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mymem, 0);
+	/*
+	 * A descriptor of its own for the map: mapping mymem's would give
+	 * its file a second reference, and then fdget_pos() takes the
+	 * f_pos lock of a FMODE_ATOMIC_POS file on every read() and write()
+	 * (file_needs_f_pos_lock(), fs/file.c), which one thread's own
+	 * descriptor never pays.  Closed once mapped: the map holds it.
+	 */
+	mapfd = open_or_die(argv[1], O_RDWR);
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mapfd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
+	close(mapfd);
 
 	/* The instrument itself, and a loop of known length. */
 	REGION(MYMEM_PATH_EMPTY, (void)0);

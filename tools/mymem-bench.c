@@ -860,11 +860,22 @@ static void setup_and_run(void)
 		t[T_MYMEM].cap = dev_size;
 	}
 	if (opt.targets & (1u << T_MMAP)) {
+		/*
+		 * A descriptor of its own: a map of the mymem target's would
+		 * hold a second reference to its file, and fdget_pos() then
+		 * takes the f_pos lock of a FMODE_ATOMIC_POS file on every
+		 * read() and write() (file_needs_f_pos_lock(), fs/file.c),
+		 * which a descriptor that one thread uses never pays.  Closed
+		 * once mapped: the map holds its file.
+		 */
+		int fd = open_device(opt.device, O_RDWR);
+
 		t[T_MMAP].mem = mmap(NULL, dev_size, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, t[T_MYMEM].fd, 0);
+				     MAP_SHARED, fd, 0);
 		if (t[T_MMAP].mem == MAP_FAILED)
 			die_errno(EXIT_ENV, "%s: mmap of %llu bytes",
 				  opt.device, (unsigned long long)dev_size);
+		close(fd);
 		t[T_MMAP].cap = dev_size;
 	}
 	if (opt.targets & (1u << T_ZERO)) {
