@@ -2,6 +2,7 @@
 many operations."""
 
 from . import experiment
+from .amortised_peers import peer_rows, peer_text
 from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
@@ -59,6 +60,7 @@ def amortised_table(data):
         ks = sorted({k for t, _, _, k in data.amortised if t == target})
         rows += [[label, str(k)] + [amortised_cell(data, target, op, size, k)
                                     for size, op in cols] for k in ks]
+    rows += peer_rows(data, cols)
     return table(["path", "per call"] + [f"{size_text(s)} {op}"
                                          for s, op in cols], rows)
 
@@ -161,7 +163,8 @@ def section_amortised(data, plots):
             "io_uring_enter() carries, at consecutive offsets from 0."]
     if plots:
         out += ["", "![amortised](amortised.png)"]
-    out += ["", amortised_table(data)] + skipped_paths(data)
+    out += ["", amortised_table(data)] + peer_text(data) + \
+        skipped_paths(data)
     out += ["", "### From what batch size each path pays off, and why", ""]
     for target, label, pays in AMORTISED:
         text = even_text(data, target)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .amortised import AMORTISED
+from .amortised_peers import (
+    PEER_GOAL, PEER_GOALS, peer_label, peer_ratio, why_peer)
 from . import experiment
 from .measures import (
     amortised_cost, amortised_speedup, call_fit, main_workers, median,
@@ -330,6 +332,25 @@ def why_amortised(target):
     return why
 
 
+class PeerCheck(Check):
+    """A goal on an amortised path's cost on mymem over its peer's, whose
+    label names its mode's unit (instructions under -icount)."""
+
+    def judge(self, data):
+        super().judge(data)
+        self.label = peer_label(self.target, self.op, self.mode)
+
+
+def peer_check(target, op):
+    check = PeerCheck(peer_label(target, op, None),
+                      peer_ratio(target, op, experiment.SMALL,
+                                 experiment.GOAL_CALLS),
+                      goal=PEER_GOAL, at_least=False,
+                      files=(BENCH_AMORTISED,), explain=why_peer(target, op))
+    check.target, check.op = target, op
+    return check
+
+
 def bench_check(label, target, op, size, peer, goal, explain):
     """A goal on user target's median time over peer's: at most goal."""
     return Check(label, user_ratio(target, op, size, peer), goal=goal,
@@ -376,7 +397,7 @@ def goals():
               "each (ops/s)", amortised_speedup("uring", experiment.GOAL_CALLS),
               goal=2.0, at_least=True, files=(BENCH_AMORTISED, BENCH_USER),
               explain=why_amortised("uring")),
-    ]
+    ] + [peer_check(target, op) for target, op in PEER_GOALS]
 
 
 def checks(data):
