@@ -84,6 +84,10 @@ def peer_label(target, op, mode):
             f"({per} per transfer)")
 
 
+def signed(value):
+    return ("+" if value >= 0 else "-") + num(abs(value))
+
+
 def why_peer(target, op):
     """A peer goal's miss: the two figures per transfer, against what
     mymem adds to one call of read() or write()."""
@@ -94,16 +98,17 @@ def why_peer(target, op):
         peer = amortised_cost(data, PEER_TARGETS[target][op], op, size, k)
         text = (f"At {k} transfers of {size_text(size)} a call, mymem's "
                 f"{op}s cost {num(mine)} {what} a transfer and "
-                f"{PEER_FILES[op]}'s {num(peer)} (+{num(mine - peer)}).")
+                f"{PEER_FILES[op]}'s {num(peer)} ({signed(mine - peer)}).")
         one = median(data, "user", "mymem", op, size)
         one_peer = median(data, "user", PEER_FILES[op][5:], op, size)
         if (one is not None and one_peer is not None and
                 mode_of(data, BENCH_USER) == mode_of(data, BENCH_AMORTISED)):
             text += (f" One {op}() call of {size_text(size)} costs mymem "
-                     f"+{num(one - one_peer)} over {PEER_FILES[op]}; a "
-                     f"transfer on this path +{num(mine - peer)}, "
-                     f"{ratio_text(ratio(mine - peer, one - one_peer))} "
-                     "as much.")
+                     f"{signed(one - one_peer)} over {PEER_FILES[op]}")
+            text += (f"; a transfer on this path {signed(mine - peer)}, "
+                     f"{ratio_text(ratio(mine - peer, one - one_peer))} as "
+                     "much." if one > one_peer else
+                     ": what mymem adds is the path's, not one call's.")
         return text + noise_clause(check)
     return why
 
