@@ -173,6 +173,7 @@ run "$D"
 check "SQPOLL on the one-vCPU icount guest: measured, the caveat said" sh -c "
 	[ $rc -eq 0 ] && grep -Fq '| io_uring SQPOLL | 64 | 600 (1.50x) |' '$D/REPORT.md' &&
 	grep -q 'This guest has one vCPU' '$D/REPORT.md' &&
+	grep -q 'opens each round with an untimed SQPOLL write and read' '$D/REPORT.md' &&
 	! grep -q 'Not measured: io_uring SQPOLL' '$D/REPORT.md'"
 
 fresh amortisedwall

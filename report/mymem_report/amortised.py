@@ -144,7 +144,14 @@ def sqpoll_note(data):
     return ["", "This guest has one vCPU: SQPOLL's polling thread takes it "
             "in turns with the thread that submits, so every call waits for "
             "a switch to the poller and back. SQPOLL is meant for a core of "
-            "its own; these figures cannot show that."]
+            "its own; these figures cannot show that. Nor do they show what "
+            "the poller's spinning takes from the submitter: the poller is "
+            "a runnable task, and at the first wait of each round of calls "
+            "the scheduler hands it back the CPU time the submitter spent "
+            "on the other paths meanwhile, keeping the submitter waiting "
+            "to the next tick. mymem-bench opens each round with an untimed "
+            "SQPOLL write and read for that, so that the timed calls "
+            "measure the path (docs/report.md, \"The SQPOLL outlier\")."]
 
 
 def section_amortised(data, plots):
