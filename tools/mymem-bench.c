@@ -153,11 +153,12 @@ static void usage(void)
 "  uring   io_uring: K SQEs prepared, one io_uring_enter submitting\n"
 "          them and waiting for all K, the K CQEs checked and reaped\n"
 "  sqpoll  the same with IORING_SETUP_SQPOLL: a kernel thread polls the\n"
-"          ring, the enter only waits; each round of calls starts with an\n"
-"          untimed one, which gives the poller its turn on the CPU\n"
+"          ring, the enter only waits\n"
 "  readv_zero, readv_null, uring_zero, uring_null\n"
 "          readv and uring on the peers: reads of /dev/zero (checked to be\n"
 "          zeros), writes to /dev/null, to tell the path's cost from mymem's\n"
+"  Each round of an io_uring target's calls starts with untimed ones,\n"
+"  so that the switch from the other targets is not timed.\n"
 "  An io_uring target that the kernel refuses (no io_uring, disabled,\n"
 "  not permitted) is skipped with a note on stderr and writes no rows.\n"
 "  Not in the default set.\n"
@@ -789,13 +790,14 @@ static const struct {
  * that fits; the paths and counts take turns group by group, as the
  * targets of measure() do.
  *
- * On one CPU the SQ poller spins as a runnable task of its own, and
- * CFS gives it back, the first time the submitter waits for it in a
- * round, the CPU time the submitter spent on the other paths since:
- * the poller keeps the CPU to the next tick, up to milliseconds inside
- * that call (docs/report.md, "The SQPOLL outlier").  An untimed group
- * opens the path's every round, so that the timed ones measure the
- * path and not that wait.
+ * An untimed group opens every io_uring path's round, so that the timed
+ * calls measure the path, not the switch from the other paths
+ * (docs/report.md, "The SQPOLL outlier"): on one CPU the SQ poller
+ * spins as a runnable task, and CFS gives it back, the first time the
+ * submitter waits for it in a round, the CPU time the submitter spent
+ * on the others since, the poller keeping the CPU to the next tick, up
+ * to milliseconds inside that call; and the first submission to a ring
+ * after another ring's costs some 430 instructions more.
  */
 static void amortised(int fd, uint64_t cap, uint64_t size)
 {
@@ -850,7 +852,7 @@ static void amortised(int fd, uint64_t cap, uint64_t size)
 				 (unsigned long long)size, g * opt.batch,
 				 opt.trials);
 		for (q = 0; q < np; q++) {
-			if (paths[q].how == T_SQPOLL)
+			if (paths[q].how != T_READV)
 				amortised_group(&paths[q], size, ks[0], NULL,
 						NULL);
 			for (i = 0; i < nk; i++)
