@@ -107,17 +107,20 @@ modprobe mymem
 modprobe brd rd_nr=1 rd_size=1024
 
 if wants bench; then
-	progress "user bench: $trials trials of each of $bench_sizes B, mymem and its peers, then readv, io_uring and SQPOLL at $amortised_sizes B, $amortised_per_call a call, $runs runs"
+	progress "user bench: $trials trials of each of $bench_sizes B, mymem and its peers, then readv, io_uring and SQPOLL at $amortised_sizes B (readv and io_uring on /dev/zero and /dev/null too), $amortised_per_call a call, $runs runs"
 	for r in $(seq "$runs"); do
 		mymem-bench -q --csv -n "$trials" -s "$bench_sizes" \
 			-t mymem,mmap,zero,null,tmpfs,brd,memcpy \
 			>"$(run_file bench-user "$r")"
 	done
-	# The amortised paths, $trials calls of each count.  A path the
-	# kernel refuses leaves its reason on stderr: the report quotes it.
+	# The amortised paths, $trials calls of each count, and readv and
+	# io_uring on /dev/zero and /dev/null beside them: what the path
+	# costs, apart from what mymem adds.  A path the kernel refuses
+	# leaves its reason on stderr: the report quotes it.
 	for r in $(seq "$runs"); do
 		mymem-bench -q --csv -n "$trials" -s "$amortised_sizes" \
-			-k "$amortised_per_call" -t readv,uring,sqpoll \
+			-k "$amortised_per_call" \
+			-t readv,uring,sqpoll,readv_zero,readv_null,uring_zero,uring_null \
 			>"$(run_file bench-amortised "$r")" \
 			2>"$out/bench-amortised.txt"
 	done

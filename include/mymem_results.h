@@ -45,7 +45,8 @@
  *              all threads' bytes over the wall time of the run
  *   batch      operations per timed interval (1: every one timed alone)
  *   per_call   operations per system call: 1, except for the amortised
- *              targets (readv, uring, sqpoll), whose calls each carry
+ *              targets (readv, uring, sqpoll and their peers' readv_zero,
+ *              readv_null, uring_zero, uring_null), whose calls each carry
  *              per_call transfers of size bytes at offsets 0, size,
  *              2 * size, ...; batch is then a multiple of it
  */
@@ -116,6 +117,11 @@
 #define MYMEM_TARGET_READV	"readv"		/* preadv(), pwritev() */
 #define MYMEM_TARGET_URING	"uring"		/* io_uring, one enter a call */
 #define MYMEM_TARGET_SQPOLL	"sqpoll"	/* io_uring, IORING_SETUP_SQPOLL */
+/* ... and the same paths on the peers, to tell the path's cost from mymem's: */
+#define MYMEM_TARGET_READV_ZERO	"readv_zero"	/* preadv() of /dev/zero */
+#define MYMEM_TARGET_READV_NULL	"readv_null"	/* pwritev() of /dev/null */
+#define MYMEM_TARGET_URING_ZERO	"uring_zero"	/* io_uring reads of /dev/zero */
+#define MYMEM_TARGET_URING_NULL	"uring_null"	/* io_uring writes of /dev/null */
 
 /* Increments: read, add one, write back ... */
 #define MYMEM_MODE_UNLOCKED	"unlocked"	/* ... with no lock */

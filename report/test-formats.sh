@@ -142,7 +142,7 @@ tap_check "mymem-bench --batch 2, CSV" produces bench "$T/b2.csv" \
 # are checked alone.
 tap_check "mymem-bench: the amortised targets, CSV" produces bench \
 	"$T/a.csv" "$BENCH" -q --csv -d "$T/dev" -n 4 -b 2 -s 1,64 -k 1,4 \
-	-t readv,uring,sqpoll
+	-t readv,uring,sqpoll,readv_zero,readv_null,uring_zero,uring_null
 tap_check "mymem-bench, JSON" json bench \
 	"$BENCH" -q --json -d "$T/dev" -n 2 -s 1 -t mymem,scale
 tap_check "mymem-race: every mode a file can take, CSV" produces race \

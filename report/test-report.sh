@@ -81,10 +81,10 @@ R=$D/REPORT.md
 run "$D"
 check "report.py exits 0 on the fixtures" [ "$rc" -eq 0 ]
 check "REPORT.md, merged CSVs and every plot as PNG and SVG" outputs_exist "$D"
-# 28 user rows + 8 kernel rows + 40 amortised + 2 scale rows; 10 + 3 race
-# + 4 sweep rows
+# 28 user rows + 8 kernel rows + 40 amortised + 40 of their peers + 2
+# scale rows; 10 + 3 race + 4 sweep rows
 check "bench.csv holds every bench, amortised and scale row" \
-	[ "$(wc -l <"$D/bench.csv")" -eq 87 ]
+	[ "$(wc -l <"$D/bench.csv")" -eq 127 ]
 check "race.csv holds every race and sweep row" \
 	[ "$(wc -l <"$D/race.csv")" -eq 18 ]
 check "the environment and the TCG warning lead the report" \
@@ -129,7 +129,7 @@ check "the smallest W that lost updates is 4, W=1 lost none" sh -c "
 check "the module-order answer quotes the transcript" \
 	grep -q 'Unknown symbol mymem_write (err -2)' "$R"
 check "stdout is the key-ratios table" sh -c "
-	[ \$(grep -c '^| ' '$T/out') -eq 15 ] &&
+	[ \$(grep -c '^| ' '$T/out') -eq 19 ] &&
 	grep -q '| 1-byte read(): mymem / /dev/zero (instructions) | 0.90x' '$T/out'"
 
 # --- the amortised paths (bench-amortised.csv) -----------------------
@@ -173,6 +173,7 @@ run "$D"
 check "SQPOLL on the one-vCPU icount guest: measured, the caveat said" sh -c "
 	[ $rc -eq 0 ] && grep -Fq '| io_uring SQPOLL | 64 | 600 (1.50x) |' '$D/REPORT.md' &&
 	grep -q 'This guest has one vCPU' '$D/REPORT.md' &&
+	grep -q 'opens each round with an untimed SQPOLL write and read' '$D/REPORT.md' &&
 	! grep -q 'Not measured: io_uring SQPOLL' '$D/REPORT.md'"
 
 fresh amortisedwall
@@ -201,6 +202,8 @@ check "no amortised paths: exit 0, a note, their goals n/a" sh -c "
 	[ $rc -eq 0 ] && grep -q 'No amortised paths were measured' '$D/REPORT.md' &&
 	grep -q 'bench-amortised.csv. is missing' '$D/REPORT.md' &&
 	grep -Fq '| readv of 64 x 1 B / one read() each (ops per instruction) | n/a | n/a | icount | >= 4.00x | n/a |' '$D/REPORT.md'"
+# shellcheck source-path=SCRIPTDIR source=test-report-peers.sh
+. "$here/test-report-peers.sh"
 
 fresh inline
 D=$T/inline

@@ -39,10 +39,11 @@
 
 enum target_id {
 	T_MYMEM, T_MMAP, T_ZERO, T_NULL, T_TMPFS, T_BRD, T_MEMCPY, T_SCALE,
-	T_READV, T_URING, T_SQPOLL, NR_TARGETS
+	T_READV, T_URING, T_SQPOLL,
+	T_READV_ZERO, T_READV_NULL, T_URING_ZERO, T_URING_NULL, NR_TARGETS
 };
 
-#define AMORTISED	(1u << T_READV | 1u << T_URING | 1u << T_SQPOLL)
+#define AMORTISED	(((1u << NR_TARGETS) - 1) & ~((1u << T_READV) - 1))
 
 /* --targets names, the CSV's target column; scale: the 1-vs-2-thread run */
 static const char *const target_names[NR_TARGETS] = {
@@ -52,6 +53,10 @@ static const char *const target_names[NR_TARGETS] = {
 	[T_MEMCPY] = MYMEM_TARGET_MEMCPY, [T_SCALE] = MYMEM_TARGET_SCALE,
 	[T_READV] = MYMEM_TARGET_READV, [T_URING] = MYMEM_TARGET_URING,
 	[T_SQPOLL] = MYMEM_TARGET_SQPOLL,
+	[T_READV_ZERO] = MYMEM_TARGET_READV_ZERO,
+	[T_READV_NULL] = MYMEM_TARGET_READV_NULL,
+	[T_URING_ZERO] = MYMEM_TARGET_URING_ZERO,
+	[T_URING_NULL] = MYMEM_TARGET_URING_NULL,
 };
 
 enum { OP_READ = 1, OP_WRITE = 2 };
@@ -100,7 +105,7 @@ static struct {
 static uint64_t clock_ovh;
 static unsigned char *wbuf, *rbuf, *zbuf;
 /* The amortised targets' own buffers: a batch of calls' transfers each. */
-static unsigned char *awbuf, *arbuf;
+static unsigned char *awbuf, *arbuf, *azbuf;	/* azbuf stays zero */
 static struct iovec *wiov, *riov;
 static uint64_t *wsamples[NR_TARGETS], *rsamples[NR_TARGETS];
 static struct out out;
@@ -149,6 +154,11 @@ static void usage(void)
 "          them and waiting for all K, the K CQEs checked and reaped\n"
 "  sqpoll  the same with IORING_SETUP_SQPOLL: a kernel thread polls the\n"
 "          ring, the enter only waits\n"
+"  readv_zero, readv_null, uring_zero, uring_null\n"
+"          readv and uring on the peers: reads of /dev/zero (checked to be\n"
+"          zeros), writes to /dev/null, to tell the path's cost from mymem's\n"
+"  Each round of an io_uring target's calls starts with untimed ones,\n"
+"  so that the switch from the other targets is not timed.\n"
 "  An io_uring target that the kernel refuses (no io_uring, disabled,\n"
 "  not permitted) is skipped with a note on stderr and writes no rows.\n"
 "  Not in the default set.\n"
@@ -615,6 +625,9 @@ static void scale(int fd, uint64_t cap)
  */
 struct path {
 	enum target_id id;
+	enum target_id how;	/* T_READV, T_URING or T_SQPOLL */
+	const char *file;	/* for messages */
+	unsigned int ops;	/* OP_READ | OP_WRITE */
 	int fd;
 	struct io_uring ring;	/* uring, sqpoll */
 };
@@ -626,10 +639,10 @@ static void short_call(const struct path *p, unsigned int op, long r,
 
 	if (r < 0) {
 		errno = -r;
-		die_errno(EXIT_ENV, "%s: %s %s of %zu bytes", opt.device,
+		die_errno(EXIT_ENV, "%s: %s %s of %zu bytes", p->file,
 			  target_names[p->id], what, want);
 	}
-	die(EXIT_VERIFY, "%s: short %s %s: %ld of %zu bytes", opt.device,
+	die(EXIT_VERIFY, "%s: short %s %s: %ld of %zu bytes", p->file,
 	    target_names[p->id], what, r, want);
 }
 
@@ -642,7 +655,7 @@ static void amortised_call(struct path *p, unsigned int op,
 	unsigned int j, n;
 	ssize_t r;
 
-	if (p->id == T_READV) {
+	if (p->how == T_READV) {
 		r = op == OP_READ ? preadv(p->fd, iov, k, 0) :
 				    pwritev(p->fd, iov, k, 0);
 		if (r != (ssize_t)(k * size))
@@ -658,9 +671,9 @@ static void amortised_call(struct path *p, unsigned int op,
 		 * if that leaves no room, wait for it.
 		 */
 		while (!(sqe = io_uring_get_sqe(&p->ring)))
-			if (p->id != T_SQPOLL || io_uring_sqring_wait(&p->ring) < 0)
+			if (p->how != T_SQPOLL || io_uring_sqring_wait(&p->ring) < 0)
 				die(EXIT_ENV, "%s: %s: the submission queue is full",
-				    opt.device, target_names[p->id]);
+				    p->file, target_names[p->id]);
 		if (op == OP_READ)
 			io_uring_prep_read(sqe, p->fd, buf + j * size, size,
 					   j * size);
@@ -673,12 +686,12 @@ static void amortised_call(struct path *p, unsigned int op,
 	 * Under SQPOLL it counts only the SQEs the poller had not yet taken.
 	 */
 	r = io_uring_submit_and_wait(&p->ring, k);
-	if (r < 0 || (p->id == T_URING && r != (ssize_t)k))
+	if (r < 0 || (p->how == T_URING && r != (ssize_t)k))
 		short_call(p, op, r < 0 ? r : 0, size);
 	n = io_uring_peek_batch_cqe(&p->ring, cqes, k);
 	if (n != k)
 		die(EXIT_ENV, "%s: %s: %u of %u completions after the wait",
-		    opt.device, target_names[p->id], n, k);
+		    p->file, target_names[p->id], n, k);
 	for (j = 0; j < k; j++)
 		if (cqes[j]->res != (int)size)
 			short_call(p, op, cqes[j]->res, size);
@@ -701,43 +714,47 @@ static uint64_t timed_calls(struct path *p, unsigned int op,
 /*
  * opt.batch calls of k transfers each as one timed interval, the
  * writes of fresh data, then the reads, checked against the last
- * write; returns the time per transfer of each (NULL: not kept).
+ * write (/dev/zero's: against zeros); the time per transfer of each
+ * op the path does (NULL: not kept).
  */
 static void amortised_group(struct path *p, size_t size, unsigned int k,
 			    uint64_t *wsample, uint64_t *rsample)
 {
+	uint64_t unkept;
 	unsigned int nb = opt.batch, c, j;
 	size_t span = k * size;
-	const unsigned char *want = awbuf + (nb - 1) * span;
-	uint64_t w, r;
+	const unsigned char *want = p->ops & OP_WRITE ?
+				    awbuf + (nb - 1) * span : azbuf;
 
 	for (c = 0; c < nb * k; c++) {
 		wiov[c] = (struct iovec){ awbuf + c * size, size };
 		riov[c] = (struct iovec){ arbuf + c * size, size };
 	}
-	fill_random(awbuf, nb * span);
-	w = timed_calls(p, OP_WRITE, awbuf, wiov, size, k);
+	if (!wsample || !rsample)
+		wsample = rsample = &unkept;
+	if (p->ops & OP_WRITE) {
+		fill_random(awbuf, nb * span);
+		*wsample = timed_calls(p, OP_WRITE, awbuf, wiov, size, k);
+	}
+	if (!(p->ops & OP_READ))
+		return;
 	/* a stale buffer must not pass the comparison */
 	for (c = 0; c < nb; c++)
 		for (j = 0; j < span; j++)
 			arbuf[c * span + j] = ~want[j];
-	r = timed_calls(p, OP_READ, arbuf, riov, size, k);
+	*rsample = timed_calls(p, OP_READ, arbuf, riov, size, k);
 	for (c = 0; c < nb; c++)
-		verify(opt.device, arbuf + c * span, want, span);
-	if (wsample)
-		*wsample = w;
-	if (rsample)
-		*rsample = r;
+		verify(p->file, arbuf + c * span, want, span);
 }
 
 /* A ring for @p, or false (with a note) where the kernel refuses one. */
 static bool ring_init(struct path *p)
 {
 	struct io_uring_params params = {
-		.flags = p->id == T_SQPOLL ? IORING_SETUP_SQPOLL : 0,
+		.flags = p->how == T_SQPOLL ? IORING_SETUP_SQPOLL : 0,
 	};
 	/* room for a call while the poller has yet to release the last */
-	unsigned int entries = opt.max_per_call * (p->id == T_SQPOLL ? 2 : 1);
+	unsigned int entries = opt.max_per_call * (p->how == T_SQPOLL ? 2 : 1);
 	int err = io_uring_queue_init_params(entries, &p->ring, &params);
 
 	if (!err)
@@ -748,21 +765,45 @@ static bool ring_init(struct path *p)
 		die_errno(EXIT_ENV, "%s: io_uring_setup", target_names[p->id]);
 	}
 	note("%s: io_uring_setup%s: %s, skipped", target_names[p->id],
-	     p->id == T_SQPOLL ? " with IORING_SETUP_SQPOLL" : "",
+	     p->how == T_SQPOLL ? " with IORING_SETUP_SQPOLL" : "",
 	     strerror(-err));
 	return false;
 }
+
+/* What each amortised target does, to what. */
+static const struct {
+	enum target_id how;
+	const char *file;	/* NULL: the device */
+	unsigned int ops;
+} amortised_paths[NR_TARGETS] = {
+	[T_READV] = { T_READV, NULL, OP_READ | OP_WRITE },
+	[T_URING] = { T_URING, NULL, OP_READ | OP_WRITE },
+	[T_SQPOLL] = { T_SQPOLL, NULL, OP_READ | OP_WRITE },
+	[T_READV_ZERO] = { T_READV, "/dev/zero", OP_READ },
+	[T_READV_NULL] = { T_READV, "/dev/null", OP_WRITE },
+	[T_URING_ZERO] = { T_URING, "/dev/zero", OP_READ },
+	[T_URING_NULL] = { T_URING, "/dev/null", OP_WRITE },
+};
 
 /*
  * Every selected amortised target at one size, for each k of --per-call
  * that fits; the paths and counts take turns group by group, as the
  * targets of measure() do.
+ *
+ * An untimed group opens every io_uring path's round, so that the timed
+ * calls measure the path, not the switch from the other paths
+ * (docs/report.md, "The SQPOLL outlier"): on one CPU the SQ poller
+ * spins as a runnable task, and CFS gives it back, the first time the
+ * submitter waits for it in a round, the CPU time the submitter spent
+ * on the others since, the poller keeping the CPU to the next tick, up
+ * to milliseconds inside that call; and the first submission to a ring
+ * after another ring's costs some 430 instructions more.
  */
 static void amortised(int fd, uint64_t cap, uint64_t size)
 {
 	unsigned int groups = opt.trials / opt.batch, nk = 0, np = 0, g, i, q;
 	unsigned int ks[MAX_SIZES];
-	struct path paths[3];
+	struct path paths[NR_TARGETS];
 	uint64_t *samples;
 	enum target_id id;
 
@@ -778,12 +819,22 @@ static void amortised(int fd, uint64_t cap, uint64_t size)
 		else
 			ks[nk++] = k;
 	}
-	for (id = T_READV; id <= T_SQPOLL; id++) {
+	for (id = T_READV; id < NR_TARGETS; id++) {
+		const char *file = amortised_paths[id].file;
+		unsigned int ops = amortised_paths[id].ops;
+
 		if (!(opt.targets & (1u << id)))
 			continue;
-		paths[np] = (struct path){ .id = id, .fd = fd };
-		if (id != T_READV && !ring_init(&paths[np])) {
+		paths[np] = (struct path){
+			.id = id, .how = amortised_paths[id].how, .ops = ops,
+			.file = file ? file : opt.device,
+			.fd = file ? open_device(file, ops == OP_READ ?
+						 O_RDONLY : O_WRONLY) : fd,
+		};
+		if (paths[np].how != T_READV && !ring_init(&paths[np])) {
 			opt.targets &= ~(1u << id);
+			if (file)
+				close(paths[np].fd);
 			continue;
 		}
 		np++;
@@ -800,28 +851,39 @@ static void amortised(int fd, uint64_t cap, uint64_t size)
 			progress("%llu B amortised: call %u/%u",
 				 (unsigned long long)size, g * opt.batch,
 				 opt.trials);
-		for (q = 0; q < np; q++)
+		for (q = 0; q < np; q++) {
+			if (paths[q].how != T_READV)
+				amortised_group(&paths[q], size, ks[0], NULL,
+						NULL);
 			for (i = 0; i < nk; i++)
 				amortised_group(&paths[q], size, ks[i],
 						SAMPLES(q, i, 0) + g,
 						SAMPLES(q, i, 1) + g);
+		}
 	}
 	progress_done();
 	for (q = 0; q < np; q++)
 		for (i = 0; i < nk; i++) {
-			report(paths[q].id, OP_READ, size, 1, SAMPLES(q, i, 1),
-			       groups, opt.trials * ks[i],
-			       opt.batch * ks[i], ks[i], -1);
-			report(paths[q].id, OP_WRITE, size, 1, SAMPLES(q, i, 0),
-			       groups, opt.trials * ks[i],
-			       opt.batch * ks[i], ks[i], -1);
+			if (paths[q].ops & OP_READ)
+				report(paths[q].id, OP_READ, size, 1,
+				       SAMPLES(q, i, 1), groups,
+				       opt.trials * ks[i], opt.batch * ks[i],
+				       ks[i], -1);
+			if (paths[q].ops & OP_WRITE)
+				report(paths[q].id, OP_WRITE, size, 1,
+				       SAMPLES(q, i, 0), groups,
+				       opt.trials * ks[i], opt.batch * ks[i],
+				       ks[i], -1);
 		}
 #undef SAMPLES
 	free(samples);
 out:
-	for (q = 0; q < np; q++)
-		if (paths[q].id != T_READV)
+	for (q = 0; q < np; q++) {
+		if (paths[q].how != T_READV)
 			io_uring_queue_exit(&paths[q].ring);
+		if (paths[q].fd != fd)
+			close(paths[q].fd);
+	}
 }
 
 static int open_optional(const char *path, int flags)
@@ -933,6 +995,7 @@ static void setup_and_run(void)
 			n = 256 << 20;
 		awbuf = xalloc(n);
 		arbuf = xalloc(n);
+		azbuf = xalloc(n);
 		wiov = xalloc(opt.batch * opt.max_per_call * sizeof(*wiov));
 		riov = xalloc(opt.batch * opt.max_per_call * sizeof(*riov));
 	}

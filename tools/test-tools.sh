@@ -196,24 +196,33 @@ expect 0 "bench readv on a file" "$BENCH" --device "$T/dev" --trials 6 \
 check "bench readv: per_call k, batch 2k, trials 6k, every size and count" \
 	'[ "$(tail -n +2 "$T/out" | cut -d, -f2,3,4,6,11,12 | tr "\n" " ")" = \
 	   "readv,read,1,6,2,1 readv,write,1,6,2,1 readv,read,1,96,32,16 readv,write,1,96,32,16 readv,read,64,6,2,1 readv,write,64,6,2,1 readv,read,64,96,32,16 readv,write,64,96,32,16 " ]'
+expect 0 "bench readv on the peers" "$BENCH" --device "$T/dev" --trials 2 \
+	--batch 2 --targets readv_zero,readv_null --sizes 1,64 -k 1,4 --csv
+# reads of /dev/zero alone and writes to /dev/null alone, per size and count
+check "bench readv_zero reads, readv_null writes, every size and count" \
+	'[ "$(tail -n +2 "$T/out" | cut -d, -f2,3,4,6,11,12 | tr "\n" " ")" = \
+	   "readv_zero,read,1,2,2,1 readv_zero,read,1,8,8,4 readv_null,write,1,2,2,1 readv_null,write,1,8,8,4 readv_zero,read,64,2,2,1 readv_zero,read,64,8,8,4 readv_null,write,64,2,2,1 readv_null,write,64,8,8,4 " ]'
 expect 0 "bench: a call larger than the device is skipped" "$BENCH" \
 	--device "$T/small" --targets readv --sizes 64 -k 4,256 --trials 2 --csv
 check "bench: that skip is noted, the count that fits measured" \
 	'grep -q "skipping 256 x 64 bytes: larger than" "$T/err" &&
 	 [ "$(tail -n +2 "$T/out" | cut -d, -f12 | sort -u)" = 4 ]'
 expect 0 "bench uring and sqpoll on a file: rows or a reason" "$BENCH" \
-	--device "$T/dev" --trials 4 --targets uring,sqpoll --sizes 1 -k 1,4 --csv
+	--device "$T/dev" --trials 4 --targets uring,sqpoll,uring_zero,uring_null \
+	--sizes 1 -k 1,4 --csv
 # The host's kernel is not ours: it may refuse io_uring (seccomp, the
 # io_uring_disabled sysctl); then the path says why and writes no rows,
 # and its check is a skip (tap/expected-skips).
-for p in uring sqpoll; do
+# The peers: reads of /dev/zero alone, writes to /dev/null alone.
+for p in uring:4 sqpoll:4 uring_zero:2 uring_null:2; do
+	n=${p#*:} p=${p%:*}
 	refused=$(grep "^mymem-bench: $p: io_uring_setup.*: .*, skipped" "$T/err")
 	if [ -n "$refused" ] && ! grep -q "^user,$p," "$T/out"; then
-		tap_skip "bench $p on a file: 4 rows" \
+		tap_skip "bench $p on a file: $n rows" \
 			"the host refuses io_uring: ${refused#mymem-bench: }"
 	else
-		check "bench $p on a file: 4 rows" \
-			'[ "$(grep -c "^user,$p," "$T/out")" -eq 4 ]'
+		check "bench $p on a file: $n rows" \
+			'[ "$(grep -c "^user,$p," "$T/out")" -eq "$n" ]'
 	fi
 done
 

@@ -2,6 +2,7 @@
 many operations."""
 
 from . import anatomy, experiment
+from .amortised_peers import peer_rows, peer_text
 from .measures import (
     amortised_cost, break_even, call_fit, median, per_calls, ratio)
 from .modes import guest_env, mode_of
@@ -47,6 +48,7 @@ def amortised_table(data):
         ks = sorted({k for t, _, _, k in data.amortised if t == target})
         rows += [[label, str(k)] + [amortised_cell(data, target, op, size, k)
                                     for size, op in cols] for k in ks]
+    rows += peer_rows(data, cols)
     return table(["path", "per call"] + [f"{size_text(s)} {op}"
                                          for s, op in cols], rows)
 
@@ -132,7 +134,14 @@ def sqpoll_note(data):
     return ["", "This guest has one vCPU: SQPOLL's polling thread takes it "
             "in turns with the thread that submits, so every call waits for "
             "a switch to the poller and back. SQPOLL is meant for a core of "
-            "its own; these figures cannot show that."]
+            "its own; these figures cannot show that. Nor do they show what "
+            "the poller's spinning takes from the submitter: the poller is "
+            "a runnable task, and at the first wait of each round of calls "
+            "the scheduler hands it back the CPU time the submitter spent "
+            "on the other paths meanwhile, keeping the submitter waiting "
+            "to the next tick. mymem-bench opens each round with an untimed "
+            "SQPOLL write and read for that, so that the timed calls "
+            "measure the path (docs/report.md, \"The SQPOLL outlier\")."]
 
 
 def section_amortised(data, plots):
@@ -152,7 +161,8 @@ def section_amortised(data, plots):
             "io_uring_enter() carries, at consecutive offsets from 0."]
     if plots:
         out += ["", "![amortised](amortised.png)"]
-    out += ["", amortised_table(data)] + skipped_paths(data)
+    out += ["", amortised_table(data)] + peer_text(data) + \
+        skipped_paths(data)
     out += ["", "### From what batch size each path pays off, and why", ""]
     for target, label, profiled in AMORTISED:
         text = even_text(data, target)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .amortised import AMORTISED
+from .amortised_peers import (
+    PEER_GOAL, PEER_GOALS, peer_label, peer_ratio, why_peer)
 from . import anatomy, experiment
 from .measures import (
     amortised_cost, amortised_speedup, call_fit, main_workers, median,
@@ -350,6 +352,14 @@ def instructions_text(value):
     return "n/a" if value is None else f"{value:,.0f}"
 
 
+def peer_check(target, op):
+    return Check(peer_label(target, op),
+                 peer_ratio(target, op, experiment.SMALL,
+                            experiment.GOAL_CALLS),
+                 goal=PEER_GOAL, at_least=False,
+                 files=(BENCH_AMORTISED,), explain=why_peer(target, op))
+
+
 def bench_check(label, target, op, size, peer, goal, explain):
     """A goal on user target's median time over peer's: at most goal."""
     return Check(label, user_ratio(target, op, size, peer), goal=goal,
@@ -401,7 +411,7 @@ def goals():
               "each (ops/s)", amortised_speedup("uring", experiment.GOAL_CALLS),
               goal=2.0, at_least=True, files=(BENCH_AMORTISED, BENCH_USER),
               explain=why_amortised("uring")),
-    ]
+    ] + [peer_check(target, op) for target, op in PEER_GOALS]
 
 
 def checks(data):

@@ -41,6 +41,7 @@ def unit(data, name):
 # A goal's label names what its ratio divides; under icount that is
 # instructions, not time, and operations per instruction, not per second.
 ICOUNT_LABELS = (("(time)", "(instructions)"),
+                 ("(time per transfer)", "(instructions per transfer)"),
                  ("(ops/s)", "(ops per instruction)"))
 
 
