@@ -397,11 +397,11 @@ static __always_inline bool mymem_source_present(struct mymem_io *io,
  * destination that stopped the last one.  @copied bytes of @dest hold
  * the region as it was after writer section @gen: a copy continues them
  * if no writer has run since, else starts again from the first byte.  A
- * fresh start that cannot write a byte leaves them as they were.  So a read returns bytes
- * of one instant; a short read (a page that cannot be faulted in) leaves
- * the bytes past it as they were, unless the caller unmaps or
- * write-protects pages of the destination that a copy had written, from
- * another thread, while the read runs.
+ * fresh start that cannot write a byte leaves them as they were.  So a
+ * read returns bytes of one instant; a short read (a page that cannot be
+ * faulted in) leaves the bytes past it as they were, unless the caller
+ * unmaps or write-protects pages of the destination that a copy had
+ * written, from another thread, while the read runs.
  *
  * After a fault-in the read copies again only if that copy got further
  * than byte @stop, where the one before stopped, as btrfs's direct read
