@@ -359,17 +359,19 @@ check "the in-kernel read slower at 512 KiB: no 'tends to 1', what is slower" sh
 	! grep -q 'copying the same bytes' '$D/REPORT.md' &&
 	! grep -q 'rep movsb in this guest' '$D/REPORT.md'"
 
-# mymem write 1,400 against read 900 ns at 1 B
-check "writes cost more than reads: the extra work is said to be measured" \
-	grep -q 'what the write / read ratio of 1.56x at 1 B measures' "$R"
+# In the kernel mymem_write() 100 against mymem_read() 60 at 1 B: the
+# write's extra work measured there, not through the system calls
+# (issue 23), whose 1,400 against 900 is not quoted for it.
+check "a write's extra work: the in-kernel write / read ratio, not the system calls'" sh -c "
+	grep -Fq 'In the kernel, where no system call surrounds either, a 1 B mymem_write() cost 1.67x a mymem_read().' '$R' &&
+	! grep -q 'what the write / read ratio of 1.56x' '$R'"
 fresh sameops
 D=$T/sameops
-sed -i 's/^user,mymem,write,1,1,100,1480.0,1400,/user,mymem,write,1,1,100,1480.0,900,/' \
-	"$D/raw/bench-user.csv"
+sed -i 's/^kernel,api,write,1,1,100,95,100,/kernel,api,write,1,1,100,95,60,/' \
+	"$D/raw/bench-kernel.csv"
 run "$D"
-check "a write costing what a read does: no 'extra work measured'" sh -c "
-	! grep -q 'what the write / read ratio' '$D/REPORT.md' &&
-	grep -q 'At 1 B a write cost 1.00x a read' '$D/REPORT.md'"
+check "an in-kernel write costing what a read does: the sentence says so" \
+	grep -Fq 'a 1 B mymem_write() cost 1.00x a mymem_read().' "$D/REPORT.md"
 
 # /dev/zero's 1,000 ns is more than mymem's 900 ns; /dev/null's 1,000 ns
 # less than mymem's 1,400 ns
