@@ -177,8 +177,9 @@ def section_amortised(data, plots):
                 ", not the cycles that the mode "
                 "switch and its mitigations take on hardware: what batching "
                 "saves (calls) weighs less here than there, what io_uring "
-                "adds per request (instructions) weighs in full. On "
-                "hardware the amortised paths likely pay off from smaller "
-                "batches than here."]
+                "adds per request (instructions) weighs in full. From "
+                "which batch size a path pays off on hardware is not "
+                "measured here; the classes of Anatomy of a call count the "
+                "instructions that hardware charges more for."]
     return out + sqpoll_note(data)
 

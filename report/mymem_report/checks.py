@@ -173,7 +173,7 @@ def why_large_read(peer):
                      f"mymem's is {ratio_text(ratio(m - experiment.LARGE, p - experiment.LARGE))}"
                      f" of {peer}'s. A read path that did nothing but the "
                      "copy would reach "
-                     f"{ratio_text(ratio(experiment.LARGE, p))} of {peer}'s time.")
+                     f"{ratio_text(ratio(experiment.LARGE, p))} of {peer}'s figure.")
         text += " " + anatomy.large_text(data, peer, experiment.LARGE)
         k = median(data, "kernel", "api", "read", experiment.LARGE)
         if k is not None:
