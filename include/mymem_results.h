@@ -90,7 +90,8 @@
  *   instructions  instructions executed, a rep-prefixed string
  *                 instruction counted once however many bytes it moves
  *   bytes         bytes moved by the rep string instructions counted
- *   per_call      transfers the call carries (readv, io_uring: 64; else 1)
+ *   per_call      transfers the call carries (readv, writev, io_uring: 64;
+ *                 else 1)
  */
 #define MYMEM_PROFILE_FORMAT						\
 	"path:text,function:text,stage:text,class:text,instructions:int,"	\
@@ -141,6 +142,8 @@
 #define MYMEM_PATH_IOCTL	"ioctl_fetch_add" /* MYMEM_IOC_FETCH_ADD */
 #define MYMEM_PATH_READV_MYMEM	"readv_mymem"	/* preadv() of 64 x 1 B */
 #define MYMEM_PATH_READV_ZERO	"readv_zero"
+#define MYMEM_PATH_WRITEV_MYMEM	"writev_mymem"	/* pwritev() of 64 x 1 B */
+#define MYMEM_PATH_WRITEV_NULL	"writev_null"
 #define MYMEM_PATH_URING_MYMEM	"uring_mymem"	/* io_uring: 64 x 1 B, one enter */
 #define MYMEM_PATH_URING_ZERO	"uring_zero"
 #define MYMEM_PATH_BIG_MYMEM	"read512k_mymem" /* read() of 512 KiB */

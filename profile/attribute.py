@@ -142,7 +142,8 @@ A64_CLASSES = [(c, re.compile(p)) for c, p in A64_CLASSES]
 
 # Each path beside its peer, for the differences printed.
 PEERS = [("read_mymem", "read_zero"), ("write_mymem", "write_null"),
-         ("readv_mymem", "readv_zero"), ("uring_mymem", "uring_zero"),
+         ("readv_mymem", "readv_zero"), ("writev_mymem", "writev_null"),
+         ("uring_mymem", "uring_zero"),
          ("read512k_mymem", "read512k_tmpfs"),
          ("read512k_mymem", "read512k_brd")]
 

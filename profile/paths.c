@@ -231,6 +231,10 @@ int main(int argc, char **argv)
 	expect(r, K, "preadv mymem");
 	REGION(MYMEM_PATH_READV_ZERO PER_CALL, r = preadv(zero, iov, K, 0));
 	expect(r, K, "preadv zero");
+	REGION(MYMEM_PATH_WRITEV_MYMEM PER_CALL, r = pwritev(mymem, iov, K, 0));
+	expect(r, K, "pwritev mymem");
+	REGION(MYMEM_PATH_WRITEV_NULL PER_CALL, r = pwritev(null, iov, K, 0));
+	expect(r, K, "pwritev null");
 	REGION(MYMEM_PATH_URING_MYMEM PER_CALL, r = uring_call(mymem));
 	expect(r, K, "io_uring mymem");
 	REGION(MYMEM_PATH_URING_ZERO PER_CALL, r = uring_call(zero));

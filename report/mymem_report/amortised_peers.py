@@ -3,7 +3,7 @@
 what a path costs stands apart from what mymem adds to it: rows of the
 amortised table, and goals of the key-ratio table."""
 
-from . import experiment
+from . import anatomy, experiment
 from .measures import amortised_cost, median, ratio
 from .modes import mode_of
 from .raw import BENCH_AMORTISED, BENCH_USER, OPS
@@ -17,6 +17,14 @@ PEER_PATHS = (
     ("uring", "io_uring", {"read": "uring_zero", "write": "uring_null"}),
 )
 PEER_FILES = {"read": "/dev/zero", "write": "/dev/null"}
+# The profile's paths (profile/paths.c) of each peer goal: mymem's and
+# the peer's.  io_uring writes are not profiled (64 more requests of
+# single-steps would take make profile past its 3 minutes): named here
+# only to say so.
+PROFILED = {("readv", "read"): ("readv_mymem", "readv_zero"),
+            ("readv", "write"): ("writev_mymem", "writev_null"),
+            ("uring", "read"): ("uring_mymem", "uring_zero"),
+            ("uring", "write"): ("uring_write_mymem", "uring_write_null")}
 # mymem over its peer, per transfer, at experiment.GOAL_CALLS a call: at
 # most this.
 PEER_GOAL = 1.10
@@ -85,7 +93,8 @@ def signed(value):
 
 def why_peer(target, op):
     """A peer goal's miss: the two figures per transfer, against what
-    mymem adds to one call of read() or write()."""
+    mymem adds to one call of read() or write(), and the stages and
+    functions of the profile that differ per transfer."""
     def why(data, check):
         from .checks import noise_clause  # checks imports this module
         k, size, what = experiment.GOAL_CALLS, experiment.SMALL, unit(data, BENCH_AMORTISED)
@@ -104,6 +113,7 @@ def why_peer(target, op):
                      f"{ratio_text(ratio(mine - peer, one - one_peer))} as "
                      "much." if one > one_peer else
                      ": what mymem adds is the path's, not one call's.")
+        text += " " + anatomy.explain(data, *PROFILED[target, op])
         return text + noise_clause(check)
     return why
 

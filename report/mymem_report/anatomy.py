@@ -14,7 +14,8 @@ KNOWN_LOOP = 2002   # profile/paths.c's known_loop (docs/profile.md)
 # Each path beside its peer, (path, peer), in the order shown; a path
 # of per_call transfers is compared per transfer.
 PAIRS = (("read_mymem", "read_zero"), ("write_mymem", "write_null"),
-         ("readv_mymem", "readv_zero"), ("uring_mymem", "uring_zero"),
+         ("readv_mymem", "readv_zero"), ("writev_mymem", "writev_null"),
+         ("uring_mymem", "uring_zero"),
          ("read512k_mymem", "read512k_tmpfs"),
          ("read512k_mymem", "read512k_brd"),
          ("read_mymem", "api_read"), ("write_mymem", "api_write"))
